@@ -1,0 +1,79 @@
+import { CONTROLS } from '../controls/index.ts';
+import type { Control, EvaluationContext } from '../controls/control.ts';
+import type { Evidence } from './evidence.ts';
+import { summarizeLevels } from './levels.ts';
+import { type ArtifactInput, buildEvidence } from './parse.ts';
+import type { ControlResult, EvaluationResult, Finding, FindingStatus } from './result.ts';
+import { ENGINE_VERSION } from './version.ts';
+
+export interface SnapshotInput {
+  artifacts: readonly ArtifactInput[];
+  workload?: string | null;
+  history?: EvaluationContext['history'];
+}
+
+/**
+ * Evaluates one snapshot against CSVS V3 3.1–3.15. Pure: no I/O, nothing Node-only, so the
+ * Node server, the Worker and the CLI run the same code. Never throws.
+ */
+export function evaluate(input: SnapshotInput): EvaluationResult {
+  const evidence = buildEvidence(input.artifacts);
+  return evaluateEvidence(evidence, { workload: input.workload ?? null, history: input.history ?? [] });
+}
+
+export function evaluateEvidence(evidence: Evidence, context: EvaluationContext): EvaluationResult {
+  const controls = CONTROLS.map((control) => evaluateControl(control, evidence, context));
+  return { engineVersion: ENGINE_VERSION, controls, levels: summarizeLevels(controls) };
+}
+
+/** Worst of: any failing finding fails the control; else any passing one passes it; else unknown. */
+export function statusOf(findings: readonly Finding[]): FindingStatus {
+  if (findings.some((f) => f.status === 'fail')) return 'fail';
+  if (findings.some((f) => f.status === 'pass')) return 'pass';
+  return 'unknown';
+}
+
+function evaluateControl(control: Control, evidence: Evidence, context: EvaluationContext): ControlResult {
+  let findings: Finding[];
+  try {
+    findings = control.evaluate(evidence, context);
+  } catch (e) {
+    // A rule bug must not take the whole verdict down; it shows as missing evidence, loudly.
+    findings = [
+      {
+        artifact: '(engine)',
+        kind: evidence.artifacts[0]?.source.kind ?? 'dockerfile',
+        container: null,
+        location: '',
+        message: `internal error while evaluating ${control.id}: ${e instanceof Error ? e.message : String(e)}`,
+        status: 'unknown',
+      },
+    ];
+  }
+  findings.push(...unreadableArtifacts(control, evidence));
+  const status = statusOf(findings);
+  const result: ControlResult = {
+    id: control.id,
+    status,
+    levels: [...control.levels],
+    title: control.title.en,
+    findings,
+    remediation: control.remediation,
+  };
+  if (status === 'unknown') result.decidedBy = [...control.decidedBy];
+  return result;
+}
+
+/** An artifact that could not be read is shown on every control its kind could have decided. */
+function unreadableArtifacts(control: Control, evidence: Evidence): Finding[] {
+  return evidence.artifacts
+    .filter((a) => a.error !== null && control.decidedBy.includes(a.source.kind))
+    .map((a) => ({
+      artifact: a.source.artifact,
+      kind: a.source.kind,
+      container: null,
+      location: '',
+      message: `could not be read, so it is no evidence: ${a.error}`,
+      status: 'unknown' as const,
+    }));
+}

@@ -1,0 +1,61 @@
+import { PARSERS } from '../parsers/index.ts';
+import { ArtifactError } from '../parsers/util.ts';
+import { type ArtifactKind, type Evidence, type EvidencePart, emptyEvidence } from './evidence.ts';
+
+export interface ArtifactInput {
+  kind: ArtifactKind;
+  /** A display name (`Dockerfile`, `k8s/deploy.yaml`); defaults to the kind. */
+  name?: string | null;
+  /** Text, or for JSON kinds the parsed JSON itself. */
+  content: unknown;
+}
+
+/** Names that are unique within a snapshot, so findings point at one artifact. */
+export function artifactNames(inputs: readonly ArtifactInput[]): string[] {
+  const seen = new Map<string, number>();
+  return inputs.map((a) => {
+    const base = a.name?.trim() || (a.kind === 'dockerfile' ? 'Dockerfile' : a.kind);
+    const n = (seen.get(base) ?? 0) + 1;
+    seen.set(base, n);
+    return n === 1 ? base : `${base}#${n}`;
+  });
+}
+
+/**
+ * Parses every artifact into one evidence model. Never throws: an artifact that cannot be read
+ * is recorded with its error (and later shown as a finding), the others still count.
+ */
+export function buildEvidence(inputs: readonly ArtifactInput[]): Evidence {
+  const evidence = emptyEvidence();
+  const names = artifactNames(inputs);
+  inputs.forEach((input, i) => {
+    const source = { artifact: names[i] ?? input.kind, kind: input.kind };
+    const parser = PARSERS[input.kind];
+    if (!parser) {
+      evidence.artifacts.push({ source, error: `unknown artifact kind ${JSON.stringify(input.kind)}`, notes: [] });
+      return;
+    }
+    try {
+      const part = parser(input.content, source);
+      merge(evidence, part);
+      evidence.artifacts.push({ source, error: null, notes: part.notes ?? [] });
+    } catch (e) {
+      evidence.artifacts.push({ source, error: describeError(e), notes: [] });
+    }
+  });
+  return evidence;
+}
+
+function describeError(e: unknown): string {
+  if (e instanceof ArtifactError) return e.location ? `${e.message} (${e.location})` : e.message;
+  if (e instanceof RangeError) return 'the artifact is too deeply nested or too large to read';
+  return `the artifact could not be read: ${e instanceof Error ? e.message : String(e)}`;
+}
+
+function merge(into: Evidence, part: EvidencePart): void {
+  for (const key of Object.keys(part) as (keyof EvidencePart)[]) {
+    if (key === 'notes') continue;
+    const items = part[key];
+    if (Array.isArray(items)) (into[key] as unknown[]).push(...items);
+  }
+}

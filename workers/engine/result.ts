@@ -1,0 +1,52 @@
+import type { ArtifactKind } from './evidence.ts';
+
+export const LEVELS = ['L1', 'L2', 'L3'] as const;
+export type Level = (typeof LEVELS)[number];
+
+export type FindingStatus = 'pass' | 'fail' | 'unknown';
+/** `waived` is applied by the service when an active waiver covers a `fail`; the engine never returns it. */
+export type ControlStatus = FindingStatus | 'waived';
+
+export const CONTROL_IDS = [
+  '3.1', '3.2', '3.3', '3.4', '3.5', '3.6', '3.7', '3.8', '3.9', '3.10', '3.11', '3.12', '3.13', '3.14', '3.15',
+] as const;
+export type ControlId = (typeof CONTROL_IDS)[number];
+
+/** One observation behind a control's status. */
+export interface Finding {
+  artifact: string;
+  kind: ArtifactKind;
+  /** The container the finding is about, or null for image/daemon/file-wide facts. */
+  container: string | null;
+  /** `line 12`, a JSON pointer or a YAML path. */
+  location: string;
+  message: string;
+  status: FindingStatus;
+  /** How to fix it; set on failing findings. */
+  remediation?: string;
+}
+
+export interface ControlResult {
+  id: ControlId;
+  status: ControlStatus;
+  levels: Level[];
+  title: string;
+  findings: Finding[];
+  remediation: string;
+  /** For `unknown`: the artifact kinds that would decide this control. */
+  decidedBy?: ArtifactKind[];
+}
+
+export interface LevelSummary {
+  compliant: boolean;
+  pass: number;
+  fail: number;
+  unknown: number;
+  waived: number;
+}
+
+export interface EvaluationResult {
+  engineVersion: string;
+  controls: ControlResult[];
+  levels: Record<Level, LevelSummary>;
+}
