@@ -1,0 +1,90 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { HTTPException } from 'hono/http-exception';
+import { authenticate } from './auth.ts';
+import type { AppEnv, Deps } from './env.ts';
+import { problem, problemFromError } from './problem.ts';
+import { registerRoutes } from './routes/index.ts';
+
+export const API_INFO = {
+  title: 'CSVS compliance service',
+  version: '1.0.0',
+  description:
+    'Uploads container configurations and snapshots, evaluates them against OWASP CSVS V3 (controls 3.1–3.15) ' +
+    'and keeps the verdicts for scorecards, trends and attestations. Errors are RFC 9457 problem documents.',
+};
+
+/** The one app both runtimes serve; everything it needs comes in through `deps`. */
+export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>({
+    // Request validation failures become problem documents naming every offending field.
+    defaultHook: (result, c) => {
+      if (result.success) return;
+      const errors = result.error.issues.map((i) => ({ path: i.path.join('.') || '(body)', message: i.message }));
+      return problem(c, 'validation', `${errors.length} field(s) are not valid`, errors);
+    },
+  });
+
+  app.use('*', async (c, next) => {
+    const requestId = c.req.header('x-request-id')?.slice(0, 100) || crypto.randomUUID();
+    c.set('deps', deps);
+    c.set('requestId', requestId);
+    const started = performance.now();
+    await next();
+    c.header('x-request-id', requestId);
+    deps.logger.info('request', {
+      requestId,
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      ms: Math.round((performance.now() - started) * 10) / 10,
+    });
+  });
+  app.use('/v1/*', authenticate());
+
+  describeApi(app);
+  app.doc31('/openapi.json', openApiConfig());
+
+  app.notFound((c) => problem(c, 'notFound', `no route ${c.req.method} ${c.req.path}`));
+  app.onError((err, c) => {
+    if (err instanceof HTTPException) {
+      if (err.status === 413) return problem(c, 'tooLarge', `the body exceeds ${deps.config.MAX_BODY_BYTES} bytes`);
+      return problem(c, 'validation', err.message || 'the request could not be read');
+    }
+    const body = problemFromError(err);
+    if (body.status >= 500) {
+      deps.logger.error('unhandled error', {
+        requestId: c.get('requestId'),
+        error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+        stack: err instanceof Error ? err.stack : undefined,
+      });
+    }
+    return c.body(JSON.stringify(body), body.status as 400, { 'content-type': 'application/problem+json' });
+  });
+  return app;
+}
+
+/** Registers every route and the security scheme: what both the app and the committed document describe. */
+function describeApi(app: OpenAPIHono<AppEnv>): void {
+  app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'An API key: `Authorization: Bearer csvs_…`',
+  });
+  registerRoutes(app);
+}
+
+/** The OpenAPI 3.1 document, without a running app (route registration needs no services). */
+export function openApiDocument(): ReturnType<OpenAPIHono['getOpenAPI31Document']> {
+  const app = new OpenAPIHono<AppEnv>();
+  describeApi(app);
+  return app.getOpenAPI31Document(openApiConfig());
+}
+
+export function openApiConfig() {
+  return {
+    openapi: '3.1.0',
+    info: API_INFO,
+    security: [{ apiKey: [] }],
+  };
+}
+

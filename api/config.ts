@@ -1,0 +1,43 @@
+import { z } from 'zod';
+
+const Config = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8787),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .optional(),
+  DATA_DIR: z.string().min(1).default('./.data'),
+  CSVS_ADMIN_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Largest accepted request body, bytes. */
+  MAX_BODY_BYTES: z.coerce.number().int().positive().default(5 * 1024 * 1024),
+  MAX_ARTIFACTS: z.coerce.number().int().positive().max(1000).default(50),
+  /** Days without a snapshot after which a workload is stale. */
+  STALE_AFTER_DAYS: z.coerce.number().int().positive().default(30),
+  /** How often the Node evaluation loop looks for pending snapshots, ms. */
+  EVALUATION_POLL_MS: z.coerce.number().int().positive().default(1000),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+});
+export type Config = z.infer<typeof Config>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/**
+ * Reads the configuration from any string map: `process.env` on Node, `env` in the Worker.
+ * Pure: no exits, no side effects; a bad setting throws a ConfigError naming it.
+ */
+export function parseConfig(source: Record<string, unknown>): Config {
+  const picked: Record<string, unknown> = {};
+  for (const key of Object.keys(Config.shape)) {
+    const v = source[key];
+    if (typeof v === 'string' && v !== '') picked[key] = v;
+  }
+  const result = Config.safeParse(picked);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration: ${lines.join('; ')}`);
+  }
+  return result.data;
+}

@@ -1,0 +1,47 @@
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { connectPostgres, type Database, openPglite } from '../db/client.ts';
+import { migratePglite, migratePostgres } from '../db/migrate.ts';
+import type { Config } from './config.ts';
+import type { Deps, EvaluationQueue } from './env.ts';
+import { createLogger, type Logger } from './logger.ts';
+
+/** Opens the configured database (PostgreSQL server or embedded PGlite) and applies migrations. */
+export async function openConfiguredDatabase(config: Pick<Config, 'DATABASE_URL' | 'DATA_DIR'>): Promise<Database> {
+  if (config.DATABASE_URL) {
+    await migratePostgres(config.DATABASE_URL);
+    return connectPostgres(config.DATABASE_URL);
+  }
+  const database = await openPglite(config.DATA_DIR);
+  await migratePglite(database);
+  return database;
+}
+
+const require = createRequire(import.meta.url);
+
+/** Swagger UI's files from the installed swagger-ui-dist package. */
+export async function readDocsAsset(name: 'swagger-ui.css' | 'swagger-ui-bundle.js'): Promise<string | null> {
+  try {
+    const dir = dirname(require.resolve('swagger-ui-dist/package.json'));
+    return await readFile(join(dir, name), 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+/** The Node runtime's dependencies around an open database. */
+export function nodeDeps(
+  config: Config,
+  database: Database,
+  options: { queue?: EvaluationQueue; logger?: Logger; clock?: () => Date } = {},
+): Deps {
+  return {
+    db: database.db,
+    config,
+    clock: options.clock ?? (() => new Date()),
+    logger: options.logger ?? createLogger(config.LOG_LEVEL),
+    queue: options.queue ?? { enqueue: async () => {} },
+    docsAsset: readDocsAsset,
+  };
+}

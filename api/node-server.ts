@@ -1,0 +1,48 @@
+/**
+ * The Node entry point (`npm start`): configuration from the environment, the embedded database
+ * unless DATABASE_URL is set, migrations, the background evaluation loop, and the shared app.
+ */
+import { serve } from '@hono/node-server';
+import { createApp } from './app.ts';
+import { ConfigError, parseConfig } from './config.ts';
+import { startEvaluationLoop } from './evaluation-loop.ts';
+import { createLogger } from './logger.ts';
+import { nodeDeps, openConfiguredDatabase } from './node-deps.ts';
+
+async function main(): Promise<void> {
+  const config = parseConfig(process.env);
+  const logger = createLogger(config.LOG_LEVEL);
+  const database = await openConfiguredDatabase(config);
+  const clock = () => new Date();
+  const loop = startEvaluationLoop(database.db, { pollMs: config.EVALUATION_POLL_MS, clock, logger });
+  const app = createApp(nodeDeps(config, database, { queue: loop, logger, clock }));
+  const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
+    logger.info('listening', {
+      url: `http://${config.HOST}:${info.port}`,
+      database: database.driver === 'pglite' ? `embedded PGlite in ${config.DATA_DIR}` : 'PostgreSQL server',
+      docs: `http://${config.HOST}:${info.port}/docs`,
+    });
+  });
+
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    logger.info('shutting down', { signal });
+    server.close(async () => {
+      await loop.stop();
+      await database.close();
+      process.exit(0);
+    });
+    // Keep-alive connections must not hold the shutdown forever.
+    setTimeout(() => process.exit(0), 10_000).unref();
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((e: unknown) => {
+  if (e instanceof ConfigError) console.error(e.message);
+  else console.error(e);
+  process.exit(1);
+});

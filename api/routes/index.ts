@@ -1,0 +1,32 @@
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { AppEnv } from '../env.ts';
+import * as createApiKey from './api-keys/create-api-key.ts';
+import * as listApiKeys from './api-keys/list-api-keys.ts';
+import * as revokeApiKey from './api-keys/revoke-api-key.ts';
+import * as createSnapshot from './snapshots/create-snapshot.ts';
+import * as getSnapshot from './snapshots/get-snapshot.ts';
+import * as listSnapshots from './snapshots/list-snapshots.ts';
+import * as docs from './system/docs.ts';
+import * as health from './system/health.ts';
+import * as createTeam from './teams/create-team.ts';
+import * as listTeams from './teams/list-teams.ts';
+import * as listWorkloads from './workloads/list-workloads.ts';
+
+/** Every operation of the API, one module each. */
+const ROUTES = [
+  health,
+  docs,
+  createTeam,
+  listTeams,
+  createApiKey,
+  listApiKeys,
+  revokeApiKey,
+  createSnapshot,
+  getSnapshot,
+  listSnapshots,
+  listWorkloads,
+];
+
+export function registerRoutes(app: OpenAPIHono<AppEnv>): void {
+  for (const route of ROUTES) route.register(app);
+}

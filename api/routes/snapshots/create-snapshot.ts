@@ -1,0 +1,101 @@
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import { authorizeTeam } from '../../auth.ts';
+import type { AppEnv } from '../../env.ts';
+import { DomainError, TooLarge } from '../../errors.ts';
+import { Level, Snapshot, SnapshotUpload } from '../../schemas/snapshot.ts';
+import { ingestSnapshot } from '../../services/ingest.ts';
+import { loadSnapshot } from '../../services/snapshots.ts';
+import { problems } from '../responses.ts';
+import { TeamParam } from '../teams/schemas.ts';
+import { respondWithSnapshot, SARIF_TYPE } from './respond.ts';
+import { readUpload } from './upload-body.ts';
+
+const Query = z.object({
+  async: z.enum(['true', 'false']).optional().openapi({ description: 'Store now, evaluate in the background (202)' }),
+  gate: Level.optional().openapi({ description: 'Answer 422 (with the same body) when this level is not met' }),
+  workload: z.string().optional().openapi({ description: 'Raw form: the workload' }),
+  kind: z.string().optional().openapi({ description: 'Raw form: the artifact kind of the body' }),
+  environment: z.string().optional().openapi({ description: 'Raw form: the environment' }),
+  name: z.string().optional().openapi({ description: 'Raw form: the artifact name (e.g. its path)' }),
+  observedAt: z.string().optional().openapi({ description: 'Raw form: when the snapshot was taken' }),
+});
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
+
+export function register(app: OpenAPIHono<AppEnv>): void {
+  // Documented through the registry and validated by readUpload with the same schemas: the three
+  // body forms share one path, which a single-content-type validator cannot express.
+  app.openAPIRegistry.registerPath({
+    method: 'post',
+    path: '/v1/teams/{team}/snapshots',
+    summary: 'Upload a snapshot (ingest); evaluated against CSVS V3 3.1–3.15',
+    tags: ['snapshots'],
+    request: {
+      params: TeamParam,
+      query: Query,
+      headers: z.object({
+        'idempotency-key': z.string().optional().openapi({ description: 'Retries with the same key and body store nothing twice' }),
+      }),
+      body: {
+        required: true,
+        content: {
+          'application/json': { schema: SnapshotUpload },
+          'multipart/form-data': {
+            schema: z.object({ workload: z.string(), environment: z.string().optional(), observedAt: z.string().optional() }).catchall(z.string().openapi({ format: 'binary' })),
+          },
+          'application/octet-stream': { schema: z.string().openapi({ description: 'One raw artifact, with ?workload=&kind=', format: 'binary' }) },
+        },
+      },
+    },
+    responses: {
+      201: {
+        description: 'Stored and evaluated',
+        content: { 'application/json': { schema: Snapshot }, [SARIF_TYPE]: { schema: z.object({}).passthrough() }, 'application/xml': { schema: z.string() } },
+      },
+      200: { description: 'An Idempotency-Key retry: the first upload', content: { 'application/json': { schema: Snapshot } } },
+      202: { description: 'Stored; evaluation pending (async=true)', content: { 'application/json': { schema: Snapshot } } },
+      ...problems(400, 401, 403, 404, 413, 415),
+      422: {
+        description: 'An artifact could not be read (problem), or the gate level is not met (the evaluated snapshot)',
+        content: { 'application/json': { schema: Snapshot } },
+      },
+    },
+  });
+
+  app.post(
+    '/v1/teams/:team/snapshots',
+    async (c, next) =>
+      bodyLimit({
+        maxSize: c.var.deps.config.MAX_BODY_BYTES,
+        onError: () => {
+          throw new TooLarge(`the body exceeds the limit of ${c.var.deps.config.MAX_BODY_BYTES} bytes`);
+        },
+      })(c, next),
+    async (c) => {
+      const team = await authorizeTeam(c, c.req.param('team'), 'ingest');
+      const query = Query.safeParse(c.req.query());
+      if (!query.success) {
+        const errors = query.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+        throw new DomainError('query parameters are not valid', errors);
+      }
+      const idempotencyKey = c.req.header('idempotency-key') ?? null;
+      if (idempotencyKey !== null && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+        throw new DomainError('the Idempotency-Key is not valid', [
+          { path: 'Idempotency-Key', message: '1–200 visible ASCII characters' },
+        ]);
+      }
+      const upload = await readUpload(c);
+      const isAsync = query.data.async === 'true';
+      const { row, created } = await ingestSnapshot(c.var.deps, c.var.principal, team, upload, { async: isAsync, idempotencyKey });
+      if (created && row.status === 'pending') await c.var.deps.queue.enqueue(row.id);
+      const { view } = await loadSnapshot(c.var.deps.db, row.id, c.var.deps.clock());
+      c.header('Location', `/v1/snapshots/${row.id}`);
+      if (!created) c.header('Idempotent-Replayed', 'true');
+      if (view.status === 'pending') return respondWithSnapshot(c, view, 202);
+      const gate = query.data.gate;
+      if (gate && view.levels && !view.levels[gate].compliant) return respondWithSnapshot(c, view, 422);
+      return respondWithSnapshot(c, view, created ? 201 : 200);
+    },
+  );
+}

@@ -1,0 +1,26 @@
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { listTeams } from '../../../db/queries/teams.ts';
+import { isOrgWide } from '../../auth.ts';
+import type { AppEnv } from '../../env.ts';
+import { problems } from '../responses.ts';
+import { Team } from './schemas.ts';
+
+const route = createRoute({
+  method: 'get',
+  path: '/v1/teams',
+  summary: 'The teams this key may see',
+  tags: ['setup'],
+  responses: {
+    200: { description: 'Teams', content: { 'application/json': { schema: z.object({ items: z.array(Team) }) } } },
+    ...problems(401),
+  },
+});
+
+export function register(app: OpenAPIHono<AppEnv>): void {
+  app.openapi(route, async (c) => {
+    const p = c.var.principal;
+    const all = await listTeams(c.var.deps.db);
+    const visible = isOrgWide(p) ? all : all.filter((t) => t.id === p.teamId);
+    return c.json({ items: visible.map((t) => ({ id: t.id, slug: t.slug, name: t.name, createdAt: t.createdAt.toISOString() })) }, 200);
+  });
+}

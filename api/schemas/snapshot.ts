@@ -1,0 +1,116 @@
+import { z } from '@hono/zod-openapi';
+import { ARTIFACT_KINDS } from '../../workers/engine/evidence.ts';
+import { CONTROL_IDS, LEVELS } from '../../workers/engine/result.ts';
+
+export const WORKLOAD_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._\/:-]{0,199}$/;
+export const ENVIRONMENT_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+
+export const ArtifactKind = z.enum(ARTIFACT_KINDS).openapi('ArtifactKind');
+export const Level = z.enum(LEVELS).openapi('Level');
+
+export const Workload = z
+  .string()
+  .regex(WORKLOAD_PATTERN, 'letters, digits and . _ / : - (up to 200), starting with a letter or digit')
+  .openapi({ example: 'checkout-api' });
+export const Environment = z
+  .string()
+  .regex(ENVIRONMENT_PATTERN, 'letters, digits and . _ - (up to 63), starting with a letter or digit')
+  .openapi({ example: 'prod' });
+
+export const CiMetadata = z
+  .object({
+    commit: z.string().max(200).optional(),
+    ref: z.string().max(500).optional(),
+    pipelineUrl: z.string().max(2000).optional(),
+  })
+  .catchall(z.string().max(2000))
+  .openapi('CiMetadata');
+
+export const ArtifactUpload = z
+  .object({
+    kind: ArtifactKind,
+    name: z.string().min(1).max(500).optional(),
+    content: z
+      .union([z.string(), z.array(z.unknown()), z.record(z.string(), z.unknown())])
+      .openapi({ description: 'The artifact as text, or for JSON kinds the parsed JSON itself' }),
+  })
+  .openapi('ArtifactUpload');
+
+export const SnapshotUpload = z
+  .object({
+    workload: Workload,
+    environment: Environment.optional(),
+    observedAt: z.iso.datetime({ offset: true }).optional(),
+    ci: CiMetadata.optional(),
+    artifacts: z.array(ArtifactUpload).min(1, 'at least one artifact is needed'),
+  })
+  .openapi('SnapshotUpload');
+export type SnapshotUpload = z.infer<typeof SnapshotUpload>;
+
+export const Finding = z
+  .object({
+    artifact: z.string(),
+    kind: ArtifactKind,
+    container: z.string().nullable(),
+    location: z.string(),
+    message: z.string(),
+    status: z.enum(['pass', 'fail', 'unknown']),
+    remediation: z.string().optional(),
+  })
+  .openapi('Finding');
+
+export const Waiver = z
+  .object({
+    id: z.string(),
+    justification: z.string(),
+    approvedBy: z.string(),
+    expiresAt: z.string(),
+  })
+  .openapi('AppliedWaiver');
+
+export const ControlResult = z
+  .object({
+    id: z.enum(CONTROL_IDS),
+    status: z.enum(['pass', 'fail', 'unknown', 'waived']),
+    levels: z.array(Level),
+    title: z.string(),
+    findings: z.array(Finding),
+    remediation: z.string(),
+    decidedBy: z.array(ArtifactKind).optional().openapi({ description: 'For unknown: the kinds that would decide it' }),
+    waiver: Waiver.optional(),
+  })
+  .openapi('ControlResult');
+
+export const LevelSummary = z
+  .object({
+    compliant: z.boolean(),
+    pass: z.number().int(),
+    fail: z.number().int(),
+    unknown: z.number().int(),
+    waived: z.number().int(),
+  })
+  .openapi('LevelSummary');
+
+export const Snapshot = z
+  .object({
+    id: z.string().uuid(),
+    team: z.string(),
+    workload: z.string(),
+    environment: z.string(),
+    observedAt: z.string(),
+    receivedAt: z.string(),
+    status: z.enum(['pending', 'evaluated', 'failed']),
+    engineVersion: z.string().nullable(),
+    contentHash: z.string(),
+    ci: CiMetadata.nullable(),
+    artifacts: z.array(z.object({ kind: ArtifactKind, name: z.string(), size: z.number().int() })),
+    controls: z.array(ControlResult).openapi({ description: 'All fifteen, in order 3.1 … 3.15 (empty while pending)' }),
+    levels: z.object({ L1: LevelSummary, L2: LevelSummary, L3: LevelSummary }).nullable(),
+    error: z.string().nullable().optional(),
+  })
+  .openapi('Snapshot');
+export type Snapshot = z.infer<typeof Snapshot>;
+
+export const SnapshotPage = z
+  .object({ items: z.array(Snapshot), nextCursor: z.string().nullable() })
+  .openapi('SnapshotPage');

@@ -1,0 +1,117 @@
+import { findSnapshotByIdempotencyKey, insertSnapshot, type SnapshotRow } from '../../db/queries/snapshots.ts';
+import type { TeamRow } from '../../db/queries/teams.ts';
+import { evaluateEvidence } from '../../workers/engine/evaluate.ts';
+import { type ArtifactInput, buildEvidence, artifactNames } from '../../workers/engine/parse.ts';
+import type { ArtifactKind } from '../../workers/engine/evidence.ts';
+import { toHex } from './keys.ts';
+import type { Deps, Principal } from '../env.ts';
+import { IdempotencyMismatch, InvalidInput } from '../errors.ts';
+
+export interface UploadInput {
+  workload: string;
+  environment?: string | undefined;
+  observedAt?: Date | undefined;
+  ci?: Record<string, string> | undefined;
+  artifacts: ArtifactInput[];
+}
+
+export interface IngestResult {
+  row: SnapshotRow;
+  /** False when an Idempotency-Key retry returned the first upload. */
+  created: boolean;
+}
+
+export const DEFAULT_ENVIRONMENT = 'default';
+
+/**
+ * Validates, evaluates (unless async) and stores one upload, all or nothing. Every artifact is
+ * parsed before anything is written, so an unreadable one is refused with nothing stored.
+ */
+export async function ingestSnapshot(
+  deps: Deps,
+  principal: Principal,
+  team: TeamRow,
+  input: UploadInput,
+  options: { async: boolean; idempotencyKey: string | null },
+): Promise<IngestResult> {
+  if (input.artifacts.length > deps.config.MAX_ARTIFACTS) {
+    throw new InvalidInput(`a snapshot may hold at most ${deps.config.MAX_ARTIFACTS} artifacts`, [
+      { path: 'artifacts', message: `${input.artifacts.length} given` },
+    ]);
+  }
+  const texts = input.artifacts.map((a, i) => artifactText(a, i));
+  const evidence = buildEvidence(input.artifacts);
+  const unreadable = evidence.artifacts
+    .map((a, i) => ({ a, i }))
+    .filter(({ a }) => a.error !== null)
+    .map(({ a, i }) => ({ path: `artifacts[${i}]`, message: `${a.source.kind} "${a.source.artifact}": ${a.error}` }));
+  if (unreadable.length > 0) {
+    throw new InvalidInput(`${unreadable.length} artifact(s) could not be read; nothing was stored`, unreadable);
+  }
+
+  const now = deps.clock();
+  const environment = input.environment ?? DEFAULT_ENVIRONMENT;
+  const names = artifactNames(input.artifacts);
+  const contentHash = await hashUpload(input, environment, texts);
+  const result = options.async ? null : evaluateEvidence(evidence, { workload: input.workload, history: [] });
+  const row = await insertSnapshot(
+    deps.db,
+    {
+      id: crypto.randomUUID(),
+      teamId: team.id,
+      workload: input.workload,
+      environment,
+      observedAt: input.observedAt ?? now,
+      receivedAt: now,
+      ci: input.ci ?? null,
+      contentHash,
+      idempotencyKey: options.idempotencyKey,
+      status: 'pending',
+      uploadedBy: principal.keyId === 'admin-env' ? null : principal.keyId,
+    },
+    input.artifacts.map((a, i) => ({
+      position: i,
+      kind: a.kind,
+      name: names[i] ?? a.kind,
+      content: texts[i] ?? '',
+      size: new TextEncoder().encode(texts[i] ?? '').length,
+    })),
+    result,
+    now,
+  );
+  if (row) return { row, created: true };
+
+  // The Idempotency-Key was used before: the same request gets the first answer, another one a 422.
+  const key = options.idempotencyKey ?? '';
+  const first = await findSnapshotByIdempotencyKey(deps.db, team.id, key);
+  if (!first || first.contentHash !== contentHash) {
+    throw new IdempotencyMismatch(`Idempotency-Key "${key}" was already used for a different upload`);
+  }
+  return { row: first, created: false };
+}
+
+/** The stored text of an artifact: as given, or JSON given inline as its JSON text. */
+function artifactText(a: ArtifactInput, index: number): string {
+  const text = typeof a.content === 'string' ? a.content : JSON.stringify(a.content);
+  if (typeof text !== 'string') throw new InvalidInput('artifact content is missing', [{ path: `artifacts[${index}].content`, message: 'required' }]);
+  // PostgreSQL text cannot hold NUL, and no artifact kind is a binary format.
+  if (text.includes('\u0000')) {
+    throw new InvalidInput(`artifact ${index} contains NUL bytes; every artifact kind is text`, [
+      { path: `artifacts[${index}].content`, message: 'contains NUL bytes' },
+    ]);
+  }
+  return text;
+}
+
+/** What makes two uploads "the same": everything the client chose (a defaulted observedAt is not). */
+async function hashUpload(input: UploadInput, environment: string, texts: string[]): Promise<string> {
+  const canonical = JSON.stringify({
+    workload: input.workload,
+    environment,
+    observedAt: input.observedAt?.toISOString() ?? null,
+    ci: input.ci ?? null,
+    artifacts: input.artifacts.map((a, i) => ({ kind: a.kind as ArtifactKind, name: a.name ?? null, content: texts[i] })),
+  });
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(canonical));
+  return `sha256:${toHex(new Uint8Array(digest))}`;
+}

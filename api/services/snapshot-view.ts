@@ -1,0 +1,53 @@
+import type { ControlResultRow, SnapshotRow } from '../../db/queries/snapshots.ts';
+import type { ArtifactRow } from '../../db/queries/snapshots.ts';
+import { controlById } from '../../workers/controls/index.ts';
+import { CONTROL_IDS, type Finding } from '../../workers/engine/result.ts';
+import { applyWaivers, type WaiverRule } from '../../workers/engine/waivers.ts';
+import type { Snapshot } from '../schemas/snapshot.ts';
+
+/**
+ * The evaluated snapshot as the API shows it: stored engine verdicts in the standard's order,
+ * with waivers active at `at` applied. Metadata (titles, levels) comes from the current registry.
+ */
+export function snapshotView(
+  row: SnapshotRow,
+  teamSlug: string,
+  results: readonly ControlResultRow[],
+  files: readonly Pick<ArtifactRow, 'kind' | 'name' | 'size'>[],
+  waivers: readonly WaiverRule[],
+  at: Date,
+): Snapshot {
+  const base = {
+    id: row.id,
+    team: teamSlug,
+    workload: row.workload,
+    environment: row.environment,
+    observedAt: row.observedAt.toISOString(),
+    receivedAt: row.receivedAt.toISOString(),
+    status: row.status,
+    engineVersion: row.engineVersion,
+    contentHash: row.contentHash,
+    ci: row.ci ?? null,
+    artifacts: files.map((f) => ({ kind: f.kind as Snapshot['artifacts'][number]['kind'], name: f.name, size: f.size })),
+    error: row.error,
+  };
+  if (row.status !== 'evaluated') return { ...base, controls: [], levels: null };
+  const byId = new Map(results.map((r) => [r.controlId, r]));
+  const controls = CONTROL_IDS.flatMap((id) => {
+    const meta = controlById(id);
+    const r = byId.get(id);
+    if (!meta || !r) return [];
+    const c: Snapshot['controls'][number] = {
+      id,
+      status: r.status,
+      levels: [...meta.levels],
+      title: meta.title.en,
+      findings: r.findings as Finding[],
+      remediation: meta.remediation,
+    };
+    if (r.status === 'unknown') c.decidedBy = [...meta.decidedBy];
+    return [c];
+  });
+  const waived = applyWaivers(controls, waivers, row.workload, row.environment, at);
+  return { ...base, controls: waived.controls, levels: waived.levels };
+}

@@ -1,0 +1,8 @@
+/** Applies the migrations to the configured database (`npm run db:migrate`), e.g. before a Worker deploy. */
+import { parseConfig } from '../api/config.ts';
+import { openConfiguredDatabase } from '../api/node-deps.ts';
+
+const config = parseConfig(process.env);
+const database = await openConfiguredDatabase(config);
+await database.close();
+console.log(`migrated ${config.DATABASE_URL ? 'the PostgreSQL server' : `the embedded database in ${config.DATA_DIR}`}`);

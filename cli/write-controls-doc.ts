@@ -1,0 +1,58 @@
+/**
+ * Renders docs/controls.md from the control modules (`npm run docs:controls`), so the auditor's
+ * page and the rules cannot drift apart; a test fails when the committed page is out of date.
+ */
+import { writeFile } from 'node:fs/promises';
+import { CONTROLS } from '../workers/controls/index.ts';
+import { ENGINE_VERSION } from '../workers/engine/version.ts';
+
+export const CONTROLS_DOC = new URL('../docs/controls.md', import.meta.url);
+
+export function renderControlsDoc(): string {
+  const out: string[] = [
+    '# How each control of CSVS V3 is decided',
+    '',
+    `Generated from the control modules in \`workers/controls/\` (engine ${ENGINE_VERSION}); do not edit by hand —`,
+    'run `npm run docs:controls`.',
+    '',
+    'One snapshot is one workload at one moment. Each control gets one status by the worst-of rule:',
+    '`fail` when any artifact (any container in it) shows a violation; `pass` when none does and at',
+    'least one shows compliance; `unknown` when no artifact speaks to the control. `unknown` never',
+    'counts as compliant: an auditor cannot attest to what has no evidence. A level is met when every',
+    'control of that level is `pass`, or `fail` covered by an active waiver (`waived`).',
+    '',
+    'Every container counts — init and ephemeral (debug) containers included — except where a control',
+    'says otherwise (3.1 allows root during initialisation). An artifact that cannot be read is refused',
+    'by the API (nothing is stored); the CLI shows it as an `unknown` finding on every control its kind',
+    'could decide.',
+    '',
+    '| id | title | L1 | L2 | L3 | decided by |',
+    '|---|---|---|---|---|---|',
+  ];
+  for (const c of CONTROLS) {
+    const mark = (l: 'L1' | 'L2' | 'L3') => (c.levels.includes(l) ? '✓' : '');
+    out.push(`| ${c.id} | ${c.title.en} | ${mark('L1')} | ${mark('L2')} | ${mark('L3')} | ${c.decidedBy.join(', ')} |`);
+  }
+  for (const c of CONTROLS) {
+    out.push(
+      '',
+      `## ${c.id} ${c.title.en}`,
+      '',
+      `> ${c.text.en}`,
+      '>',
+      `> *${c.text.de}*`,
+      '',
+      `Levels: ${c.levels.join(', ')}. Decided by: ${c.decidedBy.map((k) => `\`${k}\``).join(', ')}.`,
+      '',
+      c.rules.trim(),
+      '',
+      `**Remediation.** ${c.remediation}`,
+    );
+  }
+  return `${out.join('\n')}\n`;
+}
+
+if (import.meta.main) {
+  await writeFile(CONTROLS_DOC, renderControlsDoc());
+  console.log(`wrote ${CONTROLS_DOC.pathname}`);
+}

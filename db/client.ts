@@ -1,0 +1,42 @@
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import * as schema from './schema.ts';
+
+/** The drizzle database, whichever driver is underneath (PGlite, postgres.js, Hyperdrive). */
+export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
+
+export interface Database {
+  db: Db;
+  driver: 'pglite' | 'postgres';
+  close(): Promise<void>;
+  /** PGlite only: the whole data directory as a tarball (tests start from a migrated copy). */
+  dump?: () => Promise<Blob>;
+}
+
+/**
+ * Connects to a PostgreSQL server through postgres.js. Used by the Node server with
+ * DATABASE_URL and by the Worker with Hyperdrive's connection string.
+ */
+export async function connectPostgres(url: string, options: { max?: number } = {}): Promise<Database> {
+  const { default: postgres } = await import('postgres');
+  const { drizzle } = await import('drizzle-orm/postgres-js');
+  // Hyperdrive pools on its side and does not support prepared statements across connections.
+  const client = postgres(url, { max: options.max ?? 10, prepare: false, onnotice: () => {} });
+  return { db: drizzle(client, { schema }) as unknown as Db, driver: 'postgres', close: () => client.end({ timeout: 5 }) };
+}
+
+/**
+ * Opens the embedded PostgreSQL (PGlite) in `dataDir`, or in memory when dataDir is null.
+ * Imported dynamically so that a PostgreSQL deployment and the Worker never load it.
+ */
+export async function openPglite(dataDir: string | null, options: { loadDataDir?: Blob } = {}): Promise<Database> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { drizzle } = await import('drizzle-orm/pglite');
+  const client = new PGlite({ ...(dataDir ? { dataDir } : {}), ...options });
+  await client.waitReady;
+  return {
+    db: drizzle(client, { schema }) as unknown as Db,
+    driver: 'pglite',
+    close: () => client.close(),
+    dump: async () => client.dumpDataDir('none'),
+  };
+}

@@ -1,0 +1,211 @@
+import { and, asc, desc, eq, gte, lt, lte, or, sql } from 'drizzle-orm';
+import type { Db } from '../client.ts';
+import { withoutNul } from '../json.ts';
+import { artifacts, controlResults, snapshots, teams, workloadState } from '../schema.ts';
+
+export type SnapshotRow = typeof snapshots.$inferSelect;
+export type ArtifactRow = typeof artifacts.$inferSelect;
+export type ControlResultRow = typeof controlResults.$inferSelect;
+
+export interface StoredResult {
+  engineVersion: string;
+  controls: readonly { id: string; status: string; findings: readonly unknown[] }[];
+}
+
+/**
+ * Stores a snapshot with its artifacts (and, when evaluated inline, its results) in one
+ * transaction. Returns null when the team's Idempotency-Key was already used: nothing is written.
+ */
+export async function insertSnapshot(
+  db: Db,
+  snapshot: typeof snapshots.$inferInsert,
+  files: Omit<typeof artifacts.$inferInsert, 'snapshotId'>[],
+  result: StoredResult | null,
+  evaluatedAt: Date,
+): Promise<SnapshotRow | null> {
+  return db.transaction(async (tx) => {
+    const rows = await tx.insert(snapshots).values({ ...snapshot, ci: snapshot.ci ? withoutNul(snapshot.ci) : null }).onConflictDoNothing().returning();
+    const row = rows[0];
+    if (!row) return null;
+    if (files.length > 0) await tx.insert(artifacts).values(files.map((f) => ({ ...f, snapshotId: row.id })));
+    if (result) return storeEvaluation(tx as unknown as Db, row, result, evaluatedAt);
+    return row;
+  });
+}
+
+/**
+ * Writes the fifteen results, marks the snapshot evaluated and moves the workload's latest
+ * state forward — unless a newer observation is already there (backfills keep history right).
+ */
+export async function storeEvaluation(db: Db, row: SnapshotRow, result: StoredResult, evaluatedAt: Date): Promise<SnapshotRow> {
+  await db.delete(controlResults).where(eq(controlResults.snapshotId, row.id));
+  await db.insert(controlResults).values(
+    result.controls.map((c) => ({ snapshotId: row.id, controlId: c.id, status: storedStatus(c.status), findings: withoutNul(c.findings) })),
+  );
+  const updated = await db
+    .update(snapshots)
+    .set({ status: 'evaluated', engineVersion: result.engineVersion, evaluatedAt, error: null })
+    .where(eq(snapshots.id, row.id))
+    .returning();
+  const statuses = Object.fromEntries(result.controls.map((c) => [c.id, storedStatus(c.status)]));
+  await db
+    .insert(workloadState)
+    .values({
+      teamId: row.teamId,
+      workload: row.workload,
+      environment: row.environment,
+      snapshotId: row.id,
+      observedAt: row.observedAt,
+      statuses,
+    })
+    .onConflictDoUpdate({
+      target: [workloadState.teamId, workloadState.workload, workloadState.environment],
+      set: { snapshotId: row.id, observedAt: row.observedAt, statuses },
+      setWhere: or(
+        lt(workloadState.observedAt, row.observedAt),
+        and(eq(workloadState.observedAt, row.observedAt), eq(workloadState.snapshotId, row.id)),
+      ),
+    });
+  return updated[0] ?? row;
+}
+
+export async function findSnapshotByIdempotencyKey(db: Db, teamId: string, key: string): Promise<SnapshotRow | null> {
+  const rows = await db
+    .select()
+    .from(snapshots)
+    .where(and(eq(snapshots.teamId, teamId), eq(snapshots.idempotencyKey, key)))
+    .limit(1);
+  return rows[0] ?? null;
+}
+
+export async function findSnapshot(db: Db, id: string): Promise<(SnapshotRow & { teamSlug: string }) | null> {
+  const rows = await db
+    .select({ s: snapshots, teamSlug: teams.slug })
+    .from(snapshots)
+    .innerJoin(teams, eq(snapshots.teamId, teams.id))
+    .where(eq(snapshots.id, id))
+    .limit(1);
+  const r = rows[0];
+  return r ? { ...r.s, teamSlug: r.teamSlug } : null;
+}
+
+export async function findControlResults(db: Db, snapshotIds: string[]): Promise<ControlResultRow[]> {
+  if (snapshotIds.length === 0) return [];
+  return db
+    .select()
+    .from(controlResults)
+    .where(sql`${controlResults.snapshotId} in ${snapshotIds}`);
+}
+
+export async function findArtifacts(db: Db, snapshotId: string): Promise<ArtifactRow[]> {
+  return db.select().from(artifacts).where(eq(artifacts.snapshotId, snapshotId)).orderBy(asc(artifacts.position));
+}
+
+export interface SnapshotFilter {
+  teamId: string;
+  workload?: string | undefined;
+  environment?: string | undefined;
+  from?: Date | undefined;
+  to?: Date | undefined;
+  /** Keyset cursor: the last item of the previous page. */
+  after?: { observedAt: Date; id: string } | undefined;
+  limit: number;
+}
+
+/** A team's snapshots, newest first, one page (keyset pagination on observedAt, id). */
+export async function listSnapshots(db: Db, f: SnapshotFilter): Promise<SnapshotRow[]> {
+  const conditions = [eq(snapshots.teamId, f.teamId)];
+  if (f.workload) conditions.push(eq(snapshots.workload, f.workload));
+  if (f.environment) conditions.push(eq(snapshots.environment, f.environment));
+  if (f.from) conditions.push(gte(snapshots.observedAt, f.from));
+  if (f.to) conditions.push(lte(snapshots.observedAt, f.to));
+  if (f.after) {
+    const cond = or(
+      lt(snapshots.observedAt, f.after.observedAt),
+      and(eq(snapshots.observedAt, f.after.observedAt), lt(snapshots.id, f.after.id)),
+    );
+    if (cond) conditions.push(cond);
+  }
+  return db
+    .select()
+    .from(snapshots)
+    .where(and(...conditions))
+    .orderBy(desc(snapshots.observedAt), desc(snapshots.id))
+    .limit(f.limit);
+}
+
+export type WorkloadStateRow = typeof workloadState.$inferSelect;
+
+/** Each workload's latest evaluated state for a team (optionally one environment). */
+export async function latestPerWorkload(db: Db, teamId: string, environment?: string): Promise<WorkloadStateRow[]> {
+  const conditions = [eq(workloadState.teamId, teamId)];
+  if (environment) conditions.push(eq(workloadState.environment, environment));
+  return db
+    .select()
+    .from(workloadState)
+    .where(and(...conditions))
+    .orderBy(asc(workloadState.workload), asc(workloadState.environment));
+}
+
+/**
+ * Claims up to `limit` pending snapshots inside the caller's transaction. SKIP LOCKED means two
+ * instances never take the same one; a crash rolls the claim back, so nothing is lost.
+ */
+export async function claimPendingSnapshots(db: Db, limit: number): Promise<SnapshotRow[]> {
+  return db
+    .select()
+    .from(snapshots)
+    .where(eq(snapshots.status, 'pending'))
+    .orderBy(asc(snapshots.receivedAt))
+    .limit(limit)
+    .for('update', { skipLocked: true });
+}
+
+/** Locks one pending snapshot by id (the Queue consumer's path); null when gone or done. */
+export async function claimSnapshot(db: Db, id: string): Promise<SnapshotRow | null> {
+  const rows = await db
+    .select()
+    .from(snapshots)
+    .where(and(eq(snapshots.id, id), eq(snapshots.status, 'pending')))
+    .limit(1)
+    .for('update', { skipLocked: true });
+  return rows[0] ?? null;
+}
+
+export async function markSnapshotFailed(db: Db, id: string, error: string): Promise<void> {
+  await db
+    .update(snapshots)
+    .set({ status: 'failed', error, attempts: sql`${snapshots.attempts} + 1` })
+    .where(eq(snapshots.id, id));
+}
+
+/** Snapshot ids evaluated by an engine other than `version`, for re-evaluation. */
+export async function snapshotsNotEvaluatedBy(db: Db, version: string, limit: number, afterId?: string): Promise<SnapshotRow[]> {
+  const conditions = [eq(snapshots.status, 'evaluated'), sql`${snapshots.engineVersion} is distinct from ${version}`];
+  if (afterId) conditions.push(sql`${snapshots.id} > ${afterId}`);
+  return db
+    .select()
+    .from(snapshots)
+    .where(and(...conditions))
+    .orderBy(asc(snapshots.id))
+    .limit(limit);
+}
+
+/** Kind, name and size of the artifacts of several snapshots, without their content. */
+export async function findArtifactSummaries(
+  db: Db,
+  snapshotIds: string[],
+): Promise<Pick<ArtifactRow, 'snapshotId' | 'kind' | 'name' | 'size' | 'position'>[]> {
+  if (snapshotIds.length === 0) return [];
+  return db
+    .select({ snapshotId: artifacts.snapshotId, kind: artifacts.kind, name: artifacts.name, size: artifacts.size, position: artifacts.position })
+    .from(artifacts)
+    .where(sql`${artifacts.snapshotId} in ${snapshotIds}`)
+    .orderBy(asc(artifacts.snapshotId), asc(artifacts.position));
+}
+
+/** The engine never returns `waived` (waivers apply when read); anything else is a bug to surface. */
+function storedStatus(status: string): 'pass' | 'fail' | 'unknown' {
+  if (status === 'pass' || status === 'fail' || status === 'unknown') return status;
+  throw new Error(`cannot store control status ${status}`);
+}

@@ -1,0 +1,169 @@
+/**
+ * The single source of the tables. Migrations in db/migrations are generated from this file
+ * by drizzle-kit (`npm run db:generate`) and serve PGlite and PostgreSQL alike, so keep to SQL
+ * both accept.
+ */
+import { sql } from 'drizzle-orm';
+import {
+  bigserial,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+export const teams = pgTable('teams', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  slug: text('slug').notNull().unique(),
+  name: text('name').notNull(),
+  createdAt: ts('created_at').notNull().defaultNow(),
+});
+
+export const apiKeys = pgTable(
+  'api_keys',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    /** The visible start of the key (`csvs_ab12cd34`), so a leaked key can be recognised in logs. */
+    prefix: text('prefix').notNull(),
+    /** SHA-256 of the whole key, hex. The key itself is shown once and never stored. */
+    hash: text('hash').notNull(),
+    role: text('role', { enum: ['ingest', 'viewer', 'auditor', 'admin'] }).notNull(),
+    teamId: uuid('team_id').references(() => teams.id),
+    name: text('name').notNull(),
+    createdBy: text('created_by'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    lastUsedAt: ts('last_used_at'),
+    revokedAt: ts('revoked_at'),
+  },
+  (t) => [uniqueIndex('api_keys_hash_idx').on(t.hash)],
+);
+
+export const snapshots = pgTable(
+  'snapshots',
+  {
+    id: uuid('id').primaryKey(),
+    teamId: uuid('team_id')
+      .notNull()
+      .references(() => teams.id),
+    workload: text('workload').notNull(),
+    environment: text('environment').notNull(),
+    observedAt: ts('observed_at').notNull(),
+    receivedAt: ts('received_at').notNull(),
+    ci: jsonb('ci').$type<Record<string, string>>(),
+    /** SHA-256 over the upload's meaning (workload, environment, observedAt if given, artifacts). */
+    contentHash: text('content_hash').notNull(),
+    idempotencyKey: text('idempotency_key'),
+    status: text('status', { enum: ['pending', 'evaluated', 'failed'] }).notNull(),
+    engineVersion: text('engine_version'),
+    evaluatedAt: ts('evaluated_at'),
+    attempts: integer('attempts').notNull().default(0),
+    error: text('error'),
+    uploadedBy: uuid('uploaded_by'),
+  },
+  (t) => [
+    uniqueIndex('snapshots_idempotency_idx')
+      .on(t.teamId, t.idempotencyKey)
+      .where(sql`${t.idempotencyKey} is not null`),
+    index('snapshots_team_observed_idx').on(t.teamId, t.observedAt.desc(), t.id.desc()),
+    index('snapshots_team_workload_idx').on(t.teamId, t.workload, t.environment, t.observedAt.desc()),
+    index('snapshots_pending_idx')
+      .on(t.receivedAt)
+      .where(sql`${t.status} = 'pending'`),
+  ],
+);
+
+/** The raw artifacts, kept so that evaluations can be re-run when the rules improve. */
+export const artifacts = pgTable(
+  'artifacts',
+  {
+    snapshotId: uuid('snapshot_id')
+      .notNull()
+      .references(() => snapshots.id, { onDelete: 'cascade' }),
+    position: integer('position').notNull(),
+    kind: text('kind').notNull(),
+    name: text('name').notNull(),
+    /** Text as uploaded; JSON given inline is stored as its JSON text. */
+    content: text('content').notNull(),
+    size: integer('size').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.snapshotId, t.position] })],
+);
+
+/** One row per snapshot and control: the engine's verdict (waivers are applied when read). */
+export const controlResults = pgTable(
+  'control_results',
+  {
+    snapshotId: uuid('snapshot_id')
+      .notNull()
+      .references(() => snapshots.id, { onDelete: 'cascade' }),
+    controlId: text('control_id').notNull(),
+    status: text('status', { enum: ['pass', 'fail', 'unknown'] }).notNull(),
+    findings: jsonb('findings').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.snapshotId, t.controlId] })],
+);
+
+/**
+ * The latest evaluated snapshot of each workload and environment, kept in step by the writer,
+ * so scorecards read one row per workload instead of scanning history.
+ */
+export const workloadState = pgTable(
+  'workload_state',
+  {
+    teamId: uuid('team_id')
+      .notNull()
+      .references(() => teams.id),
+    workload: text('workload').notNull(),
+    environment: text('environment').notNull(),
+    snapshotId: uuid('snapshot_id')
+      .notNull()
+      .references(() => snapshots.id),
+    observedAt: ts('observed_at').notNull(),
+    /** `{ "3.1": "pass", … }` as the engine decided (before waivers). */
+    statuses: jsonb('statuses').$type<Record<string, 'pass' | 'fail' | 'unknown'>>().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.teamId, t.workload, t.environment] })],
+);
+
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    at: ts('at').notNull().defaultNow(),
+    /** The API key that acted (`admin-env` for CSVS_ADMIN_KEY). */
+    actor: text('actor').notNull(),
+    action: text('action').notNull(),
+    teamId: uuid('team_id'),
+    target: text('target'),
+    details: jsonb('details'),
+  },
+  (t) => [index('audit_log_at_idx').on(t.at)],
+);
+
+export const waivers = pgTable(
+  'waivers',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    teamId: uuid('team_id')
+      .notNull()
+      .references(() => teams.id),
+    controlId: text('control_id').notNull(),
+    /** A workload name or a glob (`checkout-*`, `*`). */
+    workloads: text('workloads').notNull(),
+    environment: text('environment'),
+    justification: text('justification').notNull(),
+    approvedBy: text('approved_by').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    expiresAt: ts('expires_at').notNull(),
+    revokedAt: ts('revoked_at'),
+    revokedBy: text('revoked_by'),
+  },
+  (t) => [index('waivers_team_idx').on(t.teamId, t.controlId)],
+);

@@ -1,0 +1,94 @@
+/**
+ * Every route × every role × own/foreign team: 401 without a key, 403 without the right,
+ * success with it. Routes opt in by being listed here; a test checks nothing is left out.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Harness, startHarness, uniqueSlug } from '../support/harness.ts';
+
+type Role = 'ingest' | 'viewer' | 'auditor' | 'admin';
+const ROLES: Role[] = ['ingest', 'viewer', 'auditor', 'admin'];
+
+interface Ctx {
+  team: string;
+  snapshotId: string;
+  keyToRevoke: () => Promise<string>;
+}
+
+interface RouteCase {
+  route: string;
+  /** Builds the request for a team (own or foreign). */
+  request: (ctx: Ctx) => Promise<{ path: string; init: RequestInit & { json?: unknown } }>;
+  /** Roles allowed on their own team (team-bound) or anywhere (org-wide). */
+  allowed: Role[];
+  /** Whether team-bound roles are limited to their own team on this route. */
+  teamScoped: boolean;
+  ok: number;
+}
+
+const snapshotBody = { workload: 'matrix', artifacts: [{ kind: 'dockerfile', content: 'FROM alpine:3.20\nUSER 1000\n' }] };
+
+const CASES: RouteCase[] = [
+  { route: 'POST /v1/teams', request: async () => ({ path: '/v1/teams', init: { method: 'POST', json: { slug: uniqueSlug('m'), name: 'M' } } }), allowed: ['admin'], teamScoped: false, ok: 201 },
+  { route: 'GET /v1/teams', request: async () => ({ path: '/v1/teams', init: {} }), allowed: ROLES, teamScoped: false, ok: 200 },
+  { route: 'POST /v1/api-keys', request: async (c) => ({ path: '/v1/api-keys', init: { method: 'POST', json: { role: 'viewer', team: c.team, name: 'm' } } }), allowed: ['admin'], teamScoped: false, ok: 201 },
+  { route: 'GET /v1/api-keys', request: async () => ({ path: '/v1/api-keys', init: {} }), allowed: ['admin'], teamScoped: false, ok: 200 },
+  { route: 'DELETE /v1/api-keys/{id}', request: async (c) => ({ path: `/v1/api-keys/${await c.keyToRevoke()}`, init: { method: 'DELETE' } }), allowed: ['admin'], teamScoped: false, ok: 204 },
+  { route: 'POST /v1/teams/{team}/snapshots', request: async (c) => ({ path: `/v1/teams/${c.team}/snapshots`, init: { method: 'POST', json: snapshotBody } }), allowed: ['ingest', 'admin'], teamScoped: true, ok: 201 },
+  { route: 'GET /v1/snapshots/{id}', request: async (c) => ({ path: `/v1/snapshots/${c.snapshotId}`, init: {} }), allowed: ROLES, teamScoped: true, ok: 200 },
+  { route: 'GET /v1/teams/{team}/snapshots', request: async (c) => ({ path: `/v1/teams/${c.team}/snapshots`, init: {} }), allowed: ROLES, teamScoped: true, ok: 200 },
+  { route: 'GET /v1/teams/{team}/workloads', request: async (c) => ({ path: `/v1/teams/${c.team}/workloads`, init: {} }), allowed: ROLES, teamScoped: true, ok: 200 },
+];
+
+let h: Harness;
+let own: Ctx;
+let foreign: Ctx;
+const keys: Partial<Record<Role, string>> = {};
+
+async function context(team: string): Promise<Ctx> {
+  const res = await h.request(`/v1/teams/${team}/snapshots`, { method: 'POST', json: snapshotBody });
+  const { id } = (await res.json()) as { id: string };
+  return { team, snapshotId: id, keyToRevoke: async () => (await h.key('viewer', team)).id };
+}
+
+beforeAll(async () => {
+  h = await startHarness();
+  const ownTeam = await h.team('own');
+  const foreignTeam = await h.team('foreign');
+  own = await context(ownTeam);
+  foreign = await context(foreignTeam);
+  for (const role of ROLES) keys[role] = (await h.key(role, role === 'ingest' || role === 'viewer' ? ownTeam : undefined)).key;
+});
+afterAll(async () => h.close());
+
+async function send(c: RouteCase, ctx: Ctx, key: string | null): Promise<Response> {
+  const { path, init } = await c.request(ctx);
+  return h.request(path, { ...init, key });
+}
+
+describe.each(CASES)('$route', (c) => {
+  it('answers 401 without a key or with a wrong one', async () => {
+    expect((await send(c, own, null)).status).toBe(401);
+    expect((await send(c, own, 'csvs_wrong_key')).status).toBe(401);
+  });
+
+  it.each(ROLES)('as %s on its own team', async (role) => {
+    const res = await send(c, own, keys[role] ?? null);
+    expect(res.status).toBe(c.allowed.includes(role) ? c.ok : 403);
+    if (res.status === 403) expect(res.headers.get('content-type')).toContain('application/problem+json');
+  });
+
+  it.each(ROLES)('as %s on a foreign team', async (role) => {
+    const res = await send(c, foreign, keys[role] ?? null);
+    const orgWide = role === 'admin' || role === 'auditor';
+    const allowed = c.allowed.includes(role) && (!c.teamScoped || orgWide);
+    expect(res.status).toBe(allowed ? c.ok : 403);
+  });
+});
+
+it('covers every /v1 operation of the OpenAPI document', async () => {
+  const doc = (await (await h.request('/openapi.json', { key: null })).json()) as { paths: Record<string, Record<string, unknown>> };
+  const operations = Object.entries(doc.paths)
+    .filter(([p]) => p.startsWith('/v1/'))
+    .flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`));
+  expect(operations.sort()).toEqual(CASES.map((c) => c.route).sort());
+});

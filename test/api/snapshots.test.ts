@@ -1,0 +1,247 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { evaluatePendingBatch } from '../../workers/jobs/evaluate-snapshots.ts';
+import type { Snapshot } from '../../api/schemas/snapshot.ts';
+import { type Harness, startHarness } from '../support/harness.ts';
+
+const DOCKERFILE = `FROM node:22-bookworm-slim AS build
+WORKDIR /app
+COPY package*.json ./
+RUN npm ci
+COPY . .
+RUN npm run build
+
+FROM node:22-bookworm-slim
+RUN useradd --uid 10001 --create-home app
+COPY --from=build /app/dist /app
+USER app
+EXPOSE 8080
+CMD ["node", "/app/server.js"]
+`;
+
+const INSPECT = [
+  {
+    Id: 'f3b0c2a1d4e5f60718293a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d',
+    Created: '2026-11-27T09:00:00.000000000Z',
+    Path: 'node',
+    Args: ['/app/server.js'],
+    State: { Status: 'running', Running: true, StartedAt: '2026-11-27T09:00:01.000000000Z' },
+    Image: 'sha256:5c2e0f6ce4a1f1e6d2b8b8bd4a0b7f3f7c1f1f0c6d8e2a4b3c5d7e9f1a2b3c4d',
+    Name: '/checkout-api-1',
+    HostConfig: {
+      Binds: null,
+      NetworkMode: 'bridge',
+      PortBindings: { '8080/tcp': [{ HostIp: '', HostPort: '8080' }] },
+      Privileged: false,
+      ReadonlyRootfs: true,
+      SecurityOpt: ['no-new-privileges:true'],
+      UsernsMode: '',
+      PidsLimit: 200,
+    },
+    Mounts: [],
+    Config: {
+      User: '10001',
+      Env: ['PATH=/usr/local/bin:/usr/bin:/bin', 'NODE_ENV=production'],
+      Cmd: ['node', '/app/server.js'],
+      Entrypoint: null,
+      Image: 'registry.example.com/checkout-api:1.4.2',
+      ExposedPorts: { '8080/tcp': {} },
+      Labels: {},
+    },
+    NetworkSettings: { Ports: { '8080/tcp': [{ HostIp: '0.0.0.0', HostPort: '8080' }] } },
+    ExecIDs: null,
+  },
+];
+
+let h: Harness;
+let team: string;
+beforeAll(async () => {
+  h = await startHarness();
+  team = await h.team('payments');
+});
+afterAll(async () => h.close());
+
+const upload = (body: unknown, init: { query?: string; headers?: Record<string, string>; key?: string } = {}) =>
+  h.request(`/v1/teams/${team}/snapshots${init.query ?? ''}`, {
+    method: 'POST',
+    json: body,
+    ...(init.headers ? { headers: init.headers } : {}),
+    ...(init.key ? { key: init.key } : {}),
+  });
+
+const jsonBody = (workload: string, extra: Record<string, unknown> = {}) => ({
+  workload,
+  environment: 'prod',
+  artifacts: [
+    { kind: 'dockerfile', name: 'Dockerfile', content: DOCKERFILE },
+    { kind: 'docker-inspect', content: INSPECT },
+  ],
+  ...extra,
+});
+
+async function countSnapshots(workload: string): Promise<number> {
+  const res = await h.request(`/v1/teams/${team}/snapshots?workload=${workload}`);
+  return ((await res.json()) as { items: unknown[] }).items.length;
+}
+
+describe('uploading a snapshot', () => {
+  it('evaluates a JSON upload and answers 201 with all fifteen controls in order', async () => {
+    const res = await upload(jsonBody('checkout-api'));
+    expect(res.status).toBe(201);
+    const body = (await res.json()) as Snapshot;
+    expect(res.headers.get('location')).toBe(`/v1/snapshots/${body.id}`);
+    expect(body).toMatchObject({ team, workload: 'checkout-api', environment: 'prod', status: 'evaluated' });
+    expect(body.controls.map((c) => c.id)).toEqual(['3.1', '3.2', '3.3', '3.4', '3.5', '3.6', '3.7', '3.8', '3.9', '3.10', '3.11', '3.12', '3.13', '3.14', '3.15']);
+    const byId = Object.fromEntries(body.controls.map((c) => [c.id, c]));
+    expect(byId['3.5']?.status).toBe('pass');
+    expect(byId['3.9']?.status).toBe('pass');
+    expect(byId['3.14']?.status).toBe('pass');
+    expect(byId['3.4']?.status).toBe('fail');
+    expect(byId['3.7']?.status).toBe('unknown');
+    for (const c of body.controls) for (const f of c.findings) if (f.status === 'fail') expect(f.remediation).toBeTruthy();
+    expect(body.levels?.L3.compliant).toBe(false);
+
+    const read = await h.request(`/v1/snapshots/${body.id}`);
+    expect(await read.json()).toEqual(body);
+  });
+
+  it('takes one raw artifact with ?workload=&kind=', async () => {
+    const res = await h.request(`/v1/teams/${team}/snapshots?workload=raw-api&kind=dockerfile&environment=staging`, {
+      method: 'POST',
+      body: DOCKERFILE,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(res.status).toBe(201);
+    const body = (await res.json()) as Snapshot;
+    expect(body.artifacts).toEqual([{ kind: 'dockerfile', name: 'Dockerfile', size: DOCKERFILE.length }]);
+    expect(body.environment).toBe('staging');
+  });
+
+  it('takes multipart parts named by kind', async () => {
+    const form = new FormData();
+    form.set('workload', 'multi-api');
+    form.set('dockerfile', new File([DOCKERFILE], 'Dockerfile'));
+    form.set('docker-inspect', new File([JSON.stringify(INSPECT)], 'inspect.json'));
+    const res = await h.request(`/v1/teams/${team}/snapshots`, { method: 'POST', body: form });
+    expect(res.status).toBe(201);
+    const body = (await res.json()) as Snapshot;
+    expect(body.artifacts.map((a) => a.kind)).toEqual(['dockerfile', 'docker-inspect']);
+    expect(body.environment).toBe('default');
+  });
+
+  it('gates on a level: 422 with the same body, stored all the same', async () => {
+    const res = await upload(jsonBody('gated-api'), { query: '?gate=L3' });
+    expect(res.status).toBe(422);
+    const body = (await res.json()) as Snapshot;
+    expect(body.levels?.L3.compliant).toBe(false);
+    expect((await h.request(`/v1/snapshots/${body.id}`)).status).toBe(200);
+  });
+
+  it('answers SARIF and JUnit when asked', async () => {
+    const sarif = await upload(jsonBody('sarif-api'), { headers: { accept: 'application/sarif+json' } });
+    expect(sarif.status).toBe(201);
+    expect(sarif.headers.get('content-type')).toContain('application/sarif+json');
+    const log = (await sarif.json()) as { version: string; runs: { results: { ruleId: string }[] }[] };
+    expect(log.version).toBe('2.1.0');
+    expect(log.runs[0]?.results.some((r) => r.ruleId === 'CSVS-3.4')).toBe(true);
+    const junit = await upload(jsonBody('junit-api'), { headers: { accept: 'application/xml' } });
+    expect(junit.headers.get('content-type')).toContain('application/xml');
+    expect(await junit.text()).toMatch(/<testsuite[^>]+tests="15"/);
+  });
+});
+
+describe('bad input stores nothing', () => {
+  it.each([
+    ['an unknown kind', { workload: 'bad-kind', artifacts: [{ kind: 'helm', content: 'x' }] }, 400],
+    ['a missing workload', { artifacts: [{ kind: 'dockerfile', content: DOCKERFILE }] }, 400],
+    ['no artifacts', { workload: 'bad-empty', artifacts: [] }, 400],
+    ['an unparsable inspect', { workload: 'bad-json', artifacts: [{ kind: 'docker-inspect', content: '{"Id": ' }] }, 422],
+    ['a Dockerfile without FROM', { workload: 'bad-df', artifacts: [{ kind: 'dockerfile', content: 'RUN echo hi\n' }] }, 422],
+    ['NUL bytes', { workload: 'bad-nul', artifacts: [{ kind: 'dockerfile', content: 'FROM alpine\u0000\n' }] }, 422],
+  ])('refuses %s', async (_what, body, status) => {
+    const res = await upload(body);
+    expect(res.status).toBe(status);
+    expect(res.headers.get('content-type')).toContain('application/problem+json');
+    const problem = (await res.json()) as { detail: string; errors?: unknown[] };
+    expect(problem.detail).toBeTruthy();
+    const workload = (body as { workload?: string }).workload;
+    if (workload) expect(await countSnapshots(workload)).toBe(0);
+  });
+
+  it('refuses a body over the limit with 413', async () => {
+    const big = 'FROM alpine\n' + '# padding\n'.repeat(600_000);
+    const res = await upload({ workload: 'too-big', artifacts: [{ kind: 'dockerfile', content: big }] });
+    expect(res.status).toBe(413);
+    expect(await countSnapshots('too-big')).toBe(0);
+  });
+
+  it('refuses a content type it does not know', async () => {
+    const res = await h.request(`/v1/teams/${team}/snapshots`, { method: 'POST', body: 'x', headers: { 'content-type': 'text/csv' } });
+    expect(res.status).toBe(415);
+  });
+});
+
+describe('Idempotency-Key', () => {
+  it('returns the first result for a retry and refuses the key for another body', async () => {
+    const headers = { 'idempotency-key': `retry-${Date.now()}` };
+    const first = await upload(jsonBody('idem-api'), { headers });
+    const second = await upload(jsonBody('idem-api'), { headers });
+    expect(first.status).toBe(201);
+    expect(second.status).toBe(200);
+    expect(second.headers.get('idempotent-replayed')).toBe('true');
+    expect(((await second.json()) as Snapshot).id).toBe(((await first.json()) as Snapshot).id);
+    const other = await upload(jsonBody('idem-api', { environment: 'staging' }), { headers });
+    expect(other.status).toBe(422);
+    expect(await countSnapshots('idem-api')).toBe(1);
+  });
+
+  it('stores one snapshot under ten concurrent retries', async () => {
+    const headers = { 'idempotency-key': `concurrent-${Date.now()}` };
+    const responses = await Promise.all(Array.from({ length: 10 }, () => upload(jsonBody('idem-concurrent'), { headers })));
+    const ids = new Set(await Promise.all(responses.map(async (r) => ((await r.json()) as Snapshot).id)));
+    expect(responses.map((r) => r.status).sort()).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 200, 201]);
+    expect(ids.size).toBe(1);
+    expect(await countSnapshots('idem-concurrent')).toBe(1);
+  });
+});
+
+describe('async evaluation', () => {
+  it('answers 202 with a Location that reads pending until a worker evaluates it', async () => {
+    const res = await upload(jsonBody('async-api'), { query: '?async=true' });
+    expect(res.status).toBe(202);
+    const location = res.headers.get('location') ?? '';
+    expect(((await (await h.request(location)).json()) as Snapshot).status).toBe('pending');
+    while ((await evaluatePendingBatch(h.database.db, () => new Date())) > 0) {
+      // drain every pending snapshot, including other tests' ones
+    }
+    const done = (await (await h.request(location)).json()) as Snapshot;
+    expect(done.status).toBe('evaluated');
+    expect(done.controls).toHaveLength(15);
+  });
+});
+
+describe('reading', () => {
+  it('lists snapshots newest first with a cursor, and the latest state per workload', async () => {
+    for (const day of ['2026-11-01', '2026-11-02', '2026-11-03']) {
+      expect((await upload(jsonBody('paged-api', { observedAt: `${day}T10:00:00Z` }))).status).toBe(201);
+    }
+    const page1 = (await (await h.request(`/v1/teams/${team}/snapshots?workload=paged-api&limit=2`)).json()) as {
+      items: Snapshot[];
+      nextCursor: string | null;
+    };
+    expect(page1.items.map((s) => s.observedAt.slice(0, 10))).toEqual(['2026-11-03', '2026-11-02']);
+    expect(page1.nextCursor).toBeTruthy();
+    const page2 = (await (await h.request(`/v1/teams/${team}/snapshots?workload=paged-api&limit=2&cursor=${page1.nextCursor}`)).json()) as {
+      items: Snapshot[];
+      nextCursor: string | null;
+    };
+    expect(page2.items.map((s) => s.observedAt.slice(0, 10))).toEqual(['2026-11-01']);
+    expect(page2.nextCursor).toBeNull();
+
+    const workloads = (await (await h.request(`/v1/teams/${team}/workloads`)).json()) as {
+      items: { workload: string; observedAt: string; controls: unknown[] }[];
+    };
+    const paged = workloads.items.find((w) => w.workload === 'paged-api');
+    expect(paged?.observedAt.slice(0, 10)).toBe('2026-11-03');
+    expect(paged?.controls).toHaveLength(15);
+  });
+});

@@ -1,0 +1,76 @@
+import { readFile } from 'node:fs/promises';
+import { inject } from 'vitest';
+import { connectPostgres, type Database, openPglite } from '../../db/client.ts';
+import { createApp } from '../../api/app.ts';
+import { parseConfig } from '../../api/config.ts';
+import type { EvaluationQueue } from '../../api/env.ts';
+import { createLogger } from '../../api/logger.ts';
+import { nodeDeps } from '../../api/node-deps.ts';
+
+export const ADMIN_KEY = 'test-admin-key-0123456789abcdef';
+
+/** Opens the run's database: a fresh copy of the migrated PGlite, or the shared server. */
+export async function openTestDatabase(): Promise<Database> {
+  const choice = inject('database');
+  if (choice.kind === 'postgres' && choice.url) return connectPostgres(choice.url, { max: 5 });
+  if (!choice.pgliteDump) throw new Error('global setup provided no database');
+  const tar = await readFile(choice.pgliteDump);
+  return openPglite(null, { loadDataDir: new Blob([new Uint8Array(tar)]) });
+}
+
+export interface Harness {
+  database: Database;
+  app: ReturnType<typeof createApp>;
+  logs: string[];
+  /** A request with the admin key unless another key is given. */
+  request(path: string, init?: RequestInit & { key?: string | null; json?: unknown }): Promise<Response>;
+  /** A team with a unique slug, so tests never depend on each other's data. */
+  team(prefix?: string): Promise<string>;
+  key(role: 'ingest' | 'viewer' | 'auditor' | 'admin', team?: string): Promise<{ id: string; key: string }>;
+  close(): Promise<void>;
+}
+
+let counter = 0;
+export function uniqueSlug(prefix = 't'): string {
+  counter += 1;
+  return `${prefix}-${Date.now().toString(36)}-${counter}-${Math.random().toString(36).slice(2, 6)}`;
+}
+
+export async function startHarness(
+  options: { env?: Record<string, string>; queue?: EvaluationQueue; clock?: () => Date } = {},
+): Promise<Harness> {
+  const database = await openTestDatabase();
+  const config = parseConfig({ CSVS_ADMIN_KEY: ADMIN_KEY, LOG_LEVEL: 'info', ...options.env });
+  const logs: string[] = [];
+  const logger = createLogger('info', (line) => logs.push(line));
+  const app = createApp(nodeDeps(config, database, { logger, ...(options.queue ? { queue: options.queue } : {}), ...(options.clock ? { clock: options.clock } : {}) }));
+  const request: Harness['request'] = async (path, init = {}) => {
+    const { key = ADMIN_KEY, json, ...rest } = init;
+    const headers = new Headers(rest.headers);
+    if (key) headers.set('authorization', `Bearer ${key}`);
+    let body = rest.body;
+    if (json !== undefined) {
+      headers.set('content-type', 'application/json');
+      body = JSON.stringify(json);
+    }
+    return app.request(path, { ...rest, headers, body: body ?? null });
+  };
+  return {
+    database,
+    app,
+    logs,
+    request,
+    async team(prefix = 't') {
+      const slug = uniqueSlug(prefix);
+      const res = await request('/v1/teams', { method: 'POST', json: { slug, name: `Team ${slug}` } });
+      if (res.status !== 201) throw new Error(`team creation failed: ${res.status} ${await res.text()}`);
+      return slug;
+    },
+    async key(role, team) {
+      const res = await request('/v1/api-keys', { method: 'POST', json: { role, name: `${role} key`, ...(team ? { team } : {}) } });
+      if (res.status !== 201) throw new Error(`key creation failed: ${res.status} ${await res.text()}`);
+      return (await res.json()) as { id: string; key: string };
+    },
+    close: () => database.close(),
+  };
+}
