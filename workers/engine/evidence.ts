@@ -162,12 +162,19 @@ export interface Port {
   hostIp: string | null;
   hostPort: number | null;
   path: string;
+  /** Kubernetes `ports[].name`: a Service's `targetPort` may name it instead of giving the number. */
+  name?: string | null;
 }
 
 export interface EnvVar {
   name: string;
   value: string;
   path: string;
+  /**
+   * Kubernetes `valueFrom`: the value is filled in at run time (`secretKeyRef redis/password`), so the
+   * manifest holds none, yet the variable is set. Absent/null for a literal value.
+   */
+  valueFrom?: string | null;
 }
 
 /** The pod a Kubernetes container belongs to. */
@@ -212,10 +219,21 @@ export interface Container {
   ports: Port[];
   /** The process the container runs: entrypoint and command joined (null when the image decides). */
   command: Fact<string[]> | null;
+  /**
+   * Arguments given to the image's own entrypoint when `command` is null (Kubernetes `args`
+   * without `command`): flags such as `--requirepass` are visible here although the program is not.
+   */
+  args?: Fact<string[]> | null;
   env: EnvVar[];
   networkMode: Fact<string | null> | null;
   /** Docker: exec sessions running now (`ExecIDs`). */
   execIds: Fact<string[]> | null;
+  /**
+   * Docker: the HEALTHCHECK command as Docker execs it (`CMD-SHELL x` → [`/bin/sh`, `-c`, x] or
+   * `Config.Shell` + x; `CMD a b` → [a, b]); absent/null when none. Health probes show up as
+   * `exec_start` events, and 3.10 must not take them for access.
+   */
+  healthcheck?: Fact<string[]> | null;
   /** Docker: when this instance started, and whether it runs. */
   startedAt: string | null;
   running: boolean | null;
@@ -305,6 +323,11 @@ export interface ProcessList {
 
 export interface ContainerEvent {
   action: string;
+  /**
+   * Exec events: the command Docker names after the action (`exec_start: /bin/sh -c curl …` →
+   * `/bin/sh -c curl …`, trimmed); absent/null otherwise. Health-check probes are told apart by it.
+   */
+  command?: string | null;
   containerId: string;
   containerName: string | null;
   /** Milliseconds since the epoch. */

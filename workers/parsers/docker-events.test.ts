@@ -1,0 +1,113 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { ContainerEvent, Source } from '../engine/evidence.ts';
+import { parseDockerEvents } from './docker-events.ts';
+import { ArtifactError } from './util.ts';
+
+const source: Source = { artifact: 'events.jsonl', kind: 'docker-events' };
+const log = readFileSync(new URL('../../test/fixtures/docker-events/exec-24h.jsonl', import.meta.url), 'utf8');
+const WEB = '3f4e8a1c9b2d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f';
+
+function events(content: unknown): ContainerEvent[] {
+  return parseDockerEvents(content, source).events?.[0]?.events ?? [];
+}
+
+describe('parseDockerEvents: a day of docker events', () => {
+  const part = parseDockerEvents(log, source);
+  const list = part.events?.[0]?.events ?? [];
+
+  it('keeps container events only, in order, with the action before the colon', () => {
+    expect(list.map((e) => e.action)).toEqual([
+      'exec_create', 'exec_start', 'exec_die', 'exec_create', 'exec_start', 'kill', 'die', 'destroy', 'create', 'start',
+    ]);
+    expect(part.notes).toContain('ignored 1 event(s) that are not about containers');
+    expect(part.events?.[0]?.source).toEqual(source);
+  });
+
+  it('reads id, name, millisecond time and line of an exec_start (old and new field sets)', () => {
+    expect(list[1]).toEqual({ action: 'exec_start', containerId: WEB, containerName: 'web-1', time: 1741682100131, path: 'line 2' });
+    expect(list[4]).toMatchObject({ action: 'exec_start', containerName: 'worker-1', time: 1741685000017, path: 'line 5' });
+  });
+
+  it('accepts a JSON array with pointer paths', () => {
+    const array = log.trim().split('\n').map((l) => JSON.parse(l) as unknown);
+    const fromText = events(JSON.stringify(array));
+    const fromParsed = events(array);
+    expect(fromParsed).toEqual(fromText);
+    expect(fromText[1]).toMatchObject({ action: 'exec_start', containerId: WEB, path: '/1' });
+    expect(fromText).toHaveLength(10);
+  });
+});
+
+describe('parseDockerEvents: variants and defaults', () => {
+  it('reads the pre-Type format of old daemons and falls back from timeNano to time', () => {
+    const [e] = events('{"status":"exec_start: /bin/sh","id":"abc123","from":"alpine:3.19","time":1700000000}\n');
+    expect(e).toEqual({ action: 'exec_start', containerId: 'abc123', containerName: null, time: 1700000000000, path: 'line 1' });
+  });
+
+  it('accepts CRLF line ends and blank lines, and keeps line numbers', () => {
+    const text = '\r\n{"Type":"container","Action":"start","Actor":{"ID":"c1"},"time":1}\r\n\r\n{"Type":"container","Action":"die","Actor":{"ID":"c1"},"time":2}\r\n';
+    expect(events(text).map((e) => [e.action, e.path])).toEqual([['start', 'line 2'], ['die', 'line 4']]);
+  });
+
+  it('treats empty output as an empty log, noted', () => {
+    const part = parseDockerEvents('\n  \n', source);
+    expect(part.events?.[0]?.events).toEqual([]);
+    expect(part.notes?.[0]).toMatch(/empty/);
+  });
+
+  it('treats a log of other event types only as an empty container log', () => {
+    const part = parseDockerEvents('{"Type":"image","Action":"pull","Actor":{"ID":"nginx:1.27"},"time":1}', source);
+    expect(part.events?.[0]?.events).toEqual([]);
+  });
+
+  it('skips unreadable lines with a note when others parse', () => {
+    const text = [
+      '{"Type":"container","Action":"exec_start: sh","Actor":{"ID":"c1","Attributes":{"name":"api"}},"time":5}',
+      'Error response from daemon: client version 1.24 is too old',
+      '{"Type":"container","Action":"exec_start: sh","time":6}',
+      '{"Type":"container","Action":"start","Actor":{"ID":"c1"}}',
+      '[1,2]',
+    ].join('\n');
+    const part = parseDockerEvents(text, source);
+    expect(part.events?.[0]?.events.map((e) => e.path)).toEqual(['line 1']);
+    expect(part.notes?.join(' ')).toMatch(
+      /skipped 4 unreadable event\(s\): line 2 \(not JSON\), line 3 \(no container id\), line 4 \(no time\), line 5 \(not an object\)/,
+    );
+  });
+});
+
+describe('parseDockerEvents: hostile and wrong input', () => {
+  it.each([
+    ['plain text', 'CONTAINER ID   IMAGE   COMMAND\n3f4e8a1c9b2d   nginx   "nginx"', /no line is a docker event/],
+    ['JSON objects that are not events', '{"a":1}\n{"b":2}', /no line is a docker event/],
+    ['arrays nested 100,000 deep', '['.repeat(100_000) + ']'.repeat(100_000), /no line is a docker event/],
+    ['a parsed object', { Type: 'container' }, /must be text/],
+  ])('refuses %s with an ArtifactError', (_label, content, message) => {
+    expect(() => parseDockerEvents(content, source)).toThrow(ArtifactError);
+    expect(() => parseDockerEvents(content, source)).toThrow(message);
+  });
+
+  it('survives wrong types, __proto__ keys and NUL bytes inside', () => {
+    const text = [
+      '{"Type":"container","Action":{"x":1},"status":"exec_start","Actor":{"ID":7},"id":"c9","time":"12"}',
+      '{"__proto__":{"Type":"container"},"Type":"container","Action":"exec_start:\\u0000","Actor":{"ID":"c\\u0000","Attributes":{"name":5}},"timeNano":"3000000000"}',
+      '{"Type":"container","Action":":","Actor":{"ID":"c1"},"time":1}',
+    ].join('\n');
+    const list = events(text);
+    expect(list).toEqual([
+      { action: 'exec_start', containerId: 'c9', containerName: null, time: 12000, path: 'line 1' },
+      { action: 'exec_start', containerId: 'c\u0000', containerName: null, time: 3000, path: 'line 2' },
+    ]);
+    expect(({} as Record<string, unknown>).Type).toBeUndefined();
+  });
+
+  it('reads 100,000 lines in linear time', () => {
+    const line = '{"Type":"container","Action":"exec_start: sh","Actor":{"ID":"c1","Attributes":{"name":"web"}},"time":1700000000}';
+    const text = Array.from({ length: 100_000 }, () => line).join('\n');
+    const start = process.cpuUsage(); // CPU time: robust on shared cores
+    expect(events(text)).toHaveLength(100_000);
+    const used = process.cpuUsage(start);
+    expect((used.user + used.system) / 1000).toBeLessThan(3000);
+  });
+});

@@ -1,0 +1,95 @@
+import type { ContainerEvent, EvidencePart, Source } from '../engine/evidence.ts';
+import { ArtifactError, get, isRecord, num, pointer, str } from './util.ts';
+
+const MAX_LISTED_SKIPS = 5;
+/** What an unparsable line reads as; JSON itself can never produce it. */
+const NOT_JSON = Symbol('not JSON');
+
+type Outcome = { event: ContainerEvent } | { skip: 'other-type' } | { skip: 'unreadable'; why: string };
+
+/**
+ * `docker events --format '{{json .}}'`: one JSON object a line (a JSON array is accepted too).
+ * Newer daemons drop the legacy `status`/`id`/`from` fields, very old ones have only those, so both
+ * are read. `exec_start: sh -c ls` becomes `exec_start`: the command is not the action.
+ * Empty output is a valid log (no events happened in the window); output of which no line is an
+ * event is not.
+ */
+export function parseDockerEvents(content: unknown, source: Source): EvidencePart {
+  const entries = entriesOf(content);
+  const events: ContainerEvent[] = [];
+  const unreadable: string[] = [];
+  let otherTypes = 0;
+  for (const { value, path } of entries) {
+    const outcome = readEvent(value, path);
+    if ('event' in outcome) events.push(outcome.event);
+    else if (outcome.skip === 'other-type') otherTypes++;
+    else unreadable.push(`${path} (${outcome.why})`);
+  }
+  if (entries.length > 0 && events.length === 0 && otherTypes === 0) {
+    throw new ArtifactError(
+      `no line is a docker event (expected docker events --format '{{json .}}'); first problem: ${unreadable[0] ?? 'none'}`,
+    );
+  }
+  const notes: string[] = [];
+  if (entries.length === 0) notes.push('the event log is empty: no events in the window it covers');
+  if (otherTypes > 0) notes.push(`ignored ${otherTypes} event(s) that are not about containers`);
+  if (unreadable.length > 0) {
+    const more = unreadable.length > MAX_LISTED_SKIPS ? ` and ${unreadable.length - MAX_LISTED_SKIPS} more` : '';
+    notes.push(`skipped ${unreadable.length} unreadable event(s): ${unreadable.slice(0, MAX_LISTED_SKIPS).join(', ')}${more}`);
+  }
+  return { events: [{ source, events }], notes };
+}
+
+/** JSON lines (path `line N`), or a JSON array (path `/i`). */
+function entriesOf(content: unknown): { value: unknown; path: string }[] {
+  if (Array.isArray(content)) return content.map((value, i) => ({ value, path: pointer(i) }));
+  if (typeof content !== 'string') throw new ArtifactError('docker events output must be text (JSON lines) or a JSON array');
+  const text = content.replace(/^\uFEFF/, '');
+  if (text.trimStart().startsWith('[')) {
+    const whole = tryJson(text);
+    if (Array.isArray(whole)) return whole.map((value, i) => ({ value, path: pointer(i) }));
+  }
+  const entries: { value: unknown; path: string }[] = [];
+  text.split('\n').forEach((raw, i) => {
+    const line = raw.trim();
+    if (line === '') return;
+    entries.push({ value: tryJson(line), path: `line ${i + 1}` });
+  });
+  return entries;
+}
+
+function tryJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return NOT_JSON;
+  }
+}
+
+function readEvent(e: unknown, path: string): Outcome {
+  if (e === NOT_JSON) return { skip: 'unreadable', why: 'not JSON' };
+  if (!isRecord(e)) return { skip: 'unreadable', why: 'not an object' };
+  const actor = get(e, 'Actor');
+  const type = str(get(e, 'Type'));
+  const rawAction = str(get(e, 'Action')) ?? str(get(e, 'status'));
+  if (type === null && rawAction === null) return { skip: 'unreadable', why: 'no Type or Action' };
+  // Docker before 1.10 had no Type; its events were all container events.
+  if (type !== null && type !== 'container') return { skip: 'other-type' };
+  const action = (rawAction ?? '').split(':')[0]?.trim() ?? '';
+  if (action === '') return { skip: 'unreadable', why: 'no Action' };
+  const containerId = str(get(actor, 'ID')) || str(get(e, 'id'));
+  if (!containerId) return { skip: 'unreadable', why: 'no container id' };
+  const time = timeOf(e);
+  if (time === null) return { skip: 'unreadable', why: 'no time' };
+  const name = str(get(get(actor, 'Attributes'), 'name'));
+  return { event: { action, containerId, containerName: name || null, time, path } };
+}
+
+/** Milliseconds: `timeNano` when present (exact enough past 2^53 for ms), else `time` in seconds. */
+function timeOf(e: Record<string, unknown>): number | null {
+  const nano = num(get(e, 'timeNano'));
+  if (nano !== null && nano > 0) return Math.floor(nano / 1e6);
+  const seconds = num(get(e, 'time'));
+  if (seconds !== null && seconds > 0) return seconds * 1000;
+  return null;
+}
