@@ -1,0 +1,639 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { ControlResult, Finding } from '../engine/result.ts';
+import { check, dedent, type TestArtifact } from './testing.ts';
+
+interface InspectContainer {
+  Name: string;
+  Path: string;
+  Args: string[];
+  Config: { User: string; Entrypoint: string[] | null; Cmd: string[] | null };
+}
+interface InspectImage {
+  RepoTags: string[];
+  Config: { User: string; Entrypoint: string[] | null; Cmd: string[] | null };
+}
+
+function fixture<T>(path: string): T {
+  return JSON.parse(readFileSync(new URL(`../../test/fixtures/${path}`, import.meta.url), 'utf8')) as T;
+}
+
+/** `docker inspect` of `docker run -d --name web -p 8080:80 nginx:1.27`, edited per case. */
+function nginx(edit: (c: InspectContainer) => void = () => {}): TestArtifact {
+  const list = fixture<InspectContainer[]>('docker-inspect/h4-defaults-nginx.json');
+  const first = list[0];
+  if (first) edit(first);
+  return { kind: 'docker-inspect', name: 'inspect.json', content: list };
+}
+
+/** `docker image inspect postgres:16.8`, edited per case. */
+function postgresImage(edit: (i: InspectImage) => void = () => {}): TestArtifact {
+  const list = fixture<InspectImage[]>('docker-image-inspect/h4-postgres.json');
+  const first = list[0];
+  if (first) edit(first);
+  return { kind: 'docker-image-inspect', name: 'image.json', content: list };
+}
+
+function dockerfile(text: string): TestArtifact {
+  return { kind: 'dockerfile', name: 'Dockerfile', content: dedent(text) };
+}
+
+function only(result: ControlResult, status: Finding['status']): Finding[] {
+  return result.findings.filter((f) => f.status === status);
+}
+
+function expectFailFixes(result: ControlResult): void {
+  const fails = only(result, 'fail');
+  expect(fails.length).toBeGreaterThan(0);
+  for (const f of fails) expect(f.remediation, f.message).toMatch(/\S/);
+}
+
+describe('3.1 root only during initialisation', () => {
+  describe('dockerfile', () => {
+    it('passes when the final stage switches to a created non-root user', () => {
+      const r = check('3.1', dockerfile(`
+        FROM golang:1.23 AS build
+        WORKDIR /src
+        COPY . .
+        RUN go build -o /out/api ./cmd/api
+
+        FROM debian:bookworm-slim
+        RUN useradd --system --uid 10001 app
+        COPY --from=build /out/api /usr/local/bin/api
+        USER app
+        ENTRYPOINT ["/usr/local/bin/api"]
+      `));
+      expect(r.status).toBe('pass');
+      expect(only(r, 'pass')).toEqual([expect.objectContaining({ location: 'line 9', artifact: 'Dockerfile' })]);
+    });
+
+    it('fails on USER root in the final stage, at that line, with a fix', () => {
+      const r = check('3.1', dockerfile(`
+        FROM node:22-bookworm-slim
+        WORKDIR /app
+        COPY . .
+        USER root
+        CMD ["node", "server.js"]
+      `));
+      expect(r.status).toBe('fail');
+      expect(only(r, 'fail')).toEqual([expect.objectContaining({ location: 'line 4', container: null })]);
+      expectFailFixes(r);
+    });
+
+    it.each(['0', '0:0', 'root:root', '0:1000', 'root:staff'])('treats USER %s as root (known trap)', (user) => {
+      const r = check('3.1', dockerfile(`
+        FROM alpine:3.21
+        RUN adduser -D -u 10001 app
+        USER ${user}
+        CMD ["/usr/local/bin/worker"]
+      `));
+      expect(r.status).toBe('fail');
+      expect(only(r, 'fail')[0]?.location).toBe('line 3');
+    });
+
+    it('treats a root group with a non-root user as non-root', () => {
+      const r = check('3.1', dockerfile(`
+        FROM registry.access.redhat.com/ubi9/ubi-minimal:9.5
+        USER 1001:0
+        CMD ["/opt/app/run"]
+      `));
+      expect(r.status).toBe('pass');
+    });
+
+    it('fails when no USER is set (field omitted, the base image decides) and says the base was not checked', () => {
+      const r = check('3.1', dockerfile(`
+        FROM python:3.12-slim
+        COPY app.py /app/app.py
+        CMD ["python", "/app/app.py"]
+      `));
+      expect(r.status).toBe('fail');
+      const [f] = only(r, 'fail');
+      expect(f?.location).toBe('line 1');
+      expect(f?.message).toMatch(/python:3\.12-slim/);
+      expect(f?.message).toMatch(/not checked/);
+      expectFailFixes(r);
+    });
+
+    it('fails FROM scratch without USER: scratch has no users, so root', () => {
+      const r = check('3.1', dockerfile(`
+        FROM golang:1.23 AS build
+        RUN CGO_ENABLED=0 go build -o /out/app .
+        FROM scratch
+        COPY --from=build /out/app /app
+        ENTRYPOINT ["/app"]
+      `));
+      expect(r.status).toBe('fail');
+      const [f] = only(r, 'fail');
+      expect(f?.location).toBe('line 3');
+      expect(f?.message).toMatch(/scratch/);
+    });
+
+    it('follows the final stage to the earlier stage it is built FROM', () => {
+      const r = check('3.1', dockerfile(`
+        FROM debian:bookworm-slim AS runtime-base
+        RUN useradd --uid 10001 app
+        USER app
+
+        FROM runtime-base
+        COPY api /usr/local/bin/api
+        CMD ["api"]
+      `));
+      expect(r.status).toBe('pass');
+      expect(only(r, 'pass')[0]?.location).toBe('line 3');
+    });
+
+    it('counts only the final stage: a non-root builder does not help a root runtime', () => {
+      const r = check('3.1', dockerfile(`
+        FROM node:22 AS build
+        USER node
+        RUN npm ci && npm run build
+        FROM nginx:1.27
+        COPY --from=build /home/node/dist /usr/share/nginx/html
+      `));
+      expect(r.status).toBe('fail');
+      expect(only(r, 'fail')[0]?.location).toBe('line 4');
+    });
+
+    it('takes the last USER of the final stage', () => {
+      const r = check('3.1', dockerfile(`
+        FROM ubuntu:24.04
+        RUN useradd -u 10001 app
+        USER app
+        RUN id
+        USER root
+        CMD ["/opt/run.sh"]
+      `));
+      expect(r.status).toBe('fail');
+      expect(only(r, 'fail')[0]?.location).toBe('line 5');
+    });
+
+    it.each([
+      ['gosu (exec form)', 'ENTRYPOINT ["gosu", "app", "/usr/local/bin/api"]', 'line 4'],
+      ['su-exec (shell form)', 'ENTRYPOINT exec su-exec app:app /usr/local/bin/api', 'line 4'],
+      ['setpriv --reuid', 'ENTRYPOINT ["setpriv", "--reuid=10001", "--regid=10001", "--init-groups", "/usr/local/bin/api"]', 'line 4'],
+      ['runuser -u', 'ENTRYPOINT ["runuser", "-u", "app", "--", "/usr/local/bin/api"]', 'line 4'],
+      ['s6-setuidgid', 'CMD ["s6-setuidgid", "app", "/usr/local/bin/api"]', 'line 4'],
+      ['chpst -u', 'CMD ["chpst", "-u", "app", "/usr/local/bin/api"]', 'line 4'],
+    ])('passes root that the entrypoint drops with %s (known trap)', (_tool, instruction, location) => {
+      const r = check('3.1', dockerfile(`
+        FROM debian:bookworm-slim
+        RUN useradd --uid 10001 app && apt-get update && apt-get install -y --no-install-recommends gosu
+        USER root
+        ${instruction}
+      `));
+      expect(r.status).toBe('pass');
+      expect(only(r, 'pass')).toEqual([expect.objectContaining({ location })]);
+      expect(only(r, 'pass')[0]?.message).toMatch(/drops/);
+    });
+
+    it('passes a missing USER when the entrypoint drops privileges', () => {
+      const r = check('3.1', dockerfile(`
+        FROM alpine:3.21
+        RUN apk add --no-cache su-exec && adduser -D -u 10001 app
+        ENTRYPOINT ["su-exec", "app", "/usr/local/bin/worker"]
+      `));
+      expect(r.status).toBe('pass');
+    });
+
+    it('does not count gosu to root, or setpriv without --reuid, as dropping privileges', () => {
+      expect(check('3.1', dockerfile(`
+        FROM debian:bookworm-slim
+        USER root
+        ENTRYPOINT ["gosu", "root", "/usr/local/bin/api"]
+      `)).status).toBe('fail');
+      expect(check('3.1', dockerfile(`
+        FROM debian:bookworm-slim
+        USER root
+        ENTRYPOINT ["setpriv", "--no-new-privs", "/usr/local/bin/api"]
+      `)).status).toBe('fail');
+    });
+
+    it('fails an entrypoint script whose contents cannot be seen, and says so', () => {
+      const r = check('3.1', dockerfile(`
+        FROM postgres:16.8
+        COPY init.sql /docker-entrypoint-initdb.d/
+        ENTRYPOINT ["docker-entrypoint.sh"]
+        CMD ["postgres"]
+      `));
+      expect(r.status).toBe('fail');
+      expect(only(r, 'fail')[0]?.message).toMatch(/docker-entrypoint\.sh/);
+    });
+
+    it('reads USER ${ARG} with its default, as the build does', () => {
+      const r = check('3.1', dockerfile(`
+        FROM debian:bookworm-slim
+        ARG APP_USER=0
+        USER \${APP_USER}
+        CMD ["/usr/local/bin/api"]
+      `));
+      expect(r.status).toBe('fail');
+      expect(only(r, 'fail')[0]?.location).toBe('line 3');
+    });
+
+    it('says nothing about USER ${ARG} without a default: only the build knows the user', () => {
+      const r = check('3.1', dockerfile(`
+        FROM debian:bookworm-slim
+        ARG APP_USER
+        USER \${APP_USER}
+        CMD ["/usr/local/bin/api"]
+      `));
+      expect(r.status).toBe('unknown');
+      expect(r.findings).toEqual([expect.objectContaining({ status: 'unknown', location: 'line 3' })]);
+    });
+  });
+
+  describe('docker-image-inspect', () => {
+    it('fails an image whose User is empty (root) and whose entrypoint is a script', () => {
+      const r = check('3.1', postgresImage());
+      expect(r.status).toBe('fail');
+      expect(only(r, 'fail')).toEqual([expect.objectContaining({ location: '/0/Config/User', artifact: 'image.json' })]);
+      expect(only(r, 'fail')[0]?.message).toMatch(/postgres:16\.8/);
+      expectFailFixes(r);
+    });
+
+    it('passes an image configured with a non-root user', () => {
+      const r = check('3.1', postgresImage((i) => {
+        i.Config.User = '65532:65532';
+      }));
+      expect(r.status).toBe('pass');
+      expect(only(r, 'pass')[0]?.location).toBe('/0/Config/User');
+    });
+
+    it('passes a root image whose entrypoint drops privileges with gosu', () => {
+      const r = check('3.1', postgresImage((i) => {
+        i.Config.Entrypoint = ['gosu', 'postgres', 'docker-entrypoint.sh'];
+      }));
+      expect(r.status).toBe('pass');
+      expect(only(r, 'pass')[0]?.location).toBe('/0/Config/Entrypoint');
+    });
+
+    it('fails User "0" like root', () => {
+      const r = check('3.1', postgresImage((i) => {
+        i.Config.User = '0';
+      }));
+      expect(r.status).toBe('fail');
+    });
+  });
+
+  describe('docker-inspect', () => {
+    it('fails an empty Config.User (the default: root), at /0/Config/User for the container', () => {
+      const r = check('3.1', nginx());
+      expect(r.status).toBe('fail');
+      expect(only(r, 'fail')).toEqual([
+        expect.objectContaining({ location: '/0/Config/User', container: 'web', artifact: 'inspect.json', kind: 'docker-inspect' }),
+      ]);
+      expectFailFixes(r);
+    });
+
+    it.each(['root', '0', '0:0', 'root:root', '0:1000'])('fails Config.User %s', (user) => {
+      const r = check('3.1', nginx((c) => {
+        c.Config.User = user;
+      }));
+      expect(r.status).toBe('fail');
+    });
+
+    it.each(['101', '101:101', 'nginx'])('passes Config.User %s', (user) => {
+      const r = check('3.1', nginx((c) => {
+        c.Config.User = user;
+      }));
+      expect(r.status).toBe('pass');
+      expect(only(r, 'pass')).toEqual([expect.objectContaining({ location: '/0/Config/User', container: 'web' })]);
+    });
+
+    it('passes a root container whose command drops privileges with gosu', () => {
+      const r = check('3.1', nginx((c) => {
+        c.Path = 'gosu';
+        c.Args = ['nginx', 'nginx', '-g', 'daemon off;'];
+      }));
+      expect(r.status).toBe('pass');
+      expect(only(r, 'pass')[0]?.location).toBe('/0/Path');
+    });
+
+    it('judges each container of an inspect array on its own (worst of)', () => {
+      const list = fixture<InspectContainer[]>('docker-inspect/h4-defaults-nginx.json');
+      const web = list[0];
+      if (!web) throw new Error('fixture has no container');
+      const worker = structuredClone(web);
+      worker.Name = '/worker';
+      worker.Config.User = '10001';
+      list.push(worker);
+      const r = check('3.1', { kind: 'docker-inspect', name: 'inspect.json', content: JSON.stringify(list) });
+      expect(r.status).toBe('fail');
+      expect(only(r, 'fail').map((f) => [f.container, f.location])).toEqual([['web', '/0/Config/User']]);
+      expect(only(r, 'pass').map((f) => [f.container, f.location])).toEqual([['worker', '/1/Config/User']]);
+    });
+  });
+
+  describe('kubernetes', () => {
+    const deployment = (podSecurity: string, containerSecurity: string): TestArtifact => ({
+      kind: 'kubernetes',
+      name: 'deploy.yaml',
+      content: dedent(`
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: checkout-api
+          namespace: shop
+        spec:
+          replicas: 2
+          selector:
+            matchLabels:
+              app: checkout-api
+          template:
+            metadata:
+              labels:
+                app: checkout-api
+            spec:
+              ${podSecurity}
+              containers:
+                - name: api
+                  image: registry.example.com/shop/checkout-api:1.8.2
+                  ports:
+                    - containerPort: 8080
+                  ${containerSecurity}
+      `),
+    });
+
+    it('passes runAsNonRoot: true set on the pod', () => {
+      const r = check('3.1', deployment('securityContext: {runAsNonRoot: true}', ''));
+      expect(r.status).toBe('pass');
+      expect(only(r, 'pass')).toEqual([
+        expect.objectContaining({ container: 'api', location: 'spec.template.spec.securityContext.runAsNonRoot', artifact: 'deploy.yaml' }),
+      ]);
+    });
+
+    it('passes a non-zero runAsUser', () => {
+      const r = check('3.1', deployment('', 'securityContext: {runAsUser: 10001}'));
+      expect(r.status).toBe('pass');
+      expect(only(r, 'pass')[0]?.location).toBe('spec.template.spec.containers[0].securityContext.runAsUser');
+    });
+
+    it('fails runAsUser: 0 on the container, which overrides the pod', () => {
+      const r = check('3.1', deployment('securityContext: {runAsUser: 10001}', 'securityContext: {runAsUser: 0}'));
+      expect(r.status).toBe('fail');
+      expect(only(r, 'fail')).toEqual([
+        expect.objectContaining({ container: 'api', location: 'spec.template.spec.containers[0].securityContext.runAsUser' }),
+      ]);
+      expectFailFixes(r);
+    });
+
+    it('says nothing when neither runAsUser nor runAsNonRoot is set (the image decides)', () => {
+      const r = check('3.1', deployment('', ''));
+      expect(r.status).toBe('unknown');
+      expect(r.findings).toEqual([expect.objectContaining({ status: 'unknown', container: 'api' })]);
+    });
+
+    it('allows root in an init container: that is initialisation (known trap)', () => {
+      const r = check('3.1', {
+        kind: 'kubernetes',
+        name: 'deploy.yaml',
+        content: dedent(`
+          apiVersion: apps/v1
+          kind: Deployment
+          metadata:
+            name: checkout-api
+          spec:
+            selector:
+              matchLabels:
+                app: checkout-api
+            template:
+              metadata:
+                labels:
+                  app: checkout-api
+              spec:
+                securityContext:
+                  runAsNonRoot: true
+                  runAsUser: 10001
+                initContainers:
+                  - name: fix-permissions
+                    image: busybox:1.37
+                    command: ["sh", "-c", "chown -R 10001:10001 /data"]
+                    securityContext:
+                      runAsNonRoot: false
+                      runAsUser: 0
+                containers:
+                  - name: api
+                    image: registry.example.com/shop/checkout-api:1.8.2
+        `),
+      });
+      expect(r.status).toBe('pass');
+      const initFinding = r.findings.find((f) => f.container === 'fix-permissions');
+      expect(initFinding).toEqual(expect.objectContaining({
+        status: 'unknown',
+        location: 'spec.template.spec.initContainers[0].securityContext.runAsUser',
+      }));
+      expect(initFinding?.message).toMatch(/initialisation/);
+      expect(only(r, 'pass')).toEqual([
+        expect.objectContaining({ container: 'api', location: 'spec.template.spec.securityContext.runAsUser' }),
+      ]);
+    });
+
+    it('fails an ephemeral debug container running as root', () => {
+      const r = check('3.1', {
+        kind: 'kubernetes',
+        name: 'pod.yaml',
+        content: dedent(`
+          apiVersion: v1
+          kind: Pod
+          metadata:
+            name: checkout-api-7d9c6b5f4-x2k8q
+            namespace: shop
+          spec:
+            securityContext:
+              runAsNonRoot: true
+              runAsUser: 10001
+            containers:
+              - name: api
+                image: registry.example.com/shop/checkout-api:1.8.2
+            ephemeralContainers:
+              - name: debugger-r4z7k
+                image: busybox:1.37
+                targetContainerName: api
+                securityContext:
+                  runAsUser: 0
+        `),
+      });
+      expect(r.status).toBe('fail');
+      expect(only(r, 'fail')).toEqual([
+        expect.objectContaining({ container: 'debugger-r4z7k', location: 'spec.ephemeralContainers[0].securityContext.runAsUser' }),
+      ]);
+    });
+
+    it('prefixes the document index when a file holds several documents', () => {
+      const r = check('3.1', {
+        kind: 'kubernetes',
+        name: 'all.yaml',
+        content: dedent(`
+          apiVersion: v1
+          kind: Service
+          metadata:
+            name: checkout-api
+          spec:
+            selector:
+              app: checkout-api
+            ports:
+              - port: 80
+                targetPort: 8080
+          ---
+          apiVersion: apps/v1
+          kind: StatefulSet
+          metadata:
+            name: ledger
+          spec:
+            serviceName: ledger
+            selector:
+              matchLabels:
+                app: ledger
+            template:
+              metadata:
+                labels:
+                  app: ledger
+              spec:
+                containers:
+                  - name: ledger
+                    image: registry.example.com/shop/ledger:3.0.1
+                    securityContext:
+                      runAsUser: 0
+        `),
+      });
+      expect(r.status).toBe('fail');
+      expect(only(r, 'fail')[0]?.location).toBe('[1].spec.template.spec.containers[0].securityContext.runAsUser');
+    });
+  });
+
+  describe('compose', () => {
+    const compose = (user: string): TestArtifact => ({
+      kind: 'compose',
+      name: 'compose.yaml',
+      content: dedent(`
+        services:
+          web:
+            image: nginxinc/nginx-unprivileged:1.27
+            ports:
+              - "8080:8080"
+            ${user}
+          cache:
+            image: redis:7.4
+            user: "999:999"
+      `),
+    });
+
+    it('fails user: root on a service', () => {
+      const r = check('3.1', compose('user: root'));
+      expect(r.status).toBe('fail');
+      expect(only(r, 'fail')).toEqual([expect.objectContaining({ container: 'web', kind: 'compose' })]);
+      expect(only(r, 'fail')[0]?.location).toMatch(/services\.web\.user/);
+      expectFailFixes(r);
+    });
+
+    it('fails user: "0:0"', () => {
+      expect(check('3.1', compose('user: "0:0"')).status).toBe('fail');
+    });
+
+    it('passes non-root users', () => {
+      const r = check('3.1', compose('user: "101:101"'));
+      expect(r.status).toBe('pass');
+      expect(only(r, 'pass').map((f) => f.container).sort()).toEqual(['cache', 'web']);
+    });
+
+    it('says nothing for a service without user:', () => {
+      const r = check('3.1', compose(''));
+      const web = r.findings.find((f) => f.container === 'web');
+      expect(web?.status).toBe('unknown');
+      expect(r.status).toBe('pass'); // the cache service's own user still passes
+    });
+  });
+
+  describe('processes', () => {
+    const ps = (text: string): TestArtifact => ({ kind: 'processes', name: 'top.txt', content: dedent(text) });
+
+    it('passes a tini-supervised non-root workload, including the ps that listed it', () => {
+      const r = check('3.1', ps(`
+        USER       PID COMMAND         COMMAND
+        root         1 tini            /sbin/tini -- node /app/server.js
+        node         7 node            node /app/server.js
+        root        42 ps              ps -eo user,pid,comm,args
+      `));
+      expect(r.status).toBe('pass');
+      expect(only(r, 'pass')).toHaveLength(1);
+      expect(only(r, 'pass')[0]?.message).toMatch(/node \/app\/server\.js/);
+      expect(only(r, 'unknown')).toHaveLength(2);
+    });
+
+    it('fails a long-running workload process as root', () => {
+      const r = check('3.1', ps(`
+        USER       PID COMMAND         COMMAND
+        root         1 nginx           nginx: master process nginx -g daemon off;
+        nginx       29 nginx           nginx: worker process
+      `));
+      expect(r.status).toBe('fail');
+      const fails = only(r, 'fail');
+      expect(fails).toHaveLength(1);
+      expect(fails[0]?.message).toMatch(/master process/);
+      expect(fails[0]?.location).toMatch(/\S/);
+      expectFailFixes(r);
+    });
+
+    it.each(['dumb-init', 'catatonit', 'docker-init', 's6-svscan', 'runsvdir'])('allows %s as a root supervisor', (init) => {
+      const r = check('3.1', ps(`
+        USER       PID COMMAND         COMMAND
+        root         1 ${init}       /usr/bin/${init} /app/start
+        10001        8 api             /app/api --listen :8080
+      `));
+      expect(r.status).toBe('pass');
+    });
+
+    it('counts UID 0 as root', () => {
+      const r = check('3.1', ps(`
+        USER       PID COMMAND         COMMAND
+        0            1 python3         python3 -m http.server 8000
+      `));
+      expect(r.status).toBe('fail');
+    });
+
+    it('says nothing for an empty list', () => {
+      const r = check('3.1', ps(`
+        USER       PID COMMAND         COMMAND
+      `));
+      expect(r.status).toBe('unknown');
+      expect(r.findings.filter((f) => f.status !== 'unknown')).toEqual([]);
+    });
+  });
+
+  describe('mixed artifacts', () => {
+    it('fails when any artifact shows root, though the Dockerfile passes (worst of)', () => {
+      const r = check('3.1', [
+        dockerfile(`
+          FROM nginxinc/nginx-unprivileged:1.27
+          USER 101
+        `),
+        nginx((c) => {
+          c.Config.User = 'root';
+        }),
+      ]);
+      expect(r.status).toBe('fail');
+      expect(only(r, 'pass')).toEqual([expect.objectContaining({ kind: 'dockerfile', location: 'line 2' })]);
+      expect(only(r, 'fail')).toEqual([expect.objectContaining({ kind: 'docker-inspect', container: 'web' })]);
+    });
+
+    it('passes when the Dockerfile and the running container agree on a non-root user', () => {
+      const r = check('3.1', [
+        dockerfile(`
+          FROM nginxinc/nginx-unprivileged:1.27
+          USER 101
+        `),
+        nginx((c) => {
+          c.Config.User = '101';
+        }),
+      ]);
+      expect(r.status).toBe('pass');
+      expect(r.findings.map((f) => f.kind).sort()).toEqual(['docker-inspect', 'dockerfile']);
+    });
+
+    it('stays unknown with only evidence that cannot speak to users', () => {
+      const r = check('3.1', { kind: 'docker-info', content: fixture<unknown>('docker-info/h4-stock-daemon.json') });
+      expect(r.status).toBe('unknown');
+      expect(r.decidedBy).toContain('dockerfile');
+    });
+  });
+});

@@ -1,0 +1,249 @@
+/**
+ * 3.10: after active access (an exec session, a debug container) a container is deleted and
+ * replaced by a new instance of its image. What a person changed inside an accessed container
+ * stays in it; only a new instance is known to be what the image says.
+ *
+ * Docker's `ExecIDs` lists only the sessions running now, so a snapshot proves little on its
+ * own; the exec events of `docker events` and earlier snapshots (context.history) show access
+ * that has ended, and the instance's start time shows whether it was replaced since.
+ */
+import type { Container, ContainerEvent, EventLog, Evidence, PodInfo } from '../engine/evidence.ts';
+import type { Finding } from '../engine/result.ts';
+import { type Control, type EvaluationContext, containerFinding, finding } from './control.ts';
+
+const EXEC_ACTION = /^exec_(?:start|create)\b/;
+const DOCKER_FIX = (name: string): string =>
+  `Remove the accessed container and start a new one from the image: \`docker rm -f ${name}\` and \`docker run …\` ` +
+  '(Compose: `docker compose up -d --force-recreate SERVICE`). A restart keeps the old instance.';
+
+/** Docker ids are compared by prefix both ways: events and `docker ps` often carry the 12-character short id. */
+export function sameContainerId(a: string, b: string): boolean {
+  const x = a.trim().toLowerCase();
+  const y = b.trim().toLowerCase();
+  if (x === '' || y === '') return false;
+  if (x === y) return true;
+  const [short, long] = x.length <= y.length ? [x, y] : [y, x];
+  return short.length >= 12 && long.startsWith(short);
+}
+
+function iso(ms: number): string {
+  return Number.isFinite(ms) ? new Date(ms).toISOString() : 'an unknown time';
+}
+
+function startedMs(c: Container): number | null {
+  if (!c.startedAt) return null;
+  const ms = Date.parse(c.startedAt);
+  return Number.isNaN(ms) ? null : ms;
+}
+
+/** The command of an exec event: Docker writes `exec_start: /bin/sh -c …` as the action. */
+function execCommand(e: ContainerEvent): string {
+  if (e.command) return e.command.trim();
+  const colon = e.action.indexOf(':');
+  return colon === -1 ? '' : e.action.slice(colon + 1).trim();
+}
+
+/** Health checks run as exec sessions too; Docker names their command exactly as the HEALTHCHECK gives it. */
+function isHealthProbe(e: ContainerEvent, c: Container | undefined): boolean {
+  const test = c?.healthcheck?.value;
+  if (!test || test.length === 0) return false;
+  return execCommand(e) === test.join(' ').trim();
+}
+
+function dockerContainers(evidence: Evidence): Container[] {
+  return evidence.containers.filter((c) => c.source.kind === 'docker-inspect' && c.id !== null);
+}
+
+function findContainer(containers: readonly Container[], id: string): Container | undefined {
+  return containers.find((c) => c.id !== null && sameContainerId(c.id, id));
+}
+
+// ---------------------------------------------------------------- docker inspect: ExecIDs
+
+function checkExecIds(c: Container): Finding[] {
+  if (c.source.kind !== 'docker-inspect' || c.execIds === null) return [];
+  const ids = c.execIds.value;
+  if (ids.length === 0) {
+    return [containerFinding(c, 'pass', c.execIds.path,
+      'no exec session running at the time of this snapshot (ExecIDs empty); Docker lists only running sessions, ' +
+        'so access that has ended does not show here: docker-events or periodic snapshots make this stronger')];
+  }
+  const shown = ids.slice(0, 3).map((id) => id.slice(0, 12)).join(', ');
+  return [containerFinding(c, 'fail', c.execIds.path,
+    `${ids.length} exec session(s) running now (ExecIDs: ${shown}${ids.length > 3 ? ', …' : ''}): the container is ` +
+      'being accessed and must be replaced by a new instance afterwards', DOCKER_FIX(c.name))];
+}
+
+// ---------------------------------------------------------------- docker events
+
+interface ExecGroup {
+  id: string;
+  name: string | null;
+  last: ContainerEvent;
+  count: number;
+}
+
+/** Exec events per container (ids merged by prefix), health probes of a known HEALTHCHECK left out. */
+function execGroups(log: EventLog, containers: readonly Container[]): { groups: ExecGroup[]; probes: number } {
+  const groups: ExecGroup[] = [];
+  let probes = 0;
+  for (const e of log.events) {
+    if (!EXEC_ACTION.test(e.action)) continue;
+    if (isHealthProbe(e, findContainer(containers, e.containerId))) {
+      probes++;
+      continue;
+    }
+    const group = groups.find((g) => sameContainerId(g.id, e.containerId));
+    if (!group) {
+      groups.push({ id: e.containerId, name: e.containerName, last: e, count: 1 });
+      continue;
+    }
+    group.count++;
+    if (e.containerId.length > group.id.length) group.id = e.containerId;
+    group.name ??= e.containerName;
+    if (e.time >= group.last.time) group.last = e;
+  }
+  return { groups, probes };
+}
+
+function laterEvents(log: EventLog, id: string, after: number, actions: readonly string[]): ContainerEvent[] {
+  return log.events.filter((e) => e.time > after && sameContainerId(e.containerId, id) &&
+    actions.includes(e.action.split(':')[0]?.trim() ?? ''));
+}
+
+/** A new container of the same name started after the old one went: the replacement. */
+function replacementNote(log: EventLog, g: ExecGroup, after: number): string {
+  if (!g.name) return '';
+  const next = log.events.find((e) => e.time >= after && e.containerName === g.name &&
+    !sameContainerId(e.containerId, g.id) && /^(?:start|create)\b/.test(e.action));
+  return next ? `; replaced by ${next.containerId.slice(0, 12)}, started ${iso(next.time)}` : '';
+}
+
+function checkGroup(log: EventLog, g: ExecGroup, containers: readonly Container[]): Finding {
+  const execAt = g.last.time;
+  // The exec's command is not repeated: command lines can carry secrets (`mysql -p…`).
+  const what = `${g.count} exec session(s), the last at ${iso(execAt)}`;
+  const current = findContainer(containers, g.id);
+  const name = current?.name ?? g.name ?? g.id.slice(0, 12);
+  const opts = { container: name, remediation: DOCKER_FIX(name) };
+  if (current) {
+    const started = startedMs(current);
+    const state = current.running === false ? 'still exists (stopped, not removed)' : 'is still the running instance';
+    if (started !== null && started > execAt) {
+      return finding(log.source, 'fail', g.last.path,
+        `${what}; the container was restarted at ${iso(started)} but never replaced: a restart keeps the instance ` +
+          `and everything changed in it (${current.source.artifact} ${current.path || '/'})`, opts);
+    }
+    const since = started !== null ? `, started ${iso(started)}, before the access` : '';
+    return finding(log.source, 'fail', g.last.path,
+      `${what}; the container ${state}${since} (${current.source.artifact} ${current.path || '/'})`, opts);
+  }
+  const destroyed = laterEvents(log, g.id, execAt, ['destroy'])[0];
+  if (destroyed) {
+    return finding(log.source, 'pass', destroyed.path,
+      `${what}; the container was removed at ${iso(destroyed.time)}${replacementNote(log, g, destroyed.time)}`,
+      { container: name });
+  }
+  const died = laterEvents(log, g.id, execAt, ['die'])[0];
+  if (died) {
+    const restarted = laterEvents(log, g.id, died.time, ['start', 'restart', 'unpause'])[0];
+    if (restarted) {
+      return finding(log.source, 'fail', restarted.path,
+        `${what}; the container stopped at ${iso(died.time)} and was started again at ${iso(restarted.time)}: the same ` +
+          'instance, not a new one', opts);
+    }
+    return finding(log.source, 'pass', died.path,
+      `${what}; the container stopped at ${iso(died.time)} and was not started again in the log` +
+        replacementNote(log, g, died.time), { container: name });
+  }
+  return finding(log.source, 'fail', g.last.path,
+    `${what}; no later die or destroy of this container in the log: it is still the running instance as far as the ` +
+      'log shows', opts);
+}
+
+function checkEventLog(log: EventLog, containers: readonly Container[]): Finding[] {
+  const { groups, probes } = execGroups(log, containers);
+  if (groups.length > 0) return groups.map((g) => checkGroup(log, g, containers));
+  const times = log.events.map((e) => e.time).filter(Number.isFinite);
+  const span = times.length > 0 ? ` between ${iso(Math.min(...times))} and ${iso(Math.max(...times))}` : '';
+  const probeNote = probes > 0 ? ` (${probes} health-check probe(s) left out)` : '';
+  return [finding(log.source, 'pass', log.events[0]?.path ?? '',
+    `no exec session in ${log.events.length} event(s)${span}${probeNote}: no container was accessed`)];
+}
+
+// ---------------------------------------------------------------- kubernetes: debug containers
+
+function checkPod(pod: PodInfo): Finding[] {
+  if (!pod.isPodObject) return [];
+  const names = pod.ephemeralContainers.value;
+  const where = `${pod.owner.kind}/${pod.owner.name}${pod.owner.namespace ? ` in ${pod.owner.namespace}` : ''}`;
+  if (names.length === 0) {
+    return [finding(pod.source, 'pass', pod.ephemeralContainers.path,
+      `${where} has no ephemeral (debug) containers: nobody attached one with kubectl debug`)];
+  }
+  const fix = `Delete the pod so its controller creates a new one (\`kubectl delete pod ${pod.owner.name}` +
+    `${pod.owner.namespace ? ` -n ${pod.owner.namespace}` : ''}\`); ephemeral containers cannot be removed from a pod.`;
+  return names.map((n) => finding(pod.source, 'fail', pod.ephemeralContainers.path,
+    `${where} was accessed: ephemeral debug container "${n}" (kubectl debug) was added, and the pod was not replaced since`,
+    { container: n, remediation: fix }));
+}
+
+// ---------------------------------------------------------------- earlier snapshots
+
+function checkHistory(history: EvaluationContext['history'], containers: readonly Container[]): Finding[] {
+  const seen = new Map<string, EvaluationContext['history'][number]>();
+  for (const h of history) if (![...seen.keys()].some((id) => sameContainerId(id, h.containerId))) seen.set(h.containerId, h);
+  const findings: Finding[] = [];
+  for (const h of seen.values()) {
+    const c = findContainer(containers, h.containerId);
+    if (!c) continue;
+    const started = startedMs(c);
+    const restarted = started !== null && started > Date.parse(h.seenAt) ? `, restarted at ${iso(started)} but not replaced` : '';
+    const state = c.running === false ? 'still exists (stopped, not removed)' : 'is still the running instance';
+    findings.push(containerFinding(c, 'fail', c.execIds?.path ?? c.path,
+      `had exec sessions at ${h.seenAt} (snapshot ${h.snapshotId}) and ${state}${restarted}`, DOCKER_FIX(c.name)));
+  }
+  return findings;
+}
+
+export const control: Control = {
+  id: '3.10',
+  levels: ['L2', 'L3'],
+  title: { en: 'Replaced after access', de: 'Nach Zugriff ersetzt' },
+  text: {
+    en: 'After active access (e.g. for troubleshooting) a container is deleted and replaced by a new instance of the image.',
+    de: 'Stellen Sie sicher, dass ein Container nach dem aktiven Zugriff (z. B. zur Fehlerbehebung) gelöscht und durch ' +
+      'eine neue Instanz (Container) des Images ersetzt wurde.',
+  },
+  remediation:
+    'After every exec session or debug container, delete the container and start a new one from the image ' +
+    '(`docker rm -f` + `docker run`, `docker compose up -d --force-recreate`, `kubectl delete pod`). Upload ' +
+    '`docker events --filter event=exec_start` with each snapshot so ended sessions are seen too.',
+  rules: [
+    '- **docker-inspect**: `ExecIDs` lists the exec sessions running *now* (Docker drops ended ones). Non-empty → ' +
+      'fail; `null` or empty → pass for that moment, and the finding says that only running sessions show there.',
+    '- **docker-events**: an `exec_start` or `exec_create` on a container that is still the running instance → ' +
+      'fail. "Still the running instance" means: a docker-inspect of the same snapshot shows that container id ' +
+      '(whose `State.StartedAt` is older than the exec; a *restart* after the exec does not help either, since it keeps ' +
+      'the instance and whatever was changed in it), or, without such an inspect, the log shows no later `die` or ' +
+      '`destroy` of it. A later `destroy` (or a `die` not followed by a new `start` of the same id) → pass, naming the ' +
+      'replacement when a new container of the same name started. A log without any exec → pass. Ids match by ' +
+      'prefix both ways (12-character short ids). Health-check probes (whose command equals the container\'s ' +
+      'HEALTHCHECK in a docker-inspect of the same snapshot) are not access and are left out.',
+    '- **kubernetes**: a `Pod` object with `ephemeralContainers` (added by `kubectl debug`) → fail: ephemeral ' +
+      'containers cannot be removed, so the pod was not replaced. A `Pod` object without → pass. Templates ' +
+      '(Deployments, StatefulSets, …) say nothing: they describe pods to come, not accessed ones.',
+    '- **Earlier snapshots**: a container id seen with exec sessions in an earlier snapshot of the workload that ' +
+      'the current docker-inspect still shows → fail.',
+  ].join('\n'),
+  decidedBy: ['docker-inspect', 'docker-events', 'kubernetes'],
+  evaluate(evidence: Evidence, context: EvaluationContext): Finding[] {
+    const docker = dockerContainers(evidence);
+    return [
+      ...evidence.containers.flatMap(checkExecIds),
+      ...evidence.events.flatMap((log) => checkEventLog(log, docker)),
+      ...evidence.pods.flatMap(checkPod),
+      ...checkHistory(context.history, docker),
+    ];
+  },
+};

@@ -1,0 +1,76 @@
+/**
+ * 3.14: the number of processes in a container is limited (`--pids-limit`). Without a limit a
+ * fork bomb in one container exhausts the host's PIDs and takes every other container down.
+ * 0, -1 and "not set" all mean unlimited, in Docker, Compose and the kubelet alike.
+ */
+import type { Container, Evidence, KubeletConfig, PodInfo } from '../engine/evidence.ts';
+import type { Finding } from '../engine/result.ts';
+import { type Control, containerFinding, finding } from './control.ts';
+
+function describeUnlimited(value: number | null): string {
+  if (value === null) return 'no PIDs limit set (unlimited)';
+  return `PIDs limit ${value} means unlimited`;
+}
+
+function checkContainer(c: Container): Finding[] {
+  // Kubernetes pod specs cannot set a PIDs limit; the kubelet does (see checkKubelet).
+  if (c.runtime === 'kubernetes') return [];
+  const limit = c.pidsLimit;
+  const value = limit?.value ?? null;
+  const path = limit?.path ?? c.path;
+  if (value !== null && value > 0) {
+    return [containerFinding(c, 'pass', path, `process count limited to ${value} PIDs`)];
+  }
+  const fix = c.runtime === 'compose'
+    ? `Add \`pids_limit: 200\` (or \`deploy.resources.limits.pids: 200\`) to service "${c.name}", sized to what it needs.`
+    : 'Recreate the container with `--pids-limit 200` (sized to what it needs).';
+  return [containerFinding(c, 'fail', path,
+    `${describeUnlimited(value)}: a fork bomb in this container can exhaust the host's process table`, fix)];
+}
+
+function checkKubelet(k: KubeletConfig): Finding {
+  const value = k.podPidsLimit.value;
+  if (value !== null && value > 0) {
+    return finding(k.source, 'pass', k.podPidsLimit.path, `KubeletConfiguration limits every pod to ${value} PIDs (podPidsLimit)`);
+  }
+  return finding(k.source, 'fail', k.podPidsLimit.path,
+    `KubeletConfiguration: ${value === null ? 'podPidsLimit not set, the default -1 is unlimited' : `podPidsLimit ${value} means unlimited`}`,
+    { remediation: 'Set `podPidsLimit: 1024` (sized to the largest pod) in the KubeletConfiguration of every node.' });
+}
+
+/** Noted once per pod when no kubelet configuration was uploaded: the pod spec alone cannot tell. */
+function podNote(pod: PodInfo): Finding {
+  return finding(pod.source, 'unknown', pod.path,
+    `${pod.owner.kind}/${pod.owner.name}: a pod spec cannot limit PIDs; the kubelet's podPidsLimit decides ` +
+      '(upload the KubeletConfiguration)');
+}
+
+export const control: Control = {
+  id: '3.14',
+  levels: ['L3'],
+  title: { en: 'Process count limited', de: 'Prozessanzahl begrenzt' },
+  text: {
+    en: 'The number of processes allowed in a container is defined and limited to that value (`--pids-limit`).',
+    de: 'Stellen Sie sicher, dass die Anzahl der zulässigen Prozesse in einem Container genau definiert und auf ' +
+      'diesen Wert begrenzt ist, indem Sie "--pids-limit" verwenden.',
+  },
+  remediation:
+    'Give every container a PIDs limit sized to its needs: `docker run --pids-limit N`, Compose `pids_limit: N`, ' +
+    'Kubernetes `podPidsLimit: N` in the KubeletConfiguration.',
+  rules: [
+    '- **docker-inspect**: `HostConfig.PidsLimit` > 0 → pass; `null`, `0` or `-1` → fail (all three mean ' +
+      'unlimited to Docker).',
+    '- **compose**: `pids_limit` or `deploy.resources.limits.pids` > 0 → pass; absent, `0` or `-1` → fail.',
+    '- **kubernetes**: a `KubeletConfiguration` with `podPidsLimit` > 0 → pass; absent (default `-1`), `0` or ' +
+      '`-1` → fail. A pod spec cannot set a PIDs limit, so pod specs alone say nothing (an `unknown` note per pod ' +
+      'when no KubeletConfiguration was uploaded).',
+    '- **docker-info** says nothing: its `PidsLimit: true` means the kernel supports PIDs limits, not that any is set.',
+  ].join('\n'),
+  decidedBy: ['docker-inspect', 'compose', 'kubernetes'],
+  evaluate(evidence: Evidence): Finding[] {
+    const findings = evidence.containers.flatMap(checkContainer);
+    findings.push(...evidence.kubelets.map(checkKubelet));
+    if (evidence.kubelets.length === 0) findings.push(...evidence.pods.map(podNote));
+    return findings;
+  },
+};

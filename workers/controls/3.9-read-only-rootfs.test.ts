@@ -1,0 +1,206 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { Finding } from '../engine/result.ts';
+import { check, dedent } from './testing.ts';
+
+const cache = readFileSync(new URL('../../test/fixtures/docker-inspect/h6-cache.json', import.meta.url), 'utf8');
+
+/** The fixture's container with HostConfig.ReadonlyRootfs set as given (undefined: field left out). */
+function inspect(readonly: boolean | undefined): { kind: 'docker-inspect'; content: string; name: string } {
+  const [c] = JSON.parse(cache) as [{ HostConfig: Record<string, unknown> }];
+  if (readonly === undefined) delete c.HostConfig.ReadonlyRootfs;
+  else c.HostConfig.ReadonlyRootfs = readonly;
+  return { kind: 'docker-inspect', content: JSON.stringify([c]), name: 'inspect.json' };
+}
+
+const byContainer = (findings: Finding[], name: string): Finding[] => findings.filter((f) => f.container === name);
+
+describe('3.9 read-only root file system', () => {
+  it('has its levels and texts as data', () => {
+    const r = check('3.9', inspect(true));
+    expect(r.levels).toEqual(['L2', 'L3']);
+    expect(r.title).toBe('Read-only root file system');
+  });
+
+  describe('docker-inspect', () => {
+    it('passes HostConfig.ReadonlyRootfs: true', () => {
+      const r = check('3.9', inspect(true));
+      expect(r.status).toBe('pass');
+      expect(r.findings).toEqual([
+        expect.objectContaining({ status: 'pass', container: 'cache', location: '/0/HostConfig/ReadonlyRootfs', artifact: 'inspect.json' }),
+      ]);
+    });
+
+    it('fails ReadonlyRootfs: false (Docker\'s default) with a remediation', () => {
+      const r = check('3.9', inspect(false));
+      expect(r.status).toBe('fail');
+      const [f] = r.findings;
+      expect(f).toMatchObject({ status: 'fail', container: 'cache', location: '/0/HostConfig/ReadonlyRootfs' });
+      expect(f?.remediation).toMatch(/--read-only/);
+    });
+
+    it('fails when the field is missing: the default is writable', () => {
+      const r = check('3.9', inspect(undefined));
+      expect(r.status).toBe('fail');
+      expect(r.findings[0]?.remediation).toBeTruthy();
+    });
+  });
+
+  describe('kubernetes', () => {
+    const deployment = (appSecurity: string, initSecurity: string): string => dedent(`
+      apiVersion: apps/v1
+      kind: Deployment
+      metadata:
+        name: checkout
+        namespace: shop
+      spec:
+        selector:
+          matchLabels: {app: checkout}
+        template:
+          metadata:
+            labels: {app: checkout}
+          spec:
+            initContainers:
+              - name: migrate
+                image: registry.example.com/shop/checkout:2.1.0
+                command: ["/app/migrate"]
+                ${initSecurity}
+            containers:
+              - name: api
+                image: registry.example.com/shop/checkout:2.1.0
+                ${appSecurity}
+    `);
+    const ro = 'securityContext: {readOnlyRootFilesystem: true}';
+    const rw = 'securityContext: {readOnlyRootFilesystem: false}';
+
+    it('passes when every container, init included, sets readOnlyRootFilesystem: true', () => {
+      const r = check('3.9', { kind: 'kubernetes', content: deployment(ro, ro), name: 'deploy.yaml' });
+      expect(r.status).toBe('pass');
+      expect(r.findings).toHaveLength(2);
+      expect(byContainer(r.findings, 'api')[0]).toMatchObject({
+        status: 'pass',
+        location: 'spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem',
+      });
+      expect(byContainer(r.findings, 'migrate')[0]).toMatchObject({
+        status: 'pass',
+        location: 'spec.template.spec.initContainers[0].securityContext.readOnlyRootFilesystem',
+      });
+    });
+
+    it('fails an init container without it: every container counts', () => {
+      const r = check('3.9', { kind: 'kubernetes', content: deployment(ro, ''), name: 'deploy.yaml' });
+      expect(r.status).toBe('fail');
+      const [f] = byContainer(r.findings, 'migrate');
+      expect(f?.status).toBe('fail');
+      expect(f?.location).toMatch(/^spec\.template\.spec\.initContainers\[0\]/);
+      expect(f?.remediation).toMatch(/readOnlyRootFilesystem: true/);
+      expect(byContainer(r.findings, 'api')[0]?.status).toBe('pass');
+    });
+
+    it('fails an explicit false', () => {
+      const r = check('3.9', { kind: 'kubernetes', content: deployment(rw, ro) });
+      expect(byContainer(r.findings, 'api')[0]).toMatchObject({
+        status: 'fail',
+        location: 'spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem',
+      });
+    });
+
+    it('does not take a pod-level readOnlyRootFilesystem (no such field) for the containers\'', () => {
+      const content = dedent(`
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: tool}
+        spec:
+          securityContext:
+            readOnlyRootFilesystem: true
+            runAsNonRoot: true
+          containers:
+            - name: tool
+              image: alpine:3.20
+      `);
+      const r = check('3.9', { kind: 'kubernetes', content });
+      expect(r.status).toBe('fail');
+      expect(r.findings[0]?.container).toBe('tool');
+    });
+
+    it('counts an ephemeral debug container of a Pod object', () => {
+      const content = dedent(`
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: api-0, namespace: shop}
+        spec:
+          containers:
+            - name: api
+              image: registry.example.com/shop/api:1.0.0
+              securityContext: {readOnlyRootFilesystem: true}
+          ephemeralContainers:
+            - name: debugger-x7k2p
+              image: busybox:1.36
+              targetContainerName: api
+      `);
+      const r = check('3.9', { kind: 'kubernetes', content });
+      expect(r.status).toBe('fail');
+      expect(byContainer(r.findings, 'debugger-x7k2p')[0]).toMatchObject({
+        status: 'fail',
+        location: expect.stringMatching(/^spec\.ephemeralContainers\[0\]/),
+      });
+    });
+  });
+
+  describe('compose', () => {
+    const compose = (readOnly: string): string => dedent(`
+      services:
+        web:
+          image: ghcr.io/acme/web:1.4.2
+          ${readOnly}
+          tmpfs:
+            - /tmp
+    `);
+
+    it('passes read_only: true', () => {
+      const r = check('3.9', { kind: 'compose', content: compose('read_only: true'), name: 'compose.yaml' });
+      expect(r.status).toBe('pass');
+      expect(r.findings[0]).toMatchObject({ container: 'web', location: 'services.web.read_only', artifact: 'compose.yaml' });
+    });
+
+    it('fails read_only: false', () => {
+      const r = check('3.9', { kind: 'compose', content: compose('read_only: false') });
+      expect(r.status).toBe('fail');
+      expect(r.findings[0]?.remediation).toMatch(/read_only: true/);
+    });
+
+    it('fails when read_only is absent (default: writable)', () => {
+      const r = check('3.9', { kind: 'compose', content: compose('') });
+      expect(r.status).toBe('fail');
+      expect(r.findings[0]).toMatchObject({ status: 'fail', container: 'web', location: 'services.web.read_only' });
+      expect(r.findings[0]?.remediation).toBeTruthy();
+    });
+  });
+
+  it('takes the worst of mixed artifacts', () => {
+    const composeOk = dedent(`
+      services:
+        web:
+          image: ghcr.io/acme/web:1.4.2
+          read_only: true
+    `);
+    const r = check('3.9', [{ kind: 'compose', content: composeOk }, inspect(false)]);
+    expect(r.status).toBe('fail');
+    expect(r.findings.map((f) => [f.kind, f.status])).toEqual([
+      ['compose', 'pass'],
+      ['docker-inspect', 'fail'],
+    ]);
+  });
+
+  it('stays unknown with only a Dockerfile, naming the kinds that decide', () => {
+    const r = check('3.9', { kind: 'dockerfile', content: 'FROM alpine:3.20\nUSER 10001\n' });
+    expect(r.status).toBe('unknown');
+    expect(r.findings).toEqual([]);
+    expect(r.decidedBy).toEqual(expect.arrayContaining(['docker-inspect', 'kubernetes', 'compose']));
+  });
+
+  it('puts a remediation on every failing finding', () => {
+    const r = check('3.9', [inspect(false), { kind: 'compose', content: 'services:\n  a:\n    image: x:1\n' }]);
+    for (const f of r.findings.filter((x) => x.status === 'fail')) expect(f.remediation).toBeTruthy();
+  });
+});

@@ -1,0 +1,58 @@
+/**
+ * 3.9: the root file system is mounted read-only. Every runtime's default is a writable root
+ * file system, so a setting that is absent fails just like an explicit `false`.
+ */
+import type { Container, Evidence } from '../engine/evidence.ts';
+import type { Finding } from '../engine/result.ts';
+import { type Control, containerFinding } from './control.ts';
+
+function fix(c: Container): string {
+  switch (c.runtime) {
+    case 'kubernetes':
+      return `Set \`securityContext.readOnlyRootFilesystem: true\` on container "${c.name}" and mount an ` +
+        '`emptyDir` at each path it must write to (e.g. `/tmp`).';
+    case 'compose':
+      return `Add \`read_only: true\` to service "${c.name}" and a \`tmpfs:\` entry for each path it must write to ` +
+        '(e.g. `- /tmp`).';
+    case 'docker':
+      return 'Run the container with `--read-only` (and `--tmpfs /tmp` for paths it must write to), then recreate it.';
+  }
+}
+
+function checkContainer(c: Container): Finding {
+  const setting = c.readOnlyRootfs;
+  if (setting.value === true) {
+    return containerFinding(c, 'pass', setting.path, 'root file system is mounted read-only');
+  }
+  const seen = setting.value === false
+    ? 'root file system is writable (read-only explicitly off)'
+    : 'root file system is writable (read-only not set; the default is writable)';
+  return containerFinding(c, 'fail', setting.path,
+    `${seen}: an attacker can change binaries and configuration inside the container`, fix(c));
+}
+
+export const control: Control = {
+  id: '3.9',
+  levels: ['L2', 'L3'],
+  title: { en: 'Read-only root file system', de: 'Schreibgeschütztes Root-Dateisystem' },
+  text: {
+    en: 'The root file system is mounted read-only.',
+    de: 'Stellen Sie sicher, dass das Root-Dateisystem im schreibgeschützten Modus bereitgestellt ist.',
+  },
+  remediation:
+    'Mount every container\'s root file system read-only (`--read-only`, Compose `read_only: true`, Kubernetes ' +
+    '`readOnlyRootFilesystem: true`) and give it writable volumes (tmpfs, emptyDir) only where it must write.',
+  rules: [
+    '- **docker-inspect**: `HostConfig.ReadonlyRootfs: true` → pass; `false` → fail (Docker\'s default is a ' +
+      'writable root file system).',
+    '- **kubernetes**: `securityContext.readOnlyRootFilesystem: true` on the container → pass; `false` or absent → ' +
+      'fail. The setting exists only per container (there is no pod-level one), and every container counts: init ' +
+      'and ephemeral (debug) containers too, since each can change its own file system.',
+    '- **compose**: `read_only: true` on the service → pass; `false` or absent → fail.',
+    '- **dockerfile / images** say nothing: how the root file system is mounted is decided when the container runs.',
+  ].join('\n'),
+  decidedBy: ['docker-inspect', 'kubernetes', 'compose'],
+  evaluate(evidence: Evidence): Finding[] {
+    return evidence.containers.map(checkContainer);
+  },
+};
