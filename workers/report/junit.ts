@@ -1,0 +1,115 @@
+/**
+ * JUnit XML, the shape GitLab's `artifacts:reports:junit` and most CI test views read: one test
+ * case per control, so a pipeline shows the verdict control by control.
+ */
+import type { ControlId, ControlResult, EvaluationResult, Finding, Level } from '../engine/result.ts';
+import { LEVELS } from '../engine/result.ts';
+
+export interface JUnitMeta {
+  workload?: string | null;
+  /** Justifications of the waivers behind `waived` controls. */
+  waivers?: Partial<Record<ControlId, string>>;
+}
+
+/** Renders an evaluation as a JUnit document with one suite of fifteen test cases. Pure. */
+export function toJUnit(result: EvaluationResult, meta: JUnitMeta = {}): string {
+  const name = meta.workload ? `CSVS V3 ${meta.workload}` : 'CSVS V3';
+  const count = (s: ControlResult['status']) => result.controls.filter((c) => c.status === s).length;
+  const totals = {
+    name,
+    tests: result.controls.length,
+    failures: count('fail'),
+    errors: 0,
+    skipped: count('unknown'),
+    time: 0,
+  };
+  const properties = [
+    property('engineVersion', result.engineVersion),
+    ...LEVELS.map((l) => property(`level.${l}`, result.levels[l].compliant ? 'met' : 'not met')),
+  ];
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites${attributes(totals)}>`,
+    `  <testsuite${attributes(totals)}>`,
+    '    <properties>',
+    ...properties.map((p) => `      ${p}`),
+    '    </properties>',
+    ...result.controls.flatMap((c) => testcase(c, meta.waivers?.[c.id])),
+    '  </testsuite>',
+    '</testsuites>',
+    '',
+  ].join('\n');
+}
+
+function testcase(c: ControlResult, waiver: string | undefined): string[] {
+  const open = `    <testcase${attributes({ classname: classname(c.levels), name: `${c.id} ${c.title}`, time: 0 })}>`;
+  const close = '    </testcase>';
+  const fails = c.findings.filter((f) => f.status === 'fail');
+  switch (c.status) {
+    case 'fail': {
+      const more = fails.length > 1 ? ` (+${fails.length - 1} more)` : '';
+      const message = `${fails[0]?.message ?? 'failed'}${more}`;
+      const body = fails.map((f) => `${describe(f)}\n  Fix: ${f.remediation ?? c.remediation}`).join('\n');
+      return [open, `      <failure${attributes({ message, type: 'fail' })}>${text(body)}</failure>`, close];
+    }
+    case 'unknown': {
+      const needs = c.decidedBy && c.decidedBy.length > 0 ? `needs one of ${c.decidedBy.join(', ')}` : 'no artifact speaks to it';
+      const lines = [open, `      <skipped${attributes({ message: `no evidence: ${needs}` })}/>`];
+      if (c.findings.length > 0) lines.push(systemOut(c.findings.map(describe).join('\n')));
+      return [...lines, close];
+    }
+    case 'waived': {
+      const note = `waived: ${waiver ?? 'an active waiver covers this failure'}`;
+      return [open, systemOut([note, ...fails.map(describe)].join('\n')), close];
+    }
+    case 'pass': {
+      const passes = c.findings.filter((f) => f.status === 'pass');
+      return passes.length > 0 ? [open, systemOut(passes.map(describe).join('\n')), close] : [open, close];
+    }
+  }
+}
+
+/** Groups controls by the lowest level that requires them: `csvs.L1`, `csvs.L2`, `csvs.L3`. */
+function classname(levels: readonly Level[]): string {
+  const lowest = LEVELS.find((l) => levels.includes(l));
+  return lowest ? `csvs.${lowest}` : 'csvs';
+}
+
+function describe(f: Finding): string {
+  const where = [f.artifact, f.location].filter((s) => s !== '').join(' ');
+  const container = f.container ? ` [${f.container}]` : '';
+  return `- ${where}${container}: ${f.message}`;
+}
+
+function systemOut(body: string): string {
+  return `      <system-out>${text(body)}</system-out>`;
+}
+
+function property(name: string, value: string): string {
+  return `<property${attributes({ name, value })}/>`;
+}
+
+function attributes(values: Record<string, string | number>): string {
+  return Object.entries(values)
+    .map(([k, v]) => ` ${k}="${attribute(String(v))}"`)
+    .join('');
+}
+
+// XML 1.0 forbids most C0 controls, U+FFFE/U+FFFF and unpaired surrogates even as character
+// references, so they are dropped; artifacts are untrusted and may carry any of them.
+const FORBIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** Escapes character data. */
+export function text(s: string): string {
+  return s.replace(FORBIDDEN, '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Escapes an attribute value; newlines and tabs as references so attribute normalisation keeps them. */
+export function attribute(s: string): string {
+  return text(s)
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;')
+    .replace(/\n/g, '&#10;')
+    .replace(/\r/g, '&#13;')
+    .replace(/\t/g, '&#9;');
+}

@@ -1,0 +1,166 @@
+/**
+ * SARIF 2.1.0 for GitHub code scanning. Only failing findings become results (code scanning
+ * has no use for "no evidence"); waived failures are kept, marked as externally suppressed,
+ * so the alert shows as dismissed with the waiver's justification instead of vanishing.
+ */
+import type { Location, Log, ReportingDescriptor, Result } from 'sarif';
+import type { Control } from '../controls/control.ts';
+import type { ControlId, ControlResult, EvaluationResult, Finding } from '../engine/result.ts';
+
+/** The control metadata the rules are described with (`CONTROLS` fits). */
+export type ControlInfo = Pick<Control, 'id' | 'levels' | 'title' | 'text' | 'remediation'>;
+
+export interface SarifMeta {
+  /** Rule descriptions; pass `CONTROLS` from `workers/controls/index.ts`. */
+  controls: readonly ControlInfo[];
+  /** Separates the analyses of several workloads in one repository (`automationDetails.id`). */
+  workload?: string | null;
+  /** Justifications of the waivers behind `waived` controls. */
+  waivers?: Partial<Record<ControlId, string>>;
+  informationUri?: string;
+}
+
+export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
+export const CSVS_URI = 'https://owasp.org/www-project-container-security-verification-standard/';
+/** Bump when the fingerprint input changes: GitHub would otherwise match alerts wrongly. */
+const FINGERPRINT_KEY = 'csvs/v1';
+
+export function ruleId(id: ControlId): string {
+  return `CSVS-${id}`;
+}
+
+/** Builds one SARIF log with one run for an evaluation. Pure; runs in Workers. */
+export function toSarif(result: EvaluationResult, meta: SarifMeta): Log {
+  const infoById = new Map(meta.controls.map((c) => [c.id, c]));
+  const rules = result.controls.map((c) => describeRule(c, infoById.get(c.id)));
+  const occurrences = new Map<string, number>();
+  const results: Result[] = [];
+  result.controls.forEach((control, ruleIndex) => {
+    if (control.status !== 'fail' && control.status !== 'waived') return;
+    for (const f of control.findings) {
+      if (f.status !== 'fail') continue;
+      results.push(toResult(control, ruleIndex, f, occurrences, meta.waivers?.[control.id]));
+    }
+  });
+  const log: Log = {
+    $schema: SARIF_SCHEMA,
+    version: '2.1.0',
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: 'csvs',
+            fullName: 'OWASP CSVS V3 compliance check',
+            informationUri: meta.informationUri ?? CSVS_URI,
+            version: result.engineVersion,
+            semanticVersion: result.engineVersion,
+            rules,
+          },
+        },
+        results,
+      },
+    ],
+  };
+  const run = log.runs[0];
+  if (run && meta.workload) run.automationDetails = { id: `csvs/${meta.workload}/` };
+  return log;
+}
+
+function describeRule(control: ControlResult, info: ControlInfo | undefined): ReportingDescriptor {
+  const title = info?.title.en ?? control.title;
+  const text = info?.text.en ?? title;
+  const remediation = info?.remediation ?? control.remediation;
+  const levels = info ? [...info.levels] : control.levels;
+  const markdown = [
+    `**CSVS ${control.id}: ${title}** (${levels.join(', ')})`,
+    '',
+    text,
+    ...(info?.text.de ? ['', `German original: ${info.text.de}`] : []),
+    '',
+    `**Remediation:** ${remediation}`,
+  ].join('\n');
+  return {
+    id: ruleId(control.id),
+    name: pascalCase(title),
+    shortDescription: { text: `${control.id} ${title}` },
+    fullDescription: { text },
+    help: { text: `${text}\n\nRemediation: ${remediation}`, markdown },
+    defaultConfiguration: { level: 'error' },
+    properties: { tags: ['security', 'csvs', 'csvs-v3', ...levels] },
+  };
+}
+
+function toResult(
+  control: ControlResult,
+  ruleIndex: number,
+  f: Finding,
+  occurrences: Map<string, number>,
+  waiver: string | undefined,
+): Result {
+  const id = ruleId(control.id);
+  const key = [id, f.artifact, f.container ?? '', f.location].join('\u0000');
+  // Identical keys (two packages on one RUN line) must stay two alerts, so count them like
+  // GitHub's own primaryLocationLineHash does; the order of findings is deterministic.
+  const n = (occurrences.get(key) ?? 0) + 1;
+  occurrences.set(key, n);
+  const fix = f.remediation ?? control.remediation;
+  const where = f.container ? ` (container ${f.container})` : '';
+  const r: Result = {
+    ruleId: id,
+    ruleIndex,
+    level: 'error',
+    kind: 'fail',
+    message: { text: `${f.message.trim().replace(/\.$/, '')}${where}. Fix: ${fix}` },
+    locations: [location(f)],
+    partialFingerprints: { [FINGERPRINT_KEY]: `${fnv1a64(key)}:${n}` },
+    properties: { artifactKind: f.kind, container: f.container, location: f.location },
+  };
+  if (control.status === 'waived') {
+    r.suppressions = [{ kind: 'external', status: 'accepted', justification: waiver ?? 'waived' }];
+  }
+  return r;
+}
+
+/** GitHub needs a physical location on every result: the artifact, plus a line where there is one. */
+function location(f: Finding): Location {
+  const line = /^line (\d+)$/.exec(f.location);
+  const loc: Location = { physicalLocation: { artifactLocation: { uri: artifactUri(f.artifact) } } };
+  if (line && loc.physicalLocation) {
+    loc.physicalLocation.region = { startLine: Math.max(1, Number(line[1])) };
+  } else if (f.location !== '') {
+    loc.logicalLocations = [{ fullyQualifiedName: f.location }];
+  }
+  return loc;
+}
+
+/** A relative URI reference: `#` in `Dockerfile#2` or spaces must not be read as URI syntax. */
+export function artifactUri(name: string): string {
+  return name
+    .replace(/\\/g, '/')
+    .replace(/^(\.\/)+/, '')
+    .split('/')
+    .map((segment) => encodeURIComponent(segment))
+    .join('/');
+}
+
+function pascalCase(title: string): string {
+  return title
+    .split(/[^A-Za-z0-9]+/)
+    .filter((w) => w !== '')
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join('');
+}
+
+const FNV_OFFSET = 0xcbf29ce484222325n;
+const FNV_PRIME = 0x100000001b3n;
+const MASK_64 = 0xffffffffffffffffn;
+
+/** FNV-1a, 64 bit, over UTF-8, as 16 hex digits: stable and dependency-free (no Node crypto in Workers). */
+export function fnv1a64(text: string): string {
+  let hash = FNV_OFFSET;
+  for (const byte of new TextEncoder().encode(text)) {
+    hash ^= BigInt(byte);
+    hash = (hash * FNV_PRIME) & MASK_64;
+  }
+  return hash.toString(16).padStart(16, '0');
+}
