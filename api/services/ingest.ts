@@ -1,6 +1,7 @@
 import { findSnapshotByIdempotencyKey, insertSnapshot, type SnapshotRow } from '../../db/queries/snapshots.ts';
 import type { TeamRow } from '../../db/queries/teams.ts';
 import { evaluateEvidence } from '../../workers/engine/evaluate.ts';
+import type { EvaluationResult } from '../../workers/engine/result.ts';
 import { type ArtifactInput, buildEvidence, artifactNames } from '../../workers/engine/parse.ts';
 import type { ArtifactKind } from '../../workers/engine/evidence.ts';
 import { toHex } from './keys.ts';
@@ -19,6 +20,9 @@ export interface IngestResult {
   row: SnapshotRow;
   /** False when an Idempotency-Key retry returned the first upload. */
   created: boolean;
+  /** The verdict when evaluated inline just now (saves reading back what was just written). */
+  result: EvaluationResult | null;
+  files: { kind: string; name: string; size: number }[];
 }
 
 export const DEFAULT_ENVIRONMENT = 'default';
@@ -54,6 +58,13 @@ export async function ingestSnapshot(
   const names = artifactNames(input.artifacts);
   const contentHash = await hashUpload(input, environment, texts);
   const result = options.async ? null : evaluateEvidence(evidence, { workload: input.workload, history: [] });
+  const files = input.artifacts.map((a, i) => ({
+    position: i,
+    kind: a.kind,
+    name: names[i] ?? a.kind,
+    content: texts[i] ?? '',
+    size: new TextEncoder().encode(texts[i] ?? '').length,
+  }));
   const row = await insertSnapshot(
     deps.db,
     {
@@ -69,17 +80,11 @@ export async function ingestSnapshot(
       status: 'pending',
       uploadedBy: principal.keyId === 'admin-env' ? null : principal.keyId,
     },
-    input.artifacts.map((a, i) => ({
-      position: i,
-      kind: a.kind,
-      name: names[i] ?? a.kind,
-      content: texts[i] ?? '',
-      size: new TextEncoder().encode(texts[i] ?? '').length,
-    })),
+    files,
     result,
     now,
   );
-  if (row) return { row, created: true };
+  if (row) return { row, created: true, result, files: files.map(({ kind, name, size }) => ({ kind, name, size })) };
 
   // The Idempotency-Key was used before: the same request gets the first answer, another one a 422.
   const key = options.idempotencyKey ?? '';
@@ -87,7 +92,7 @@ export async function ingestSnapshot(
   if (!first || first.contentHash !== contentHash) {
     throw new IdempotencyMismatch(`Idempotency-Key "${key}" was already used for a different upload`);
   }
-  return { row: first, created: false };
+  return { row: first, created: false, result: null, files: [] };
 }
 
 /** The stored text of an artifact: as given, or JSON given inline as its JSON text. */

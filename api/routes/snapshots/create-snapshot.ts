@@ -1,10 +1,13 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { authorizeTeam } from '../../auth.ts';
-import type { AppEnv } from '../../env.ts';
+import type { AppEnv, Deps } from '../../env.ts';
 import { DomainError, TooLarge } from '../../errors.ts';
 import { Level, Snapshot, SnapshotUpload } from '../../schemas/snapshot.ts';
-import { ingestSnapshot } from '../../services/ingest.ts';
+import type { TeamRow } from '../../../db/queries/teams.ts';
+import { listWaivers, toWaiverRule } from '../../../db/queries/waivers.ts';
+import { ingestSnapshot, type IngestResult } from '../../services/ingest.ts';
+import { snapshotView } from '../../services/snapshot-view.ts';
 import { loadSnapshot } from '../../services/snapshots.ts';
 import { problems } from '../responses.ts';
 import { TeamParam } from '../teams/schemas.ts';
@@ -22,6 +25,18 @@ const Query = z.object({
 });
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
+
+/**
+ * The answer to an upload. A snapshot evaluated just now is shown from memory (only the team's
+ * waivers are read); a replayed or pending one is read back.
+ */
+async function freshView(deps: Deps, team: TeamRow, ingested: IngestResult): Promise<Snapshot> {
+  const { row, result } = ingested;
+  if (!ingested.created || !result) return (await loadSnapshot(deps.db, row.id, deps.clock())).view;
+  const waivers = (await listWaivers(deps.db, team.id)).map(toWaiverRule);
+  const results = result.controls.map((ctl) => ({ snapshotId: row.id, controlId: ctl.id, status: ctl.status as 'pass' | 'fail' | 'unknown', findings: ctl.findings }));
+  return snapshotView(row, team.slug, results, ingested.files, waivers, deps.clock());
+}
 
 export function register(app: OpenAPIHono<AppEnv>): void {
   // Documented through the registry and validated by readUpload with the same schemas: the three
@@ -87,9 +102,10 @@ export function register(app: OpenAPIHono<AppEnv>): void {
       }
       const upload = await readUpload(c);
       const isAsync = query.data.async === 'true';
-      const { row, created } = await ingestSnapshot(c.var.deps, c.var.principal, team, upload, { async: isAsync, idempotencyKey });
+      const ingested = await ingestSnapshot(c.var.deps, c.var.principal, team, upload, { async: isAsync, idempotencyKey });
+      const { row, created } = ingested;
       if (created && row.status === 'pending') await c.var.deps.queue.enqueue(row.id);
-      const { view } = await loadSnapshot(c.var.deps.db, row.id, c.var.deps.clock());
+      const view = await freshView(c.var.deps, team, ingested);
       c.header('Location', `/v1/snapshots/${row.id}`);
       if (!created) c.header('Idempotent-Replayed', 'true');
       if (view.status === 'pending') return respondWithSnapshot(c, view, 202);
