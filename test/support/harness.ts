@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { inject } from 'vitest';
 import { connectPostgres, type Database, openPglite } from '../../db/client.ts';
 import { createApp } from '../../api/app.ts';
@@ -9,13 +11,17 @@ import { nodeDeps } from '../../api/node-deps.ts';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789abcdef';
 
-/** Opens the run's database: a fresh copy of the migrated PGlite, or the shared server. */
-export async function openTestDatabase(): Promise<Database> {
+/**
+ * Opens the run's database: a fresh copy of the migrated PGlite (in memory, or in `dataDir` so a
+ * test can close and reopen it like a restarted server), or the shared server.
+ */
+export async function openTestDatabase(options: { dataDir?: string } = {}): Promise<Database> {
   const choice = inject('database');
   if (choice.kind === 'postgres' && choice.url) return connectPostgres(choice.url, { max: 5 });
   if (!choice.pgliteDump) throw new Error('global setup provided no database');
+  if (options.dataDir && existsSync(join(options.dataDir, 'PG_VERSION'))) return openPglite(options.dataDir);
   const tar = await readFile(choice.pgliteDump);
-  return openPglite(null, { loadDataDir: new Blob([new Uint8Array(tar)]) });
+  return openPglite(options.dataDir ?? null, { loadDataDir: new Blob([new Uint8Array(tar)]) });
 }
 
 export interface Harness {
@@ -37,9 +43,9 @@ export function uniqueSlug(prefix = 't'): string {
 }
 
 export async function startHarness(
-  options: { env?: Record<string, string>; queue?: EvaluationQueue; clock?: () => Date } = {},
+  options: { env?: Record<string, string>; queue?: EvaluationQueue; clock?: () => Date; dataDir?: string } = {},
 ): Promise<Harness> {
-  const database = await openTestDatabase();
+  const database = await openTestDatabase(options.dataDir ? { dataDir: options.dataDir } : {});
   const config = parseConfig({ CSVS_ADMIN_KEY: ADMIN_KEY, LOG_LEVEL: 'info', ...options.env });
   const logs: string[] = [];
   const logger = createLogger('info', (line) => logs.push(line));
