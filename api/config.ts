@@ -14,6 +14,10 @@ const Config = z.object({
   MAX_ARTIFACTS: z.coerce.number().int().positive().max(1000).default(50),
   /** Days without a snapshot after which a workload is stale. */
   STALE_AFTER_DAYS: z.coerce.number().int().positive().default(30),
+  /** The furthest ahead, in days, a waiver's expiry may be set. */
+  WAIVER_MAX_DAYS: z.coerce.number().int().positive().max(3650).default(365),
+  /** How long a dashboard sign-in lasts, hours. */
+  SESSION_TTL_HOURS: z.coerce.number().int().positive().max(720).default(8),
   /** How often the Node evaluation loop looks for pending snapshots, ms. */
   EVALUATION_POLL_MS: z.coerce.number().int().positive().default(1000),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),

@@ -16,7 +16,18 @@ async function main(): Promise<void> {
   const clock = () => new Date();
   const loop = startEvaluationLoop(database.db, { pollMs: config.EVALUATION_POLL_MS, clock, logger });
   const app = createApp(nodeDeps(config, database, { queue: loop, logger, clock }));
-  const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
+  // Requests still being handled; the database closes only after the last one finished
+  // (a client may hang up while its upload is being stored).
+  let inFlight = 0;
+  const fetch = async (request: Request): Promise<Response> => {
+    inFlight += 1;
+    try {
+      return await app.fetch(request);
+    } finally {
+      inFlight -= 1;
+    }
+  };
+  const server = serve({ fetch, port: config.PORT, hostname: config.HOST }, (info) => {
     logger.info('listening', {
       url: `http://${config.HOST}:${info.port}`,
       database: database.driver === 'pglite' ? `embedded PGlite in ${config.DATA_DIR}` : 'PostgreSQL server',
@@ -29,11 +40,14 @@ async function main(): Promise<void> {
     if (closing) return;
     closing = true;
     logger.info('shutting down', { signal });
-    server.close(async () => {
+    server.close();
+    const drain = async () => {
+      while (inFlight > 0) await new Promise((r) => setTimeout(r, 20));
       await loop.stop();
       await database.close();
       process.exit(0);
-    });
+    };
+    void drain();
     // Keep-alive connections must not hold the shutdown forever.
     setTimeout(() => process.exit(0), 10_000).unref();
   };

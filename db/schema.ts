@@ -167,3 +167,25 @@ export const waivers = pgTable(
   },
   (t) => [index('waivers_team_idx').on(t.teamId, t.controlId)],
 );
+
+/**
+ * Dashboard sign-ins. The cookie carries a random token; only its SHA-256 is stored, with the
+ * hash of the API key that signed in, so each request re-checks that key exactly as the API does
+ * (revoking the key ends its sessions).
+ */
+export const sessions = pgTable(
+  'sessions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tokenHash: text('token_hash').notNull(),
+    /** The API key's id (`admin-env` for CSVS_ADMIN_KEY). */
+    keyId: text('key_id').notNull(),
+    /** SHA-256 of the API key, as in api_keys.hash. */
+    keyHash: text('key_hash').notNull(),
+    role: text('role', { enum: ['ingest', 'viewer', 'auditor', 'admin'] }).notNull(),
+    teamId: uuid('team_id').references(() => teams.id),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    expiresAt: ts('expires_at').notNull(),
+  },
+  (t) => [uniqueIndex('sessions_token_idx').on(t.tokenHash), index('sessions_key_idx').on(t.keyId)],
+);

@@ -11,6 +11,12 @@ import * as health from './system/health.ts';
 import * as createTeam from './teams/create-team.ts';
 import * as listTeams from './teams/list-teams.ts';
 import * as listWorkloads from './workloads/list-workloads.ts';
+import * as createWaiver from './waivers/create-waiver.ts';
+import * as listWaivers from './waivers/list-waivers.ts';
+import * as revokeWaiver from './waivers/revoke-waiver.ts';
+import * as getScorecard from './scorecards/get-scorecard.ts';
+import * as listScorecards from './scorecards/list-scorecards.ts';
+import * as getTrend from './trends/get-trend.ts';
 
 /** Every operation of the API, one module each. */
 const ROUTES = [
@@ -25,6 +31,12 @@ const ROUTES = [
   getSnapshot,
   listSnapshots,
   listWorkloads,
+  createWaiver,
+  listWaivers,
+  revokeWaiver,
+  getScorecard,
+  listScorecards,
+  getTrend,
 ];
 
 export function registerRoutes(app: OpenAPIHono<AppEnv>): void {

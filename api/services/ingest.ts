@@ -1,5 +1,5 @@
 import { findSnapshotByIdempotencyKey, insertSnapshot, type SnapshotRow } from '../../db/queries/snapshots.ts';
-import type { TeamRow } from '../../db/queries/teams.ts';
+import type { TeamRef } from '../auth.ts';
 import { evaluateEvidence } from '../../workers/engine/evaluate.ts';
 import type { EvaluationResult } from '../../workers/engine/result.ts';
 import { type ArtifactInput, buildEvidence, artifactNames } from '../../workers/engine/parse.ts';
@@ -34,7 +34,7 @@ export const DEFAULT_ENVIRONMENT = 'default';
 export async function ingestSnapshot(
   deps: Deps,
   principal: Principal,
-  team: TeamRow,
+  team: TeamRef,
   input: UploadInput,
   options: { async: boolean; idempotencyKey: string | null },
 ): Promise<IngestResult> {

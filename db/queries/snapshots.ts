@@ -24,11 +24,16 @@ export async function insertSnapshot(
   evaluatedAt: Date,
 ): Promise<SnapshotRow | null> {
   return db.transaction(async (tx) => {
-    const rows = await tx.insert(snapshots).values({ ...snapshot, ci: snapshot.ci ? withoutNul(snapshot.ci) : null }).onConflictDoNothing().returning();
+    const evaluated = result ? { status: 'evaluated' as const, engineVersion: result.engineVersion, evaluatedAt } : {};
+    const rows = await tx
+      .insert(snapshots)
+      .values({ ...snapshot, ...evaluated, ci: snapshot.ci ? withoutNul(snapshot.ci) : null })
+      .onConflictDoNothing()
+      .returning();
     const row = rows[0];
     if (!row) return null;
     if (files.length > 0) await tx.insert(artifacts).values(files.map((f) => ({ ...f, snapshotId: row.id })));
-    if (result) return storeEvaluation(tx as unknown as Db, row, result, evaluatedAt);
+    if (result) await writeResults(tx as unknown as Db, row, result);
     return row;
   });
 }
@@ -39,14 +44,21 @@ export async function insertSnapshot(
  */
 export async function storeEvaluation(db: Db, row: SnapshotRow, result: StoredResult, evaluatedAt: Date): Promise<SnapshotRow> {
   await db.delete(controlResults).where(eq(controlResults.snapshotId, row.id));
-  await db.insert(controlResults).values(
-    result.controls.map((c) => ({ snapshotId: row.id, controlId: c.id, status: storedStatus(c.status), findings: withoutNul(c.findings) })),
-  );
   const updated = await db
     .update(snapshots)
     .set({ status: 'evaluated', engineVersion: result.engineVersion, evaluatedAt, error: null })
     .where(eq(snapshots.id, row.id))
     .returning();
+  const current = updated[0] ?? row;
+  await writeResults(db, current, result);
+  return current;
+}
+
+/** The fifteen result rows and the workload's latest state, for a snapshot marked evaluated. */
+async function writeResults(db: Db, row: SnapshotRow, result: StoredResult): Promise<void> {
+  await db.insert(controlResults).values(
+    result.controls.map((c) => ({ snapshotId: row.id, controlId: c.id, status: storedStatus(c.status), findings: withoutNul(c.findings) })),
+  );
   const statuses = Object.fromEntries(result.controls.map((c) => [c.id, storedStatus(c.status)]));
   await db
     .insert(workloadState)
@@ -66,7 +78,6 @@ export async function storeEvaluation(db: Db, row: SnapshotRow, result: StoredRe
         and(eq(workloadState.observedAt, row.observedAt), eq(workloadState.snapshotId, row.id)),
       ),
     });
-  return updated[0] ?? row;
 }
 
 export async function findSnapshotByIdempotencyKey(db: Db, teamId: string, key: string): Promise<SnapshotRow | null> {

@@ -1,4 +1,4 @@
-import { and, desc, eq, isNull } from 'drizzle-orm';
+import { and, desc, eq, gt, inArray, isNull, lte, or } from 'drizzle-orm';
 import type { WaiverRule } from '../../workers/engine/waivers.ts';
 import type { Db } from '../client.ts';
 import { waivers } from '../schema.ts';
@@ -52,4 +52,25 @@ export async function revokeWaiver(db: Db, id: string, by: string, at: Date): Pr
     .where(and(eq(waivers.id, id), isNull(waivers.revokedAt)))
     .returning({ id: waivers.id });
   return rows.length > 0;
+}
+
+/**
+ * The waivers of these teams that were in force at some moment of [`from`, `to`] (for one moment,
+ * from = to): granted by `to`, expiring after `from`, not revoked before `from`. Whether one
+ * covers a given point is still decided by waiverActive; this only keeps the rest out of memory.
+ */
+export async function waiversInForce(db: Db, teamIds: string[], from: Date, to: Date): Promise<WaiverRow[]> {
+  if (teamIds.length === 0) return [];
+  return db
+    .select()
+    .from(waivers)
+    .where(
+      and(
+        inArray(waivers.teamId, teamIds),
+        lte(waivers.createdAt, to),
+        gt(waivers.expiresAt, from),
+        or(isNull(waivers.revokedAt), gt(waivers.revokedAt, from)),
+      ),
+    )
+    .orderBy(waivers.createdAt, waivers.id);
 }

@@ -37,6 +37,12 @@ const CASES: RouteCase[] = [
   { route: 'GET /v1/snapshots/{id}', request: async (c) => ({ path: `/v1/snapshots/${c.snapshotId}`, init: {} }), allowed: ROLES, teamScoped: true, ok: 200 },
   { route: 'GET /v1/teams/{team}/snapshots', request: async (c) => ({ path: `/v1/teams/${c.team}/snapshots`, init: {} }), allowed: ROLES, teamScoped: true, ok: 200 },
   { route: 'GET /v1/teams/{team}/workloads', request: async (c) => ({ path: `/v1/teams/${c.team}/workloads`, init: {} }), allowed: ROLES, teamScoped: true, ok: 200 },
+  { route: 'POST /v1/teams/{team}/waivers', request: async (c) => ({ path: `/v1/teams/${c.team}/waivers`, init: { method: 'POST', json: { control: '3.4', workloads: 'matrix*', justification: 'role matrix: a waiver for the test', expiresAt: new Date(Date.now() + 86_400_000).toISOString() } } }), allowed: ['auditor', 'admin'], teamScoped: true, ok: 201 },
+  { route: 'GET /v1/teams/{team}/waivers', request: async (c) => ({ path: `/v1/teams/${c.team}/waivers`, init: {} }), allowed: ROLES, teamScoped: true, ok: 200 },
+  { route: 'DELETE /v1/waivers/{id}', request: async (c) => { const res = await h.request(`/v1/teams/${c.team}/waivers`, { method: 'POST', json: { control: '3.9', workloads: 'matrix', justification: 'role matrix: a waiver to revoke', expiresAt: new Date(Date.now() + 86_400_000).toISOString() } }); return { path: `/v1/waivers/${((await res.json()) as { id: string }).id}`, init: { method: 'DELETE' } }; }, allowed: ['auditor', 'admin'], teamScoped: true, ok: 200 },
+  { route: 'GET /v1/teams/{team}/scorecard', request: async (c) => ({ path: `/v1/teams/${c.team}/scorecard`, init: {} }), allowed: ROLES, teamScoped: true, ok: 200 },
+  { route: 'GET /v1/scorecards', request: async () => ({ path: '/v1/scorecards', init: {} }), allowed: ROLES, teamScoped: false, ok: 200 },
+  { route: 'GET /v1/teams/{team}/trend', request: async (c) => ({ path: `/v1/teams/${c.team}/trend?interval=week`, init: {} }), allowed: ROLES, teamScoped: true, ok: 200 },
 ];
 
 let h: Harness;

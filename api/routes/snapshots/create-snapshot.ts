@@ -4,7 +4,7 @@ import { authorizeTeam } from '../../auth.ts';
 import type { AppEnv, Deps } from '../../env.ts';
 import { DomainError, TooLarge } from '../../errors.ts';
 import { Level, Snapshot, SnapshotUpload } from '../../schemas/snapshot.ts';
-import type { TeamRow } from '../../../db/queries/teams.ts';
+import type { TeamRef } from '../../auth.ts';
 import { listWaivers, toWaiverRule } from '../../../db/queries/waivers.ts';
 import { ingestSnapshot, type IngestResult } from '../../services/ingest.ts';
 import { snapshotView } from '../../services/snapshot-view.ts';
@@ -30,7 +30,7 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
  * The answer to an upload. A snapshot evaluated just now is shown from memory (only the team's
  * waivers are read); a replayed or pending one is read back.
  */
-async function freshView(deps: Deps, team: TeamRow, ingested: IngestResult): Promise<Snapshot> {
+async function freshView(deps: Deps, team: TeamRef, ingested: IngestResult): Promise<Snapshot> {
   const { row, result } = ingested;
   if (!ingested.created || !result) return (await loadSnapshot(deps.db, row.id, deps.clock())).view;
   const waivers = (await listWaivers(deps.db, team.id)).map(toWaiverRule);

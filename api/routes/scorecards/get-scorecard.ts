@@ -1,0 +1,42 @@
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import { statesAsOf } from '../../../db/queries/states.ts';
+import { toWaiverRule, waiversInForce } from '../../../db/queries/waivers.ts';
+import { authorizeTeam } from '../../auth.ts';
+import type { AppEnv } from '../../env.ts';
+import { buildScorecard } from '../../services/scorecard.ts';
+import { problems } from '../responses.ts';
+import { TeamParam } from '../teams/schemas.ts';
+import { Scorecard, ScorecardQuery, scorecardMoment } from './schemas.ts';
+
+const route = createRoute({
+  method: 'get',
+  path: '/v1/teams/{team}/scorecard',
+  summary: "The team's scorecard: per level workloads compliant / total, per control pass / fail / waived / unknown",
+  description:
+    'A workload counts by its latest evaluated snapshot as of `at` (default now). Workloads not seen for ' +
+    'STALE_AFTER_DAYS (default 30) are counted in `workloads.stale`, listed in `staleWorkloads` and left out of ' +
+    'everything else. Waivers in force at `at` turn a `fail` into `waived`, which counts toward the level.',
+  tags: ['scorecards'],
+  request: { params: TeamParam, query: ScorecardQuery },
+  responses: {
+    200: { description: 'The scorecard', content: { 'application/json': { schema: Scorecard } } },
+    ...problems(400, 401, 403, 404),
+  },
+});
+
+export function register(app: OpenAPIHono<AppEnv>): void {
+  app.openapi(route, async (c) => {
+    const team = await authorizeTeam(c, c.req.valid('param').team, 'read');
+    const q = c.req.valid('query');
+    const { db, clock, config } = c.var.deps;
+    const asOf = scorecardMoment(q.at, clock());
+    const [states, waivers] = await Promise.all([statesAsOf(db, [team.id], asOf, q.environment), waiversInForce(db, [team.id], asOf, asOf)]);
+    const card = buildScorecard(states, waivers.map(toWaiverRule), {
+      team: team.slug,
+      environment: q.environment ?? null,
+      asOf,
+      staleAfterDays: config.STALE_AFTER_DAYS,
+    });
+    return c.json(card, 200);
+  });
+}

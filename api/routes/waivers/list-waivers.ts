@@ -1,0 +1,38 @@
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { listWaivers } from '../../../db/queries/waivers.ts';
+import { CONTROL_IDS } from '../../../workers/engine/result.ts';
+import { authorizeTeam } from '../../auth.ts';
+import type { AppEnv } from '../../env.ts';
+import { problems } from '../responses.ts';
+import { TeamParam } from '../teams/schemas.ts';
+import { Waiver, waiverView } from './schemas.ts';
+
+const route = createRoute({
+  method: 'get',
+  path: '/v1/teams/{team}/waivers',
+  summary: "The team's waivers, newest first; expired and revoked ones stay on record",
+  tags: ['waivers'],
+  request: {
+    params: TeamParam,
+    query: z.object({
+      active: z.enum(['true', 'false']).optional().openapi({ description: 'Only those in force now (true) or not (false)' }),
+      control: z.enum(CONTROL_IDS).optional(),
+    }),
+  },
+  responses: {
+    200: { description: 'Waivers', content: { 'application/json': { schema: z.object({ items: z.array(Waiver) }) } } },
+    ...problems(400, 401, 403, 404),
+  },
+});
+
+export function register(app: OpenAPIHono<AppEnv>): void {
+  app.openapi(route, async (c) => {
+    const team = await authorizeTeam(c, c.req.valid('param').team, 'read');
+    const q = c.req.valid('query');
+    const now = c.var.deps.clock();
+    const items = (await listWaivers(c.var.deps.db, team.id))
+      .map((row) => waiverView(row, team.slug, now))
+      .filter((w) => (q.active === undefined || w.active === (q.active === 'true')) && (q.control === undefined || w.control === q.control));
+    return c.json({ items }, 200);
+  });
+}

@@ -1,0 +1,234 @@
+/**
+ * Scorecards: a team's workloads counted by their latest snapshot as of a moment, waivers in
+ * force at that moment applied. Pure functions over rows the caller loaded, so the team view,
+ * the org-wide view and the trend count exactly alike.
+ */
+import type { StoredStatus, WorkloadStateAt } from '../../db/queries/states.ts';
+import { controlById } from '../../workers/controls/index.ts';
+import type { ArtifactKind } from '../../workers/engine/evidence.ts';
+import { CONTROL_IDS, type ControlId, type ControlStatus, type Level, LEVELS } from '../../workers/engine/result.ts';
+import { applyWaivers, type WaiverRule } from '../../workers/engine/waivers.ts';
+
+export const DAY_MS = 86_400_000;
+
+interface ControlMeta {
+  id: ControlId;
+  title: string;
+  levels: Level[];
+  decidedBy: ArtifactKind[];
+}
+
+/** The fifteen controls in the standard's order, with what the registry says about each. */
+export const CONTROL_META: readonly ControlMeta[] = CONTROL_IDS.flatMap((id) => {
+  const c = controlById(id);
+  return c ? [{ id, title: c.title.en, levels: [...c.levels], decidedBy: [...c.decidedBy] }] : [];
+});
+
+export interface WorkloadVerdict {
+  /** Per control, in CONTROL_META's order, waivers applied. */
+  statuses: ControlStatus[];
+  compliant: Record<Level, boolean>;
+  waiversUsed: WaiverRule[];
+}
+
+/**
+ * One workload's verdict at `at`. A control missing from the stored statuses (a snapshot from an
+ * engine that did not know it yet) counts as unknown: no evidence was judged, so no level is met.
+ */
+export function workloadVerdict(
+  statuses: Readonly<Record<string, StoredStatus>>,
+  waivers: readonly WaiverRule[],
+  workload: string,
+  environment: string,
+  at: Date,
+): WorkloadVerdict {
+  const controls = CONTROL_META.map((m) => ({ id: m.id, levels: m.levels, status: (statuses[m.id] ?? 'unknown') as ControlStatus }));
+  const r = applyWaivers(controls, waivers, workload, environment, at);
+  return {
+    statuses: r.controls.map((c) => c.status),
+    compliant: { L1: r.levels.L1.compliant, L2: r.levels.L2.compliant, L3: r.levels.L3.compliant },
+    waiversUsed: r.waiversUsed,
+  };
+}
+
+export interface WorkloadRef {
+  workload: string;
+  environment: string;
+}
+
+export interface ControlCounts {
+  pass: number;
+  fail: number;
+  waived: number;
+  unknown: number;
+}
+
+export interface ScorecardControl extends ControlCounts {
+  id: ControlId;
+  title: string;
+  levels: Level[];
+  /** Present when some workload is unknown here: the artifact kinds that would decide it, and who lacks them. */
+  missingEvidence?: { decidedBy: ArtifactKind[]; workloads: WorkloadRef[] };
+}
+
+export interface ScorecardWaiver {
+  id: string;
+  control: string;
+  workloads: string;
+  environment: string | null;
+  justification: string;
+  approvedBy: string;
+  expiresAt: string;
+  /** The workloads whose `fail` this waiver turned into `waived`. */
+  covers: WorkloadRef[];
+}
+
+export interface Scorecard {
+  team: string;
+  environment: string | null;
+  asOf: string;
+  staleAfterDays: number;
+  workloads: { total: number; stale: number };
+  levels: Record<Level, { compliant: number; total: number }>;
+  controls: ScorecardControl[];
+  failing: (WorkloadRef & { controls: string[] })[];
+  waivers: ScorecardWaiver[];
+  staleWorkloads: (WorkloadRef & { observedAt: string; snapshotId: string })[];
+}
+
+export interface ScorecardOptions {
+  team: string;
+  environment: string | null;
+  asOf: Date;
+  staleAfterDays: number;
+}
+
+/** Whether a workload last seen at `observedAt` is stale at `at`. */
+export function isStale(observedAt: Date, at: Date, staleAfterDays: number): boolean {
+  return observedAt.getTime() < at.getTime() - staleAfterDays * DAY_MS;
+}
+
+/**
+ * One team's scorecard. Stale workloads are listed and counted in `workloads.stale` only; every
+ * other figure is over the fresh ones. Waivers must be the team's own; those in force at `asOf` apply.
+ */
+export function buildScorecard(states: readonly WorkloadStateAt[], waivers: readonly WaiverRule[], o: ScorecardOptions): Scorecard {
+  const controls: ScorecardControl[] = CONTROL_META.map((m) => ({ id: m.id, title: m.title, levels: m.levels, pass: 0, fail: 0, waived: 0, unknown: 0 }));
+  const levels = { L1: { compliant: 0, total: 0 }, L2: { compliant: 0, total: 0 }, L3: { compliant: 0, total: 0 } };
+  const failing: Scorecard['failing'] = [];
+  const staleWorkloads: Scorecard['staleWorkloads'] = [];
+  const used = new Map<string, ScorecardWaiver>();
+  for (const s of states) {
+    const ref = { workload: s.workload, environment: s.environment };
+    if (isStale(s.observedAt, o.asOf, o.staleAfterDays)) {
+      staleWorkloads.push({ ...ref, observedAt: s.observedAt.toISOString(), snapshotId: s.snapshotId });
+      continue;
+    }
+    const v = workloadVerdict(s.statuses, waivers, s.workload, s.environment, o.asOf);
+    for (const level of LEVELS) {
+      levels[level].total++;
+      if (v.compliant[level]) levels[level].compliant++;
+    }
+    const failed: string[] = [];
+    v.statuses.forEach((status, i) => {
+      const c = controls[i];
+      const meta = CONTROL_META[i];
+      if (!c || !meta) return;
+      c[status]++;
+      if (status === 'fail') failed.push(c.id);
+      if (status === 'unknown') {
+        c.missingEvidence ??= { decidedBy: meta.decidedBy, workloads: [] };
+        c.missingEvidence.workloads.push(ref);
+      }
+    });
+    if (failed.length > 0) failing.push({ ...ref, controls: failed });
+    for (const w of v.waiversUsed) {
+      const entry = used.get(w.id) ?? waiverEntry(w);
+      entry.covers.push(ref);
+      used.set(w.id, entry);
+    }
+  }
+  return {
+    team: o.team,
+    environment: o.environment,
+    asOf: o.asOf.toISOString(),
+    staleAfterDays: o.staleAfterDays,
+    workloads: { total: levels.L1.total, stale: staleWorkloads.length },
+    levels,
+    controls,
+    failing,
+    waivers: [...used.values()].sort((a, b) => a.control.localeCompare(b.control, 'en', { numeric: true }) || a.id.localeCompare(b.id)),
+    staleWorkloads,
+  };
+}
+
+function waiverEntry(w: WaiverRule): ScorecardWaiver {
+  return {
+    id: w.id,
+    control: w.controlId,
+    workloads: w.workloads,
+    environment: w.environment,
+    justification: w.justification,
+    approvedBy: w.approvedBy,
+    expiresAt: w.expiresAt.toISOString(),
+    covers: [],
+  };
+}
+
+/** The share of fresh workloads meeting a level; a team without any counts as 0. */
+export function complianceRatio(card: Pick<Scorecard, 'levels'>, level: Level): number {
+  const l = card.levels[level];
+  return l.total === 0 ? 0 : l.compliant / l.total;
+}
+
+/**
+ * The org-wide ranking: by the share of workloads meeting L3, then L2, then L1 (each
+ * descending: the strictest level decides first), then by more workloads counted, then by slug.
+ * Returns new objects with their 1-based `rank`.
+ */
+export function rankScorecards<T extends Scorecard>(cards: readonly T[]): (T & { rank: number })[] {
+  const order: Level[] = ['L3', 'L2', 'L1'];
+  return [...cards]
+    .sort((a, b) => {
+      for (const level of order) {
+        const d = complianceRatio(b, level) - complianceRatio(a, level);
+        if (d !== 0) return d;
+      }
+      return b.workloads.total - a.workloads.total || a.team.localeCompare(b.team);
+    })
+    .map((card, i) => ({ ...card, rank: i + 1 }));
+}
+
+export interface OrgTotals {
+  teams: number;
+  workloads: { total: number; stale: number };
+  levels: Record<Level, { compliant: number; total: number }>;
+  controls: ({ id: ControlId } & ControlCounts)[];
+}
+
+/** Sums over every team's scorecard. */
+export function orgTotals(cards: readonly Scorecard[]): OrgTotals {
+  const totals: OrgTotals = {
+    teams: cards.length,
+    workloads: { total: 0, stale: 0 },
+    levels: { L1: { compliant: 0, total: 0 }, L2: { compliant: 0, total: 0 }, L3: { compliant: 0, total: 0 } },
+    controls: CONTROL_META.map((m) => ({ id: m.id, pass: 0, fail: 0, waived: 0, unknown: 0 })),
+  };
+  for (const card of cards) {
+    totals.workloads.total += card.workloads.total;
+    totals.workloads.stale += card.workloads.stale;
+    for (const level of LEVELS) {
+      totals.levels[level].compliant += card.levels[level].compliant;
+      totals.levels[level].total += card.levels[level].total;
+    }
+    card.controls.forEach((c, i) => {
+      const t = totals.controls[i];
+      if (!t) return;
+      t.pass += c.pass;
+      t.fail += c.fail;
+      t.waived += c.waived;
+      t.unknown += c.unknown;
+    });
+  }
+  return totals;
+}

@@ -1,0 +1,157 @@
+/**
+ * What the pages show, loaded through the very queries and service functions the API routes
+ * use (scorecards, trends, waivers, snapshots), so a figure on a page equals the API's.
+ */
+import { findArtifactSummaries, findControlResults, listSnapshots } from '../../db/queries/snapshots.ts';
+import { snapshotsForWindow, statesAsOf, type WorkloadStateAt } from '../../db/queries/states.ts';
+import { listTeams, type TeamRow } from '../../db/queries/teams.ts';
+import { listWaivers, toWaiverRule, waiversInForce } from '../../db/queries/waivers.ts';
+import type { ControlStatus, Level } from '../../workers/engine/result.ts';
+import type { WaiverRule } from '../../workers/engine/waivers.ts';
+import { isOrgWide } from '../auth.ts';
+import type { Deps, Principal } from '../env.ts';
+import { type Waiver, waiverView } from '../routes/waivers/schemas.ts';
+import type { Snapshot } from '../schemas/snapshot.ts';
+import { buildScorecard, isStale, orgTotals, rankScorecards, type OrgTotals, type Scorecard, workloadVerdict } from '../services/scorecard.ts';
+import { buildTrend, dayStart, type Interval, periods, type TrendPoint } from '../services/trend.ts';
+import { snapshotView } from '../services/snapshot-view.ts';
+import { DAY_MS } from '../services/scorecard.ts';
+
+function byTeam<T>(rows: readonly T[], teamOf: (r: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const r of rows) {
+    const key = teamOf(r);
+    const list = out.get(key);
+    if (list) list.push(r);
+    else out.set(key, [r]);
+  }
+  return out;
+}
+
+/** The teams a principal may see: all for org-wide keys, its own otherwise (as GET /v1/scorecards). */
+export async function visibleTeams(deps: Deps, p: Principal): Promise<TeamRow[]> {
+  return (await listTeams(deps.db)).filter((t) => isOrgWide(p) || t.id === p.teamId);
+}
+
+/** As GET /v1/scorecards: every visible team's scorecard, ranked, with the totals. */
+export async function rankedScorecards(
+  deps: Deps,
+  teams: readonly TeamRow[],
+  asOf: Date,
+): Promise<{ items: (Scorecard & { rank: number })[]; totals: OrgTotals }> {
+  const ids = teams.map((t) => t.id);
+  const [states, waivers] = await Promise.all([statesAsOf(deps.db, ids, asOf), waiversInForce(deps.db, ids, asOf, asOf)]);
+  const statesByTeam = byTeam(states, (s) => s.teamId);
+  const rulesByTeam = byTeam(waivers, (w) => w.teamId);
+  const cards = teams.map((t) =>
+    buildScorecard(statesByTeam.get(t.id) ?? [], (rulesByTeam.get(t.id) ?? []).map(toWaiverRule), {
+      team: t.slug,
+      environment: null,
+      asOf,
+      staleAfterDays: deps.config.STALE_AFTER_DAYS,
+    }),
+  );
+  return { items: rankScorecards(cards), totals: orgTotals(cards) };
+}
+
+export interface GridRow {
+  workload: string;
+  environment: string;
+  snapshotId: string;
+  observedAt: Date;
+  stale: boolean;
+  /** Per control in the standard's order, waivers applied. */
+  statuses: ControlStatus[];
+  compliant: Record<Level, boolean>;
+}
+
+export interface TeamView {
+  card: Scorecard;
+  grid: GridRow[];
+  environments: string[];
+}
+
+/** As GET /v1/teams/{team}/scorecard, plus each workload's verdict for the grid from the same rows. */
+export async function teamView(deps: Deps, team: TeamRow, asOf: Date, environment: string | undefined): Promise<TeamView> {
+  const [states, waivers, all] = await Promise.all([
+    statesAsOf(deps.db, [team.id], asOf, environment),
+    waiversInForce(deps.db, [team.id], asOf, asOf),
+    environment ? statesAsOf(deps.db, [team.id], asOf) : Promise.resolve(null),
+  ]);
+  const rules = waivers.map(toWaiverRule);
+  const staleAfterDays = deps.config.STALE_AFTER_DAYS;
+  const card = buildScorecard(states, rules, { team: team.slug, environment: environment ?? null, asOf, staleAfterDays });
+  const grid = states.map((s) => gridRow(s, rules, asOf, staleAfterDays));
+  const environments = [...new Set((all ?? states).map((s) => s.environment))].sort();
+  return { card, grid, environments };
+}
+
+function gridRow(s: WorkloadStateAt, rules: readonly WaiverRule[], asOf: Date, staleAfterDays: number): GridRow {
+  const v = workloadVerdict(s.statuses, rules, s.workload, s.environment, asOf);
+  return {
+    workload: s.workload,
+    environment: s.environment,
+    snapshotId: s.snapshotId,
+    observedAt: s.observedAt,
+    stale: isStale(s.observedAt, asOf, staleAfterDays),
+    statuses: v.statuses,
+    compliant: v.compliant,
+  };
+}
+
+export const RANGES = {
+  '30d': { days: 30, interval: 'day' },
+  '90d': { days: 90, interval: 'day' },
+  '1y': { days: 365, interval: 'week' },
+} as const satisfies Record<string, { days: number; interval: Interval }>;
+export type Range = keyof typeof RANGES;
+
+export function isRange(v: unknown): v is Range {
+  return typeof v === 'string' && Object.hasOwn(RANGES, v);
+}
+
+/**
+ * As GET /v1/teams/{team}/trend?from=…&interval=…: the window ends now and starts `days - 1`
+ * UTC days before today (the API's default window is the 30-day case).
+ */
+export async function teamTrend(deps: Deps, team: TeamRow, range: Range, now: Date, environment?: string): Promise<TrendPoint[]> {
+  const { days, interval } = RANGES[range];
+  const from = new Date(dayStart(now).getTime() - (days - 1) * DAY_MS);
+  const points = periods(from, now, interval, now);
+  const first = points[0];
+  const last = points[points.length - 1];
+  if (!first || !last) return [];
+  const [rows, waivers] = await Promise.all([
+    snapshotsForWindow(deps.db, team.id, { from: first.start, to: last.asOf }, environment),
+    waiversInForce(deps.db, [team.id], first.asOf, last.asOf),
+  ]);
+  return buildTrend(rows, waivers.map(toWaiverRule), points, deps.config.STALE_AFTER_DAYS);
+}
+
+/** As GET /v1/teams/{team}/waivers?active=true. */
+export async function activeWaivers(deps: Deps, team: TeamRow, now: Date): Promise<Waiver[]> {
+  return (await listWaivers(deps.db, team.id)).map((row) => waiverView(row, team.slug, now)).filter((w) => w.active);
+}
+
+/** As GET /v1/teams/{team}/snapshots?workload=…: newest first, statuses without findings. */
+export async function workloadHistory(
+  deps: Deps,
+  team: TeamRow,
+  workload: string,
+  environment: string | undefined,
+  limit: number,
+  now: Date,
+): Promise<Snapshot[]> {
+  const rows = await listSnapshots(deps.db, { teamId: team.id, workload, environment, limit });
+  const ids = rows.map((r) => r.id);
+  const [results, files, waivers] = await Promise.all([
+    findControlResults(deps.db, ids),
+    findArtifactSummaries(deps.db, ids),
+    listWaivers(deps.db, team.id),
+  ]);
+  const rules = waivers.map(toWaiverRule);
+  return rows.map((row) => {
+    const own = <T extends { snapshotId: string }>(list: T[]) => list.filter((x) => x.snapshotId === row.id);
+    return snapshotView(row, team.slug, own(results), own(files), rules, now);
+  });
+}
