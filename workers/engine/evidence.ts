@@ -81,6 +81,7 @@ export type PackageManager = 'apt' | 'apk' | 'dnf' | 'yum' | 'microdnf' | 'zyppe
 
 export interface PackageInstall {
   manager: PackageManager;
+  /** As installed by this command; later removals (`apt-get purge`, `apk del`) are not subtracted here. */
   packages: string[];
   /** The minimising flag of that manager was given (`--no-install-recommends`, `--no-cache`, weak deps off). */
   minimal: boolean;
