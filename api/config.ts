@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parsePrivateJwk } from '../workers/attest/keys.ts';
 
 const Config = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8787),
@@ -20,7 +21,17 @@ const Config = z.object({
   SESSION_TTL_HOURS: z.coerce.number().int().positive().max(720).default(8),
   /** How often the Node evaluation loop looks for pending snapshots, ms. */
   EVALUATION_POLL_MS: z.coerce.number().int().positive().default(1000),
+  /** Whether webhooks may call loopback/private addresses and plain http://localhost (development only). */
+  WEBHOOK_ALLOW_PRIVATE: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  /** Attempts at a webhook delivery before it is given up. */
+  WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(30).default(10),
+  /** How often the Node webhook loop looks for due deliveries, ms. */
+  WEBHOOK_POLL_MS: z.coerce.number().int().positive().default(5000),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  /** Environment variable names (comma-separated) whose values are harmless and kept, beyond the built-in list (docs/security.md). */
+  REDACT_ALLOW_ENV: z.string().default('').transform((s) => s.split(',').map((n) => n.trim()).filter((n) => n !== '')),
+  /** The attestation signing key: a private Ed25519 JWK as JSON (see docs/attestations.md). */
+  CSVS_SIGNING_KEY: z.string().refine((s) => parsePrivateJwk(s) !== null, 'must be a private Ed25519 JWK as JSON: {"kty":"OKP","crv":"Ed25519","d":…,"x":…}').optional(),
 });
 export type Config = z.infer<typeof Config>;
 

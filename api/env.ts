@@ -1,6 +1,7 @@
 import type { Db } from '../db/client.ts';
 import type { Config } from './config.ts';
 import type { Logger } from './logger.ts';
+import type { Signer } from '../workers/attest/keys.ts';
 
 export const ROLES = ['ingest', 'viewer', 'auditor', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -19,6 +20,8 @@ export interface Deps {
   queue: EvaluationQueue;
   /** Swagger UI's files for /docs (read from swagger-ui-dist on Node, static assets in the Worker). */
   docsAsset: (name: 'swagger-ui.css' | 'swagger-ui-bundle.js') => Promise<string | null>;
+  /** Signs attestations (Ed25519); null when no key is configured (a Worker without CSVS_SIGNING_KEY). */
+  signer: Signer | null;
 }
 
 /** Who is calling: an API key, or the bootstrap admin key from the environment. */

@@ -5,6 +5,7 @@ import { connectPostgres, type Database, openPglite } from '../db/client.ts';
 import { migratePglite, migratePostgres } from '../db/migrate.ts';
 import type { Config } from './config.ts';
 import type { Deps, EvaluationQueue } from './env.ts';
+import type { Signer } from '../workers/attest/keys.ts';
 import { createLogger, type Logger } from './logger.ts';
 
 /** Opens the configured database (PostgreSQL server or embedded PGlite) and applies migrations. */
@@ -34,7 +35,7 @@ export async function readDocsAsset(name: 'swagger-ui.css' | 'swagger-ui-bundle.
 export function nodeDeps(
   config: Config,
   database: Database,
-  options: { queue?: EvaluationQueue; logger?: Logger; clock?: () => Date } = {},
+  options: { queue?: EvaluationQueue; logger?: Logger; clock?: () => Date; signer?: Signer | null } = {},
 ): Deps {
   return {
     db: database.db,
@@ -43,5 +44,6 @@ export function nodeDeps(
     logger: options.logger ?? createLogger(config.LOG_LEVEL),
     queue: options.queue ?? { enqueue: async () => {} },
     docsAsset: readDocsAsset,
+    signer: options.signer ?? null,
   };
 }

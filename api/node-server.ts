@@ -6,8 +6,10 @@ import { serve } from '@hono/node-server';
 import { createApp } from './app.ts';
 import { ConfigError, parseConfig } from './config.ts';
 import { startEvaluationLoop } from './evaluation-loop.ts';
+import { startWebhookLoop } from './webhook-loop.ts';
 import { createLogger } from './logger.ts';
 import { nodeDeps, openConfiguredDatabase } from './node-deps.ts';
+import { loadNodeSigner } from './services/attestation-key.ts';
 
 async function main(): Promise<void> {
   const config = parseConfig(process.env);
@@ -15,7 +17,9 @@ async function main(): Promise<void> {
   const database = await openConfiguredDatabase(config);
   const clock = () => new Date();
   const loop = startEvaluationLoop(database.db, { pollMs: config.EVALUATION_POLL_MS, clock, logger });
-  const app = createApp(nodeDeps(config, database, { queue: loop, logger, clock }));
+  const webhooks = startWebhookLoop(database.db, config, { clock, logger });
+  const signer = await loadNodeSigner(config, logger);
+  const app = createApp(nodeDeps(config, database, { queue: loop, logger, clock, signer }));
   // Requests still being handled; the database closes only after the last one finished
   // (a client may hang up while its upload is being stored).
   let inFlight = 0;
@@ -44,6 +48,7 @@ async function main(): Promise<void> {
     const drain = async () => {
       while (inFlight > 0) await new Promise((r) => setTimeout(r, 20));
       await loop.stop();
+      await webhooks.stop();
       await database.close();
       process.exit(0);
     };

@@ -4,10 +4,13 @@
  */
 import { connectPostgres, type Database } from '../db/client.ts';
 import { evaluatePendingBatch, evaluateSnapshotById } from '../workers/jobs/evaluate-snapshots.ts';
+import { deliverUntilIdle } from '../workers/jobs/deliver-webhooks.ts';
+import { sweepExpiringWaivers } from '../workers/jobs/waiver-expiry.ts';
 import { createApp } from './app.ts';
 import { parseConfig } from './config.ts';
 import type { Deps } from './env.ts';
 import { createLogger } from './logger.ts';
+import { signerFromConfig } from './services/attestation-signer.ts';
 
 interface QueueMessage {
   snapshotId: string;
@@ -33,9 +36,11 @@ async function open(env: Env): Promise<Database> {
   return connectPostgres(env.HYPERDRIVE.connectionString, { max: 5 });
 }
 
-function deps(env: Env, database: Database): Deps {
+async function deps(env: Env, database: Database): Promise<Deps> {
   const config = parseConfig(env);
   return {
+    // CSVS_SIGNING_KEY is a secret here (no disk for a generated key); without it signed attestations answer 503.
+    signer: await signerFromConfig(config),
     db: database.db,
     config,
     clock: () => new Date(),
@@ -56,11 +61,22 @@ const isMessage = (v: unknown): v is QueueMessage =>
 export default {
   async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
     const database = await open(env);
+    let response: Response;
     try {
-      return await createApp(deps(env, database)).fetch(request);
-    } finally {
+      response = await createApp(await deps(env, database)).fetch(request);
+    } catch (e) {
       ctx.waitUntil(database.close());
+      throw e;
     }
+    if (!response.body) {
+      ctx.waitUntil(database.close());
+      return response;
+    }
+    // Streamed bodies (CSV, HTML and OSCAL attestations) still read the database after fetch has
+    // returned: close it only once the body has been sent (or the client went away).
+    const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
+    ctx.waitUntil(response.body.pipeTo(writable).catch(() => {}).finally(() => database.close()));
+    return new Response(readable, response);
   },
 
   async queue(batch: MessageBatch, env: Env): Promise<void> {
@@ -89,6 +105,10 @@ export default {
       while ((await evaluatePendingBatch(database.db, () => new Date())) > 0) {
         // keep sweeping until nothing pending is left
       }
+      // Webhooks: notices of lapsing waivers, then whatever the outbox has due (bounded per run).
+      const config = parseConfig(env);
+      await sweepExpiringWaivers(database.db, new Date());
+      await deliverUntilIdle(database.db, { clock: () => new Date(), maxAttempts: config.WEBHOOK_MAX_ATTEMPTS, allowPrivate: config.WEBHOOK_ALLOW_PRIVATE }, 10);
     } finally {
       await database.close();
     }

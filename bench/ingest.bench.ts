@@ -66,7 +66,7 @@ async function load(base: string, team: string, key: string, options: { connecti
     duration: SECONDS,
     ...(options.overallRate ? { overallRate: options.overallRate } : {}),
     headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-    requests: [{ setupRequest: (req: Record<string, unknown>) => ({ ...req, body: body(i++) }) }],
+    requests: [{ setupRequest: (req) => ({ ...req, body: body(i++) }) }],
   });
   return {
     uploadsPerSecond: Math.round(result.requests.average),

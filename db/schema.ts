@@ -6,6 +6,7 @@
 import { sql } from 'drizzle-orm';
 import {
   bigserial,
+  boolean,
   index,
   integer,
   jsonb,
@@ -16,6 +17,7 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import type { SnapshotRedactions } from '../workers/redact/index.ts';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
@@ -66,6 +68,8 @@ export const snapshots = pgTable(
     attempts: integer('attempts').notNull().default(0),
     error: text('error'),
     uploadedBy: uuid('uploaded_by'),
+    /** What was redacted from the upload before storing it (kinds and locations, never values); null: uploaded before redaction. */
+    redactions: jsonb('redactions').$type<SnapshotRedactions>(),
   },
   (t) => [
     uniqueIndex('snapshots_idempotency_idx')
@@ -188,4 +192,81 @@ export const sessions = pgTable(
     expiresAt: ts('expires_at').notNull(),
   },
   (t) => [uniqueIndex('sessions_token_idx').on(t.tokenHash), index('sessions_key_idx').on(t.keyId)],
+);
+
+/**
+ * A team's webhook. The secret signs every delivery (HMAC-SHA256), so it is kept as generated:
+ * signing needs the key itself, a hash would not do. It is shown once, when created.
+ */
+export const webhooks = pgTable(
+  'webhooks',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    teamId: uuid('team_id')
+      .notNull()
+      .references(() => teams.id),
+    url: text('url').notNull(),
+    secret: text('secret').notNull(),
+    /** The event types it receives (`level.regressed`, `evidence.missing`, `waiver.expiring`). */
+    events: jsonb('events').$type<string[]>().notNull(),
+    /** Whether events caused by re-evaluating stored snapshots (a new engine) are sent too. */
+    reevaluations: boolean('reevaluations').notNull().default(false),
+    description: text('description'),
+    createdBy: text('created_by').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    /** Deleted webhooks stop receiving at once; their delivery log stays on record. */
+    deletedAt: ts('deleted_at'),
+    deletedBy: text('deleted_by'),
+  },
+  (t) => [index('webhooks_team_idx').on(t.teamId).where(sql`${t.deletedAt} is null`)],
+);
+
+/**
+ * The outbox: one row per event and webhook, written in the transaction that caused the event,
+ * sent later by the delivery job. `body` is the exact JSON sent, the same bytes on every attempt.
+ */
+export const webhookDeliveries = pgTable(
+  'webhook_deliveries',
+  {
+    id: uuid('id').primaryKey(),
+    webhookId: uuid('webhook_id')
+      .notNull()
+      .references(() => webhooks.id),
+    event: text('event').notNull(),
+    body: text('body').notNull(),
+    status: text('status', { enum: ['pending', 'delivered', 'failed', 'cancelled'] }).notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    /** When the next attempt is due; while one is in flight, the end of its lease. */
+    nextAttemptAt: ts('next_attempt_at').notNull(),
+    createdAt: ts('created_at').notNull(),
+    deliveredAt: ts('delivered_at'),
+    /** Events that must go out once per webhook (a waiver's expiry) carry a key; others none. */
+    dedupeKey: text('dedupe_key'),
+  },
+  (t) => [
+    index('webhook_deliveries_due_idx')
+      .on(t.nextAttemptAt)
+      .where(sql`${t.status} = 'pending'`),
+    index('webhook_deliveries_webhook_idx').on(t.webhookId, t.createdAt.desc()),
+    uniqueIndex('webhook_deliveries_dedupe_idx')
+      .on(t.webhookId, t.dedupeKey)
+      .where(sql`${t.dedupeKey} is not null`),
+  ],
+);
+
+/** Every attempt at a delivery, as the delivery log shows it. */
+export const webhookAttempts = pgTable(
+  'webhook_attempts',
+  {
+    deliveryId: uuid('delivery_id')
+      .notNull()
+      .references(() => webhookDeliveries.id, { onDelete: 'cascade' }),
+    attempt: integer('attempt').notNull(),
+    at: ts('at').notNull(),
+    /** The receiver's HTTP status; null when no response came (timeout, refused, DNS). */
+    statusCode: integer('status_code'),
+    error: text('error'),
+    durationMs: integer('duration_ms').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.deliveryId, t.attempt] })],
 );

@@ -17,6 +17,16 @@ import * as revokeWaiver from './waivers/revoke-waiver.ts';
 import * as getScorecard from './scorecards/get-scorecard.ts';
 import * as listScorecards from './scorecards/list-scorecards.ts';
 import * as getTrend from './trends/get-trend.ts';
+import * as getTeamAttestation from './attestations/get-team-attestation.ts';
+import * as getOrgAttestation from './attestations/get-org-attestation.ts';
+import * as oscalDocuments from './attestations/oscal-documents.ts';
+import * as jwks from './system/jwks.ts';
+import * as listAuditLog from './audit/list-audit-log.ts';
+import * as dashboard from '../ui/routes.ts';
+import * as createWebhook from './webhooks/create-webhook.ts';
+import * as listWebhooks from './webhooks/list-webhooks.ts';
+import * as deleteWebhook from './webhooks/delete-webhook.ts';
+import * as listWebhookDeliveries from './webhooks/list-deliveries.ts';
 
 /** Every operation of the API, one module each. */
 const ROUTES = [
@@ -37,6 +47,16 @@ const ROUTES = [
   getScorecard,
   listScorecards,
   getTrend,
+  getTeamAttestation,
+  getOrgAttestation,
+  oscalDocuments,
+  jwks,
+  listAuditLog,
+  dashboard,
+  createWebhook,
+  listWebhooks,
+  deleteWebhook,
+  listWebhookDeliveries,
 ];
 
 export function registerRoutes(app: OpenAPIHono<AppEnv>): void {

@@ -6,12 +6,13 @@ import { type Lang, t } from './i18n.ts';
 
 const SYMBOL: Record<ControlStatus, string> = { pass: '✓', fail: '✗', waived: '⚑', unknown: '?' };
 
-/** A status as colour, symbol and word: never colour alone. */
-export function statusBadge(lang: Lang, status: ControlStatus, o: { href?: string; label?: string } = {}): Html {
-  const inner = html`<span aria-hidden="true">${SYMBOL[status]}</span>${statusLabel(lang, status)}`;
-  if (o.href) {
-    return html`<a class="badge ${status}" href="${o.href}" data-status="${status}"${o.label ? html` aria-label="${o.label}"` : ''}>${inner}</a>`;
-  }
+/**
+ * A status as colour, symbol and word: never colour alone. `context` is read out after the word
+ * (e.g. which control of which workload), for links that would otherwise all say "fail".
+ */
+export function statusBadge(lang: Lang, status: ControlStatus, o: { href?: string; context?: string } = {}): Html {
+  const inner = html`<span aria-hidden="true">${SYMBOL[status]}</span>${statusLabel(lang, status)}${o.context ? html`<span class="sr-only">: ${o.context}</span>` : ''}`;
+  if (o.href) return html`<a class="badge ${status}" href="${o.href}" data-status="${status}">${inner}</a>`;
   return html`<span class="badge ${status}" data-status="${status}">${inner}</span>`;
 }
 
@@ -55,4 +56,20 @@ export function workloadHref(team: string, workload: string, environment: string
   const q = new URLSearchParams({ name: workload, environment });
   if (o.snapshot) q.set('snapshot', o.snapshot);
   return `${teamHref(team)}/workload?${q.toString()}${o.control ? `#control-${o.control}` : ''}`;
+}
+
+/**
+ * A horizontally scrollable wrapper for wide tables. Focusable and named, so keyboard users can
+ * scroll it too (WCAG 2.1.1; axe `scrollable-region-focusable`).
+ */
+export function scrollBox(label: string, content: Html): Html {
+  return html`<div class="scroll" role="region" aria-label="${label}" tabindex="0">${content}</div>`;
+}
+
+/** Text from the engine and the registry, where `backticks` mark code: shown as code, all escaped. */
+export function richText(text: string): Html {
+  const parts = text.split('`');
+  // An unmatched backtick leaves the rest as plain text.
+  if (parts.length % 2 === 0) return html`${text}`;
+  return html`${parts.map((part, i) => (i % 2 === 1 ? html`<code>${part}</code>` : part))}`;
 }

@@ -5,6 +5,7 @@
 import { findArtifactSummaries, findControlResults, listSnapshots } from '../../db/queries/snapshots.ts';
 import { snapshotsForWindow, statesAsOf, type WorkloadStateAt } from '../../db/queries/states.ts';
 import { listTeams, type TeamRow } from '../../db/queries/teams.ts';
+import type { TeamRef } from '../auth.ts';
 import { listWaivers, toWaiverRule, waiversInForce } from '../../db/queries/waivers.ts';
 import type { ControlStatus, Level } from '../../workers/engine/result.ts';
 import type { WaiverRule } from '../../workers/engine/waivers.ts';
@@ -36,7 +37,7 @@ export async function visibleTeams(deps: Deps, p: Principal): Promise<TeamRow[]>
 /** As GET /v1/scorecards: every visible team's scorecard, ranked, with the totals. */
 export async function rankedScorecards(
   deps: Deps,
-  teams: readonly TeamRow[],
+  teams: readonly TeamRef[],
   asOf: Date,
 ): Promise<{ items: (Scorecard & { rank: number })[]; totals: OrgTotals }> {
   const ids = teams.map((t) => t.id);
@@ -72,7 +73,7 @@ export interface TeamView {
 }
 
 /** As GET /v1/teams/{team}/scorecard, plus each workload's verdict for the grid from the same rows. */
-export async function teamView(deps: Deps, team: TeamRow, asOf: Date, environment: string | undefined): Promise<TeamView> {
+export async function teamView(deps: Deps, team: TeamRef, asOf: Date, environment: string | undefined): Promise<TeamView> {
   const [states, waivers, all] = await Promise.all([
     statesAsOf(deps.db, [team.id], asOf, environment),
     waiversInForce(deps.db, [team.id], asOf, asOf),
@@ -114,7 +115,7 @@ export function isRange(v: unknown): v is Range {
  * As GET /v1/teams/{team}/trend?from=…&interval=…: the window ends now and starts `days - 1`
  * UTC days before today (the API's default window is the 30-day case).
  */
-export async function teamTrend(deps: Deps, team: TeamRow, range: Range, now: Date, environment?: string): Promise<TrendPoint[]> {
+export async function teamTrend(deps: Deps, team: TeamRef, range: Range, now: Date, environment?: string): Promise<TrendPoint[]> {
   const { days, interval } = RANGES[range];
   const from = new Date(dayStart(now).getTime() - (days - 1) * DAY_MS);
   const points = periods(from, now, interval, now);
@@ -129,14 +130,14 @@ export async function teamTrend(deps: Deps, team: TeamRow, range: Range, now: Da
 }
 
 /** As GET /v1/teams/{team}/waivers?active=true. */
-export async function activeWaivers(deps: Deps, team: TeamRow, now: Date): Promise<Waiver[]> {
+export async function activeWaivers(deps: Deps, team: TeamRef, now: Date): Promise<Waiver[]> {
   return (await listWaivers(deps.db, team.id)).map((row) => waiverView(row, team.slug, now)).filter((w) => w.active);
 }
 
 /** As GET /v1/teams/{team}/snapshots?workload=…: newest first, statuses without findings. */
 export async function workloadHistory(
   deps: Deps,
-  team: TeamRow,
+  team: TeamRef,
   workload: string,
   environment: string | undefined,
   limit: number,

@@ -45,7 +45,7 @@ export function diffSnapshots(before: Snapshot, after: Snapshot): SnapshotDiff {
   }
   const a = keyed(before);
   const b = keyed(after);
-  const order = new Map(after.controls.map((c, i) => [c.id, i]));
+  const order = new Map<string, number>(after.controls.map((c, i) => [c.id, i]));
   const byControl = (x: FindingChange, y: FindingChange) => (order.get(x.control) ?? 99) - (order.get(y.control) ?? 99);
   return {
     statuses,

@@ -11,6 +11,11 @@ export function percent(lang: Lang, compliant: number, total: number): string {
   return new Intl.NumberFormat(LOCALE[lang], { style: 'percent', maximumFractionDigits: 0 }).format(compliant / total);
 }
 
+/** A number of percent (0–100) as the language writes it: `75%` / `75 %`. */
+export function percentValue(lang: Lang, value: number): string {
+  return new Intl.NumberFormat(LOCALE[lang], { style: 'percent', maximumFractionDigits: 0 }).format(value / 100);
+}
+
 export function dateTime(lang: Lang, iso: string | Date): string {
   const d = typeof iso === 'string' ? new Date(iso) : iso;
   const s = new Intl.DateTimeFormat(LOCALE[lang], { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }).format(d);

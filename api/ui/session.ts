@@ -62,9 +62,14 @@ export async function sessionPrincipal(c: Context, deps: Deps): Promise<Principa
   return principal;
 }
 
-export async function signOut(c: Context, deps: Deps): Promise<void> {
+/** Deletes the session the request's cookie names, if any. */
+export async function endSession(c: Context, deps: Deps): Promise<void> {
   const token = getCookie(c, SESSION_COOKIE);
   if (token) await deleteSession(deps.db, await hashApiKey(token));
+}
+
+export async function signOut(c: Context, deps: Deps): Promise<void> {
+  await endSession(c, deps);
   deleteCookie(c, SESSION_COOKIE, { path: '/', secure: isHttps(c), httpOnly: true, sameSite: 'Strict' });
 }
 

@@ -48,6 +48,11 @@ function lastIndex(values: readonly (number | null)[]): number {
   return -1;
 }
 
+/** A short line in a series' colour and dash, for legends. */
+export function swatch(key: string, index: number): Html {
+  return html`<svg class="series-${key}" width="28" height="10" viewBox="0 0 28 10" aria-hidden="true" focusable="false"><line x1="1" x2="27" y1="5" y2="5" stroke-width="2.4" stroke-dasharray="${dashFor(index)}"/></svg>`;
+}
+
 /** A word-sized chart for tables: the lines only, the last value marked. */
 export function sparkline(series: readonly ChartSeries[], o: { max: number; label: string; width?: number; height?: number }): Html {
   const width = o.width ?? 120;
@@ -96,8 +101,8 @@ function axisTicks(n: number, every: number): number[] {
 
 /** A line chart with axes, grid lines, a legend and a tooltip per point. */
 export function lineChart(o: LineChartOptions): Html {
-  const width = o.width ?? 760;
-  const height = o.height ?? 260;
+  const width = o.width ?? 1000;
+  const height = o.height ?? 280;
   const m = { left: 52, right: 16, top: 14, bottom: 30 };
   const plotW = width - m.left - m.right;
   const plotH = height - m.top - m.bottom;
@@ -116,7 +121,7 @@ export function lineChart(o: LineChartOptions): Html {
     (v) => html`<line x1="${m.left}" x2="${width - m.right}" y1="${round(scale.y(v))}" y2="${round(scale.y(v))}"/><text x="${m.left - 8}" y="${round(scale.y(v)) + 4}" text-anchor="end">${o.formatY(v)}</text>`,
   )}</g>
 <g class="axis">${shown.map(
-    ({ label, i }) => html`<text x="${round(scale.x(i))}" y="${height - 8}" text-anchor="middle">${label}</text>`,
+    ({ label, i }) => html`<text x="${round(scale.x(i))}" y="${height - 8}" text-anchor="${n > 1 && i === 0 ? 'start' : n > 1 && i === n - 1 ? 'end' : 'middle'}">${label}</text>`,
   )}</g>
 ${o.series.map((s, si) => html`<g class="series-${s.key}">${segments(s.values, scale).map(
     (points) => html`<polyline points="${points}" fill="none" stroke-width="2.2" stroke-dasharray="${dashFor(si)}"/>`,
@@ -127,7 +132,7 @@ ${o.series.map((s, si) => html`<g class="series-${s.key}">${segments(s.values, s
   )}</g>`)}
 </svg>
 <figcaption class="legend">${o.series.map(
-    (s, si) => html`<span class="legend-item"><svg class="series-${s.key}" width="28" height="10" viewBox="0 0 28 10" aria-hidden="true" focusable="false"><line x1="1" x2="27" y1="5" y2="5" stroke-width="2.4" stroke-dasharray="${dashFor(si)}"/></svg>${s.label}</span>`,
+    (s, si) => html`<span class="legend-item">${swatch(s.key, si)}${s.label}</span>`,
   )}</figcaption>
 </figure>`;
 }

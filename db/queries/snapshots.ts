@@ -2,6 +2,7 @@ import { and, asc, desc, eq, gte, lt, lte, or, sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import { withoutNul } from '../json.ts';
 import { artifacts, controlResults, snapshots, teams, workloadState } from '../schema.ts';
+import { recordStateChange, watchWorkloadState } from '../../api/services/notifications.ts';
 
 export type SnapshotRow = typeof snapshots.$inferSelect;
 export type ArtifactRow = typeof artifacts.$inferSelect;
@@ -50,17 +51,19 @@ export async function storeEvaluation(db: Db, row: SnapshotRow, result: StoredRe
     .where(eq(snapshots.id, row.id))
     .returning();
   const current = updated[0] ?? row;
-  await writeResults(db, current, result);
+  await writeResults(db, current, result, row.status === 'evaluated' ? 're-evaluation' : 'upload');
   return current;
 }
 
 /** The fifteen result rows and the workload's latest state, for a snapshot marked evaluated. */
-async function writeResults(db: Db, row: SnapshotRow, result: StoredResult): Promise<void> {
+async function writeResults(db: Db, row: SnapshotRow, result: StoredResult, cause: 'upload' | 're-evaluation' = 'upload'): Promise<void> {
   await db.insert(controlResults).values(
     result.controls.map((c) => ({ snapshotId: row.id, controlId: c.id, status: storedStatus(c.status), findings: withoutNul(c.findings) })),
   );
   const statuses = Object.fromEntries(result.controls.map((c) => [c.id, storedStatus(c.status)]));
-  await db
+  // Webhook events are queued in this transaction: recorded if and only if the state change commits.
+  const watch = await watchWorkloadState(db, row, cause);
+  const moved = await db
     .insert(workloadState)
     .values({
       teamId: row.teamId,
@@ -77,7 +80,9 @@ async function writeResults(db: Db, row: SnapshotRow, result: StoredResult): Pro
         lt(workloadState.observedAt, row.observedAt),
         and(eq(workloadState.observedAt, row.observedAt), eq(workloadState.snapshotId, row.id)),
       ),
-    });
+    })
+    .returning({ snapshotId: workloadState.snapshotId });
+  if (watch && moved.length > 0) await recordStateChange(db, watch, { ...row, snapshotId: row.id, statuses }, row.evaluatedAt ?? new Date());
 }
 
 export async function findSnapshotByIdempotencyKey(db: Db, teamId: string, key: string): Promise<SnapshotRow | null> {

@@ -43,7 +43,20 @@ const CASES: RouteCase[] = [
   { route: 'GET /v1/teams/{team}/scorecard', request: async (c) => ({ path: `/v1/teams/${c.team}/scorecard`, init: {} }), allowed: ROLES, teamScoped: true, ok: 200 },
   { route: 'GET /v1/scorecards', request: async () => ({ path: '/v1/scorecards', init: {} }), allowed: ROLES, teamScoped: false, ok: 200 },
   { route: 'GET /v1/teams/{team}/trend', request: async (c) => ({ path: `/v1/teams/${c.team}/trend?interval=week`, init: {} }), allowed: ROLES, teamScoped: true, ok: 200 },
+  { route: 'POST /v1/teams/{team}/webhooks', request: async (c) => ({ path: `/v1/teams/${c.team}/webhooks`, init: { method: 'POST', json: { url: `https://hooks.example.com/${uniqueSlug('m')}`, events: ['level.regressed'] } } }), allowed: ['auditor', 'admin'], teamScoped: true, ok: 201 },
+  { route: 'GET /v1/teams/{team}/webhooks', request: async (c) => ({ path: `/v1/teams/${c.team}/webhooks`, init: {} }), allowed: ['viewer', 'auditor', 'admin'], teamScoped: true, ok: 200 },
+  { route: 'DELETE /v1/webhooks/{id}', request: async (c) => ({ path: `/v1/webhooks/${await webhookOf(c.team)}`, init: { method: 'DELETE' } }), allowed: ['auditor', 'admin'], teamScoped: true, ok: 204 },
+  { route: 'GET /v1/webhooks/{id}/deliveries', request: async (c) => ({ path: `/v1/webhooks/${await webhookOf(c.team)}/deliveries`, init: {} }), allowed: ['viewer', 'auditor', 'admin'], teamScoped: true, ok: 200 },
+  { route: 'GET /v1/teams/{team}/attestations', request: async (c) => ({ path: `/v1/teams/${c.team}/attestations?level=L1`, init: {} }), allowed: ['viewer', 'auditor', 'admin'], teamScoped: true, ok: 200 },
+  { route: 'GET /v1/attestations', request: async () => ({ path: '/v1/attestations?level=L1&format=csv', init: {} }), allowed: ['auditor', 'admin'], teamScoped: false, ok: 200 },
+  { route: 'GET /v1/audit-log', request: async () => ({ path: '/v1/audit-log?limit=5', init: {} }), allowed: ['auditor', 'admin'], teamScoped: false, ok: 200 },
 ];
+
+/** A new webhook of the team (registered with the admin key), for the routes that take its id. */
+async function webhookOf(team: string): Promise<string> {
+  const res = await h.request(`/v1/teams/${team}/webhooks`, { method: 'POST', json: { url: `https://hooks.example.com/${uniqueSlug('m')}`, events: ['level.regressed'] } });
+  return ((await res.json()) as { id: string }).id;
+}
 
 let h: Harness;
 let own: Ctx;

@@ -8,6 +8,7 @@ import { parseConfig } from '../../api/config.ts';
 import type { EvaluationQueue } from '../../api/env.ts';
 import { createLogger } from '../../api/logger.ts';
 import { nodeDeps } from '../../api/node-deps.ts';
+import { ephemeralSigner } from '../../workers/attest/keys.ts';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789abcdef';
 
@@ -49,7 +50,7 @@ export async function startHarness(
   const config = parseConfig({ CSVS_ADMIN_KEY: ADMIN_KEY, LOG_LEVEL: 'info', ...options.env });
   const logs: string[] = [];
   const logger = createLogger('info', (line) => logs.push(line));
-  const app = createApp(nodeDeps(config, database, { logger, ...(options.queue ? { queue: options.queue } : {}), ...(options.clock ? { clock: options.clock } : {}) }));
+  const app = createApp(nodeDeps(config, database, { logger, signer: await ephemeralSigner(), ...(options.queue ? { queue: options.queue } : {}), ...(options.clock ? { clock: options.clock } : {}) }));
   const request: Harness['request'] = async (path, init = {}) => {
     const { key = ADMIN_KEY, json, ...rest } = init;
     const headers = new Headers(rest.headers);

@@ -23,7 +23,7 @@ a:hover { color: var(--accent-dark); }
 .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
 
 header.top { background: var(--head); color: #fff; }
-header.top .bar { max-width: 1280px; margin: 0 auto; padding: .65rem 1.25rem; display: flex; gap: 1.5rem; align-items: center; flex-wrap: wrap; }
+header.top .bar { max-width: 1360px; margin: 0 auto; padding: .65rem 1.25rem; display: flex; gap: 1.5rem; align-items: center; flex-wrap: wrap; }
 header.top a { color: #fff; text-decoration: none; }
 header.top a:hover, header.top a[aria-current="page"] { text-decoration: underline; text-underline-offset: 4px; }
 .brand { font-weight: 700; letter-spacing: .01em; display: flex; gap: .5rem; align-items: center; }
@@ -34,7 +34,7 @@ nav.main ul { list-style: none; display: flex; gap: 1.1rem; margin: 0; padding: 
 .who button { background: transparent; color: #fff; border: 1px solid #8d9ab0; border-radius: 6px; padding: .25rem .7rem; font: inherit; cursor: pointer; }
 .who button:hover { background: #2b3747; }
 
-main { max-width: 1280px; margin: 0 auto; padding: 1.25rem; }
+main { max-width: 1360px; margin: 0 auto; padding: 1.25rem; }
 h1 { font-size: 1.6rem; margin: .3rem 0 .2rem; }
 h2 { font-size: 1.2rem; margin: 0 0 .6rem; }
 h3 { font-size: 1.02rem; margin: 0 0 .4rem; }
@@ -43,6 +43,10 @@ h3 { font-size: 1.02rem; margin: 0 0 .4rem; }
 .crumbs a { color: var(--muted); }
 section.card, .card { background: var(--surface); border: 1px solid var(--border); border-radius: var(--radius); padding: 1rem 1.15rem; margin: 0 0 1.1rem; }
 .muted { color: var(--muted); }
+th .muted { font-weight: 400; }
+.card h3 { margin-top: 1.1rem; }
+.card h2 + h3, .card form + h3 { margin-top: .4rem; }
+.badge.big { font-size: 1.3rem; padding: .15rem .8rem; }
 .small { font-size: .88rem; }
 .mono { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, "Liberation Mono", monospace; font-size: .86em; }
 
@@ -60,7 +64,7 @@ th, td { text-align: left; padding: .45rem .55rem; border-bottom: 1px solid var(
 thead th { font-size: .84rem; color: var(--muted); font-weight: 600; border-bottom: 2px solid var(--border); }
 tbody tr:hover { background: #f9fafb; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
-.scroll { overflow-x: auto; }
+.scroll { overflow-x: auto; position: relative; }
 caption { text-align: left; font-weight: 600; padding: 0 0 .4rem; }
 
 .badge { display: inline-flex; gap: .3em; align-items: center; border-radius: 999px; padding: .08rem .55rem; font-size: .82rem; font-weight: 600; white-space: nowrap; border: 1px solid transparent; text-decoration: none; }
@@ -72,10 +76,22 @@ a.badge:hover { text-decoration: underline; }
 .badge.stale { background: #ede7f6; color: #4a2a80; border-color: #d3c4ee; }
 .badge.soon { background: #fff0e0; color: #7a3a00; border-color: #f2c99a; }
 
-table.grid th.ctl, table.grid td.cell { text-align: center; padding: .35rem .25rem; }
-table.grid td.cell .badge { font-size: .76rem; padding: .05rem .4rem; }
-table.grid th.ctl abbr { text-decoration: none; }
-table.grid td.wl { white-space: nowrap; }
+table.grid th.ctl, table.grid td.cell { text-align: center; padding: .4rem .15rem; vertical-align: middle; }
+table.grid td.cell .badge { font-size: .72rem; padding: .02rem .38rem; gap: .2em; }
+table.grid th.ctl abbr { text-decoration: none; cursor: help; }
+table.grid th.wl { min-width: 10.5rem; font-weight: 600; }
+table.grid th.wl .levels-inline { margin-top: .25rem; }
+table.grid th.wl .levels-inline .badge { font-size: .7rem; padding: 0 .35rem; }
+.control-list { list-style: none; margin: .9rem 0 0; padding: 0; display: grid; grid-template-columns: repeat(auto-fill, minmax(300px, 1fr)); gap: .35rem .9rem; }
+.control-list li { display: flex; gap: .5rem; align-items: baseline; }
+.control-list .badge { min-width: 6.2rem; justify-content: flex-start; }
+.ctl-id { font-weight: 700; font-variant-numeric: tabular-nums; }
+table.findings { table-layout: fixed; min-width: 720px; }
+table.findings col.c-status { width: 8.5rem; }
+table.findings col.c-artifact { width: 22%; }
+table.findings col.c-location { width: 22%; }
+table.findings td { overflow-wrap: anywhere; }
+code { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, "Liberation Mono", monospace; font-size: .9em; background: #eef1f5; border-radius: 3px; padding: 0 .25em; }
 
 .levels-inline { display: flex; gap: .35rem; flex-wrap: wrap; }
 
@@ -122,5 +138,5 @@ button.primary:hover, .button:hover { background: var(--accent-dark); color: #ff
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; margin: 0; }
 dl.facts dt { color: var(--muted); }
 dl.facts dd { margin: 0; }
-footer.page { max-width: 1280px; margin: 0 auto; padding: 0 1.25rem 2rem; color: var(--muted); font-size: .85rem; }
+footer.page { max-width: 1360px; margin: 0 auto; padding: 0 1.25rem 2rem; color: var(--muted); font-size: .85rem; }
 `;

@@ -1,7 +1,7 @@
 /**
  * The dashboard's only script, served as /ui/assets/app.js (script-src 'self', no inline code).
  * Progressive enhancement: every form works without it; with it, choosing a chart, range or
- * snapshot applies at once instead of after pressing the button.
+ * environment applies at once instead of after pressing the button.
  */
 export const APP_JS = `'use strict';
 document.addEventListener('change', function (event) {

@@ -1,0 +1,164 @@
+/**
+ * Attestations: for a team or the whole organisation, at a level, as of a moment, what each
+ * workload's latest evaluated snapshot shows, in one of five formats. The verdicts are settled
+ * first from the stored statuses (one small row per workload); the evidence (content hashes,
+ * deciding findings) is then read in chunks, so CSV, HTML and OSCAL stream with bounded memory.
+ * The signed JSON and the PDF need the whole document (a signature covers all of it; pdf-lib
+ * builds in memory) and are linear in the workloads.
+ */
+import { decidingResults, snapshotHeads } from '../../db/queries/attestations.ts';
+import type { Db } from '../../db/client.ts';
+import { statesAsOf } from '../../db/queries/states.ts';
+import { toWaiverRule, waiversInForce } from '../../db/queries/waivers.ts';
+import { csvReport } from '../../workers/attest/csv.ts';
+import { sha256, toHex, utf8 } from '../../workers/attest/encoding.ts';
+import { htmlReport } from '../../workers/attest/html.ts';
+import type { Signer } from '../../workers/attest/keys.ts';
+import type { Lang } from '../../workers/attest/labels.ts';
+import { oscalAssessmentResults } from '../../workers/attest/oscal.ts';
+import { completeWorkload, planReport, type ReportPlan, type StateInput, type WorkloadReport } from '../../workers/attest/report.ts';
+import { buildStatement, signStatement } from '../../workers/attest/statement.ts';
+import type { Level } from '../../workers/engine/result.ts';
+import type { WaiverRule } from '../../workers/engine/waivers.ts';
+import { isStale } from './scorecard.ts';
+
+export const ATTESTATION_FORMATS = ['json', 'html', 'pdf', 'csv', 'oscal'] as const;
+export type AttestationFormat = (typeof ATTESTATION_FORMATS)[number];
+
+/** Workloads whose evidence is read per query: bounds both memory and the size of an IN list. */
+export const EVIDENCE_CHUNK = 500;
+
+export interface AttestationRequest {
+  scope: { type: 'team' | 'org'; teams: readonly { id: string; slug: string }[] };
+  level: Level;
+  at: Date;
+  environment?: string | undefined;
+  staleAfterDays: number;
+  now: Date;
+}
+
+/**
+ * Every workload's verdict as of `at`: latest evaluated snapshot (statesAsOf), stale ones (no
+ * snapshot within STALE_AFTER_DAYS before `at`, as the scorecard counts them) set apart, the
+ * team's waivers in force at `at` applied.
+ */
+export async function planAttestation(db: Db, r: AttestationRequest): Promise<ReportPlan> {
+  const teamIds = r.scope.teams.map((t) => t.id);
+  const slugs = new Map(r.scope.teams.map((t) => [t.id, t.slug]));
+  const [states, waivers] = await Promise.all([statesAsOf(db, teamIds, r.at, r.environment), waiversInForce(db, teamIds, r.at, r.at)]);
+  const fresh: StateInput[] = [];
+  const stale: StateInput[] = [];
+  for (const s of states) {
+    const input = { ...s, team: slugs.get(s.teamId) ?? s.teamId };
+    (isStale(s.observedAt, r.at, r.staleAfterDays) ? stale : fresh).push(input);
+  }
+  const byTeam = new Map<string, WaiverRule[]>();
+  for (const w of waivers) {
+    const list = byTeam.get(w.teamId);
+    if (list) list.push(toWaiverRule(w));
+    else byTeam.set(w.teamId, [toWaiverRule(w)]);
+  }
+  return planReport({
+    scope: { type: r.scope.type, teams: r.scope.teams.map((t) => t.slug) },
+    level: r.level,
+    asOf: r.at,
+    generatedAt: r.now,
+    environment: r.environment ?? null,
+    staleAfterDays: r.staleAfterDays,
+    fresh,
+    stale,
+    waivers: byTeam,
+  });
+}
+
+/** The planned workloads with their evidence, EVIDENCE_CHUNK at a time, in the plan's order. */
+export async function* workloadChunks(db: Db, plan: ReportPlan, size = EVIDENCE_CHUNK): AsyncGenerator<WorkloadReport[]> {
+  for (let start = 0; start < plan.workloads.length; start += size) {
+    const chunk = plan.workloads.slice(start, start + size);
+    const ids = chunk.map((p) => p.snapshotId);
+    const [heads, results] = await Promise.all([snapshotHeads(db, ids), decidingResults(db, ids)]);
+    const headById = new Map(heads.map((h) => [h.id, h]));
+    const resultsById = new Map<string, typeof results>();
+    for (const r of results) {
+      const list = resultsById.get(r.snapshotId);
+      if (list) list.push(r);
+      else resultsById.set(r.snapshotId, [r]);
+    }
+    yield chunk.map((p) =>
+      completeWorkload(
+        p,
+        {
+          contentHash: headById.get(p.snapshotId)?.contentHash ?? '',
+          engineVersion: headById.get(p.snapshotId)?.engineVersion ?? null,
+          results: resultsById.get(p.snapshotId) ?? [],
+        },
+        plan.header.levelControls,
+      ),
+    );
+  }
+}
+
+async function allWorkloads(db: Db, plan: ReportPlan): Promise<WorkloadReport[]> {
+  const out: WorkloadReport[] = [];
+  for await (const chunk of workloadChunks(db, plan)) out.push(...chunk);
+  return out;
+}
+
+export interface RenderedAttestation {
+  contentType: string;
+  /** Whole documents as bytes; streamed formats as text pieces. */
+  body: Uint8Array | AsyncIterable<string>;
+  /** SHA-256 (hex) of the whole body, where it is known before sending (json, pdf). */
+  sha256?: string;
+  /** For json: the key that signed it. */
+  keyid?: string;
+  extension: string;
+}
+
+export interface RenderOptions {
+  format: AttestationFormat;
+  lang: Lang;
+  /** The service's own origin, so OSCAL references resolve. */
+  baseUrl: string;
+  /** Required for json; the caller answers "not configured" before asking without one. */
+  signer: Signer | null;
+}
+
+/** Renders a planned attestation in the requested format. */
+export async function renderAttestation(db: Db, plan: ReportPlan, o: RenderOptions): Promise<RenderedAttestation> {
+  switch (o.format) {
+    case 'json': {
+      if (!o.signer) throw new Error('renderAttestation: json needs a signer');
+      const envelope = await signStatement(buildStatement(plan.header, await allWorkloads(db, plan)), o.signer);
+      const bytes = utf8(`${JSON.stringify(envelope)}\n`);
+      return { contentType: 'application/json', body: bytes, sha256: toHex(await sha256(bytes)), keyid: o.signer.keyid, extension: 'dsse.json' };
+    }
+    case 'pdf': {
+      // Loaded on demand: pdf-lib is the largest dependency and only this format needs it.
+      const { renderPdf } = await import('../../workers/attest/pdf.ts');
+      const bytes = await renderPdf(plan.header, plan.workloads, await allWorkloads(db, plan), o.lang);
+      return { contentType: 'application/pdf', body: bytes, sha256: toHex(await sha256(bytes)), extension: 'pdf' };
+    }
+    case 'csv':
+      return { contentType: 'text/csv; charset=utf-8', body: csvReport(plan.header, workloadChunks(db, plan), o.lang), extension: 'csv' };
+    case 'html':
+      return {
+        contentType: 'text/html; charset=utf-8',
+        body: htmlReport(plan.header, plan.workloads, workloadChunks(db, plan), o.lang),
+        extension: 'html',
+      };
+    case 'oscal':
+      return {
+        contentType: 'application/json',
+        body: oscalAssessmentResults(plan.header, plan.workloads, workloadChunks(db, plan), { baseUrl: o.baseUrl }),
+        extension: 'oscal-ar.json',
+      };
+  }
+}
+
+/** `csvs-attestation-payments-L2-20261128T100000Z.pdf` */
+export function attestationFilename(plan: ReportPlan, extension: string): string {
+  const scope = plan.header.scope.type === 'team' ? (plan.header.scope.teams[0] ?? 'team') : 'org';
+  const at = plan.header.asOf.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return `csvs-attestation-${scope}-${plan.header.level}-${at}.${extension}`;
+}

@@ -1,0 +1,99 @@
+/** The page handlers: check access as the API does, load through the API's services, render. */
+import { authorizeTeam } from '../../auth.ts';
+import { DomainError, NotFound } from '../../errors.ts';
+import { ENVIRONMENT_PATTERN, type Snapshot, WORKLOAD_PATTERN } from '../../schemas/snapshot.ts';
+import { loadSnapshot } from '../../services/snapshots.ts';
+import { TEAM_SLUG } from '../../routes/teams/schemas.ts';
+import { CONTROL_IDS } from '../../../workers/engine/result.ts';
+import { activeWaivers, isRange, rankedScorecards, teamTrend, teamView, visibleTeams, workloadHistory } from '../data.ts';
+import { diffSnapshots } from '../diff.ts';
+import { type UiContext, viewOf } from '../middleware.ts';
+import { overviewPage } from '../pages/overview.ts';
+import { teamPage } from '../pages/team.ts';
+import { workloadPage } from '../pages/workload.ts';
+
+/** How many snapshots the workload page lists. */
+const HISTORY_LIMIT = 50;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export async function overview(c: UiContext): Promise<Response> {
+  const deps = c.var.deps;
+  const now = deps.clock();
+  const teams = await visibleTeams(deps, c.var.principal);
+  const { items, totals } = await rankedScorecards(deps, teams, now);
+  // A team without any workload has no trend to draw: skip its queries.
+  const seen = new Set(items.filter((card) => card.workloads.total + card.workloads.stale > 0).map((card) => card.team));
+  const trends = new Map(
+    await Promise.all(teams.filter((t) => seen.has(t.slug)).map(async (t) => [t.slug, await teamTrend(deps, t, '30d', now)] as const)),
+  );
+  return c.html(overviewPage(viewOf(c), { asOf: now, items, totals, trends }));
+}
+
+/** A team slug from the path, checked for the principal exactly as the API checks it. */
+async function teamOf(c: UiContext) {
+  const slug = c.req.param('team') ?? '';
+  if (!TEAM_SLUG.test(slug)) throw new NotFound(`no team "${slug}"`);
+  return authorizeTeam(c, slug, 'read');
+}
+
+function optionalEnvironment(value: string | undefined): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (!ENVIRONMENT_PATTERN.test(value)) throw new DomainError(`"${value}" is not an environment name`);
+  return value;
+}
+
+export async function team(c: UiContext): Promise<Response> {
+  const row = await teamOf(c);
+  const deps = c.var.deps;
+  const now = deps.clock();
+  const environment = optionalEnvironment(c.req.query('environment'));
+  const chartParam = c.req.query('chart');
+  const chart = chartParam && (CONTROL_IDS as readonly string[]).includes(chartParam) ? chartParam : 'levels';
+  const rangeParam = c.req.query('range');
+  const range = isRange(rangeParam) ? rangeParam : '30d';
+  const [view, trend, waivers] = await Promise.all([
+    teamView(deps, row, now, environment),
+    teamTrend(deps, row, range, now, environment),
+    activeWaivers(deps, row, now),
+  ]);
+  return c.html(teamPage(viewOf(c), { team: row, view, environment, chart, range, trend, waivers, now }));
+}
+
+/** One snapshot by id, only if it is this team's and this workload's (else it is not found here). */
+async function snapshotOf(c: UiContext, id: string, team: string, workload: string, now: Date): Promise<Snapshot> {
+  if (!UUID.test(id)) throw new NotFound(`no snapshot ${id}`);
+  const { view } = await loadSnapshot(c.var.deps.db, id, now);
+  if (view.team !== team || view.workload !== workload) throw new NotFound(`no snapshot ${id} of ${workload}`);
+  return view;
+}
+
+export async function workload(c: UiContext): Promise<Response> {
+  const row = await teamOf(c);
+  const deps = c.var.deps;
+  const now = deps.clock();
+  const name = c.req.query('name') ?? '';
+  if (!WORKLOAD_PATTERN.test(name)) throw new DomainError('name a workload: ?name=…');
+  const environment = optionalEnvironment(c.req.query('environment'));
+  const history = await workloadHistory(deps, row, name, environment, HISTORY_LIMIT, now);
+  const latest = history[0];
+  if (!latest) throw new NotFound(`no snapshots of ${name}${environment ? ` in ${environment}` : ''}`);
+  const shownId = c.req.query('snapshot');
+  const shown = shownId ? await snapshotOf(c, shownId, row.slug, name, now) : await snapshotOf(c, latest.id, row.slug, name, now);
+  const comparison = await compareFor(c, history, shown, row.slug, name, now);
+  return c.html(workloadPage(viewOf(c), { team: row, workload: name, environment, history, shown, comparison }));
+}
+
+/** `?from=&to=` when given; else the shown snapshot against the evaluated one before it. */
+async function compareFor(c: UiContext, history: Snapshot[], shown: Snapshot, team: string, name: string, now: Date) {
+  const from = c.req.query('from');
+  const to = c.req.query('to');
+  if (from && to) {
+    const [before, after] = await Promise.all([snapshotOf(c, from, team, name, now), snapshotOf(c, to, team, name, now)]);
+    return { before, after, diff: diffSnapshots(before, after) };
+  }
+  if (shown.status !== 'evaluated') return null;
+  const evaluated = history.filter((s) => s.status === 'evaluated');
+  const at = evaluated.findIndex((s) => s.id === shown.id);
+  const before = at >= 0 ? evaluated[at + 1] : undefined;
+  return before ? { before, after: shown, diff: diffSnapshots(before, shown) } : null;
+}

@@ -1,0 +1,201 @@
+/**
+ * A team: the three levels, the workload × control grid, the trend (per level or per control),
+ * stale workloads and the waivers in force.
+ */
+import type { TeamRef } from '../../auth.ts';
+import { CONTROL_IDS, LEVELS, type ControlStatus } from '../../../workers/engine/result.ts';
+import type { Waiver } from '../../routes/waivers/schemas.ts';
+import type { TrendPoint } from '../../services/trend.ts';
+import { levelBadges, levelStat, richText, scrollBox, statusBadge, teamHref, workloadHref } from '../components.ts';
+import type { Range, TeamView } from '../data.ts';
+import { controlTitle, dateOnly, dateTime, percent, percentValue, shortDay } from '../format.ts';
+import { type Html, html } from '../html.ts';
+import { type Lang, t } from '../i18n.ts';
+import { page, type View } from '../layout.ts';
+import { type ChartSeries, lineChart } from '../svg.ts';
+import { levelSeries } from './overview.ts';
+
+/** Waivers expiring within this many days are flagged. */
+export const EXPIRING_DAYS = 14;
+
+export interface TeamPageData {
+  team: TeamRef;
+  view: TeamView;
+  environment: string | undefined;
+  /** `levels`, or a control id. */
+  chart: string;
+  range: Range;
+  trend: TrendPoint[];
+  waivers: Waiver[];
+  now: Date;
+}
+
+const STATUSES: ControlStatus[] = ['pass', 'fail', 'waived', 'unknown'];
+
+function filterForm(v: View, d: TeamPageData): Html {
+  const { lang } = v;
+  return html`<form class="inline" method="get" action="${teamHref(d.team.slug)}">
+<div><label for="environment">${t(lang, 'environment')}</label>
+<select id="environment" name="environment" data-autosubmit>
+<option value="">${t(lang, 'allEnvironments')}</option>
+${d.view.environments.map((e) => html`<option value="${e}"${e === d.environment ? ' selected' : ''}>${e}</option>`)}
+</select></div>
+<input type="hidden" name="chart" value="${d.chart}"><input type="hidden" name="range" value="${d.range}">
+<button class="button secondary" type="submit">${t(lang, 'showChart')}</button>
+</form>`;
+}
+
+function grid(v: View, d: TeamPageData): Html {
+  const { lang } = v;
+  const rows = d.view.grid.filter((r) => !r.stale);
+  if (rows.length === 0) return html`<p>${t(lang, 'noWorkloads')}</p>`;
+  return scrollBox(t(lang, 'grid'), html`<table class="grid">
+<caption class="sr-only">${t(lang, 'grid')}</caption>
+<thead><tr><th scope="col">${t(lang, 'workload')}</th>
+${CONTROL_IDS.map((id) => html`<th scope="col" class="ctl"><abbr title="${controlTitle(lang, id)}">${id}</abbr></th>`)}</tr></thead>
+<tbody>${rows.map(
+    (r) => html`<tr data-workload="${r.workload}" data-environment="${r.environment}">
+<th scope="row" class="wl"><a href="${workloadHref(d.team.slug, r.workload, r.environment)}">${r.workload}</a><br><span class="muted small">${r.environment} · ${dateOnly(lang, r.observedAt)}</span><br>${levelBadges(lang, r.compliant)}</th>
+${r.statuses.map((status, i) => {
+      const id = CONTROL_IDS[i] ?? '';
+      return html`<td class="cell" data-control="${id}">${statusBadge(lang, status, {
+        href: workloadHref(d.team.slug, r.workload, r.environment, { control: id }),
+        context: `${id} ${controlTitle(lang, id)}, ${r.workload} (${r.environment})`,
+      })}</td>`;
+    })}
+</tr>`,
+  )}</tbody>
+</table>`);
+}
+
+function chartSeries(lang: Lang, d: TeamPageData): { series: ChartSeries[]; max: number; ticks: number[]; format: (n: number) => string; title: string } {
+  if (d.chart === 'levels') {
+    return {
+      series: levelSeries(d.trend),
+      max: 100,
+      ticks: [0, 25, 50, 75, 100],
+      format: (n) => percentValue(lang, n),
+      title: t(lang, 'trendLevels'),
+    };
+  }
+  const series = STATUSES.map((status) => ({
+    key: status,
+    label: t(lang, `status_${status}`),
+    values: d.trend.map((p) => p.controls[d.chart]?.[status] ?? null),
+  }));
+  const top = Math.max(1, ...d.trend.map((p) => p.workloads.total));
+  const step = Math.max(1, Math.ceil(top / 4));
+  const ticks = [0, step, 2 * step, 3 * step, 4 * step];
+  return { series, max: 4 * step, ticks, format: (n) => String(n), title: `${t(lang, 'trendControl', { id: d.chart })} — ${controlTitle(lang, d.chart)}` };
+}
+
+function trendSection(v: View, d: TeamPageData): Html {
+  const { lang } = v;
+  const c = chartSeries(lang, d);
+  const interval = d.range === '1y' ? 'week' : 'day';
+  const labels = d.trend.map((p) => shortDay(lang, p.at));
+  const first = d.trend[0];
+  const last = d.trend[d.trend.length - 1];
+  const description =
+    first && last
+      ? `${first.at} – ${last.at}: ${c.series.map((s) => `${s.label} ${fmt(s.values[0], c.format)} → ${fmt(s.values[s.values.length - 1], c.format)}`).join('; ')}`
+      : '';
+  return html`<section class="card" aria-labelledby="trend-h">
+<h2 id="trend-h">${t(lang, 'trendTitle')}</h2>
+<form class="inline" method="get" action="${teamHref(d.team.slug)}">
+${d.environment ? html`<input type="hidden" name="environment" value="${d.environment}">` : ''}
+<div><label for="chart">${t(lang, 'chartFor')}</label>
+<select id="chart" name="chart" data-autosubmit>
+<option value="levels"${d.chart === 'levels' ? ' selected' : ''}>${t(lang, 'allLevels')}</option>
+${CONTROL_IDS.map((id) => html`<option value="${id}"${d.chart === id ? ' selected' : ''}>${id} ${controlTitle(lang, id)}</option>`)}
+</select></div>
+<div><label for="range">${t(lang, 'range')}</label>
+<select id="range" name="range" data-autosubmit>
+${(['30d', '90d', '1y'] as const).map((r) => html`<option value="${r}"${d.range === r ? ' selected' : ''}>${t(lang, r === '30d' ? 'range30' : r === '90d' ? 'range90' : 'range365')}</option>`)}
+</select></div>
+<button class="button secondary" type="submit">${t(lang, 'showChart')}</button>
+</form>
+<h3>${c.title}</h3>
+${lineChart({ id: 'trend', title: c.title, description, labels, series: c.series, max: c.max, ticks: c.ticks, formatY: c.format })}
+<details><summary>${t(lang, 'chartData')}</summary>
+${scrollBox(t(lang, 'chartData'), html`<table class="trend-data" data-chart="${d.chart}">
+<thead><tr><th scope="col">${t(lang, interval === 'week' ? 'week' : 'day')}</th>${d.chart === 'levels'
+    ? LEVELS.map((l) => html`<th scope="col" class="num">${l}</th>`)
+    : STATUSES.map((s) => html`<th scope="col" class="num">${t(lang, `status_${s}`)}</th>`)}</tr></thead>
+<tbody>${d.trend.map(
+    (p) => html`<tr data-at="${p.at}"><th scope="row">${p.at}</th>${d.chart === 'levels'
+      ? LEVELS.map(
+          (l) => html`<td class="num" data-level="${l}" data-compliant="${p.levels[l].compliant}" data-total="${p.levels[l].total}">${p.levels[l].compliant}/${p.levels[l].total} (${percent(lang, p.levels[l].compliant, p.levels[l].total)})</td>`,
+        )
+      : STATUSES.map((s) => html`<td class="num" data-status="${s}">${p.controls[d.chart]?.[s] ?? 0}</td>`)}</tr>`,
+  )}</tbody>
+</table>`)}
+</details>
+</section>`;
+}
+
+function fmt(v: number | null | undefined, format: (n: number) => string): string {
+  return v === null || v === undefined ? '–' : format(v);
+}
+
+function staleSection(v: View, d: TeamPageData): Html {
+  const { lang } = v;
+  const stale = d.view.card.staleWorkloads;
+  return html`<section class="card" aria-labelledby="stale-h">
+<h2 id="stale-h">${t(lang, 'staleTitle')}</h2>
+<p class="muted small">${t(lang, 'staleIntro', { days: d.view.card.staleAfterDays })}</p>
+${stale.length === 0
+    ? html`<p>${t(lang, 'noStale')}</p>`
+    : html`<table class="stale"><thead><tr><th scope="col">${t(lang, 'workload')}</th><th scope="col">${t(lang, 'environment')}</th><th scope="col">${t(lang, 'lastSeen')}</th></tr></thead>
+<tbody>${stale.map(
+        (s) => html`<tr data-workload="${s.workload}"><th scope="row"><a href="${workloadHref(d.team.slug, s.workload, s.environment)}">${s.workload}</a></th><td>${s.environment}</td><td>${dateTime(lang, s.observedAt)}</td></tr>`,
+      )}</tbody></table>`}
+</section>`;
+}
+
+function waiverSection(v: View, d: TeamPageData): Html {
+  const { lang } = v;
+  const covers = new Map(d.view.card.waivers.map((w) => [w.id, w.covers]));
+  const soon = (w: Waiver) => {
+    const ms = new Date(w.expiresAt).getTime() - d.now.getTime();
+    if (ms > EXPIRING_DAYS * 86_400_000) return '';
+    const days = Math.floor(ms / 86_400_000);
+    return html` <span class="badge soon">${days < 1 ? t(lang, 'expiresToday') : t(lang, 'expiresSoon', { n: days })}</span>`;
+  };
+  return html`<section class="card" aria-labelledby="waivers-h">
+<h2 id="waivers-h">${t(lang, 'waiversTitle')}</h2>
+<p class="muted small">${t(lang, 'waiversIntro', { days: EXPIRING_DAYS })}</p>
+${d.waivers.length === 0
+    ? html`<p>${t(lang, 'noWaivers')}</p>`
+    : scrollBox(t(lang, 'waiversTitle'), html`<table class="waivers"><thead><tr><th scope="col">${t(lang, 'control')}</th><th scope="col">${t(lang, 'pattern')}</th><th scope="col">${t(lang, 'environment')}</th><th scope="col">${t(lang, 'justification')}</th><th scope="col">${t(lang, 'expires')}</th><th scope="col">${t(lang, 'covers')}</th></tr></thead>
+<tbody>${d.waivers.map(
+        (w) => html`<tr data-waiver="${w.id}"><th scope="row"><abbr title="${controlTitle(lang, w.control)}">${w.control}</abbr></th><td class="mono">${w.workloads}</td><td>${w.environment ?? t(lang, 'any')}</td><td>${richText(w.justification)}<br><span class="muted small">${t(lang, 'approvedBy')}: <span class="mono">${w.approvedBy}</span></span></td><td>${dateOnly(lang, w.expiresAt)}${soon(w)}</td><td>${(covers.get(w.id) ?? []).map((r) => html`<a href="${workloadHref(d.team.slug, r.workload, r.environment, { control: w.control })}">${r.workload}</a> `)}</td></tr>`,
+      )}</tbody></table>`)}
+</section>`;
+}
+
+export function teamPage(v: View, d: TeamPageData): Html {
+  const { lang } = v;
+  const card = d.view.card;
+  const body = html`<p class="crumbs"><a href="/ui">${t(lang, 'navOverview')}</a> › ${d.team.slug}</p>
+<h1>${t(lang, 'teamTitle', { team: d.team.slug })}</h1>
+<p class="lead">${t(lang, 'asOf', { date: dateTime(lang, card.asOf) })}${d.environment ? ` · ${t(lang, 'environment')}: ${d.environment}` : ''}</p>
+${filterForm(v, d)}
+<section aria-labelledby="levels-h">
+<h2 id="levels-h">${t(lang, 'atAGlance')}</h2>
+<div class="stats" data-scope="team">
+${LEVELS.map((level) => levelStat(lang, level, card.levels[level]))}
+<div class="stat"><p class="label">${t(lang, 'workloads')}</p><p class="value" data-figure="workloads" data-total="${card.workloads.total}" data-stale="${card.workloads.stale}">${card.workloads.total}</p>
+<p class="detail">${t(lang, 'workloadsStale', { n: card.workloads.stale })}</p></div>
+</div>
+</section>
+<section class="card" aria-labelledby="grid-h">
+<h2 id="grid-h">${t(lang, 'grid')}</h2>
+<p class="muted small">${t(lang, 'gridIntro')}</p>
+${grid(v, d)}
+</section>
+${trendSection(v, d)}
+${waiverSection(v, d)}
+${staleSection(v, d)}`;
+  return page(v, { title: t(lang, 'teamTitle', { team: d.team.slug }), section: 'overview', body });
+}

@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { verifyEnvelope } from './dsse.ts';
+import { ephemeralSigner } from './keys.ts';
+import { buildStatement, PREDICATE_TYPE, signStatement, STATEMENT_TYPE } from './statement.ts';
+import { sampleReport } from './testing.ts';
+
+describe('in-toto statement', () => {
+  it('has one subject per workload with its content digest, and the report as predicate', () => {
+    const { plan, workloads } = sampleReport('L2');
+    const s = buildStatement(plan.header, workloads);
+    expect(s._type).toBe(STATEMENT_TYPE);
+    expect(s.predicateType).toBe(PREDICATE_TYPE);
+    expect(s.subject).toHaveLength(4);
+    for (const [i, w] of workloads.entries()) {
+      expect(s.subject[i]).toEqual({ name: w.subject, digest: { sha256: w.contentHash.slice('sha256:'.length) } });
+      expect(s.subject[i]?.digest.sha256).toMatch(/^[0-9a-f]{64}$/);
+    }
+    expect(s.predicate).toMatchObject({ level: 'L2', verdict: { compliant: 2, total: 4 }, asOf: plan.header.asOf });
+  });
+
+  it('signs into a DSSE envelope whose payload is the statement', async () => {
+    const { plan, workloads } = sampleReport('L2');
+    const signer = await ephemeralSigner();
+    const statement = buildStatement(plan.header, workloads);
+    const env = await signStatement(statement, signer);
+    const v = await verifyEnvelope(env, [signer.publicJwk]);
+    if (!v.ok) throw new Error(v.reason);
+    expect(JSON.parse(new TextDecoder().decode(v.payload))).toEqual(statement);
+  });
+});
