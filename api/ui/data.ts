@@ -3,31 +3,21 @@
  * use (scorecards, trends, waivers, snapshots), so a figure on a page equals the API's.
  */
 import { findArtifactSummaries, findControlResults, listSnapshots } from '../../db/queries/snapshots.ts';
-import { snapshotsForWindow, statesAsOf, type WorkloadStateAt } from '../../db/queries/states.ts';
+import { statesAsOf, type WorkloadStateAt } from '../../db/queries/states.ts';
 import { listTeams, type TeamRow } from '../../db/queries/teams.ts';
 import type { TeamRef } from '../auth.ts';
-import { listWaivers, toWaiverRule, waiversInForce } from '../../db/queries/waivers.ts';
+import { listWaivers, toWaiverRule } from '../../db/queries/waivers.ts';
 import type { ControlStatus, Level } from '../../workers/engine/result.ts';
 import type { WaiverRule } from '../../workers/engine/waivers.ts';
 import { isOrgWide } from '../auth.ts';
 import type { Deps, Principal } from '../env.ts';
 import { type Waiver, waiverView } from '../routes/waivers/schemas.ts';
 import type { Snapshot } from '../schemas/snapshot.ts';
-import { buildScorecard, isStale, orgTotals, rankScorecards, type OrgTotals, type Scorecard, workloadVerdict } from '../services/scorecard.ts';
-import { buildTrend, dayStart, type Interval, periods, type TrendPoint } from '../services/trend.ts';
+import { isStale, orgTotals, rankScorecards, type OrgTotals, type Scorecard, workloadVerdict } from '../services/scorecard.ts';
+import { dayStart, type Interval, periods, type TrendPoint } from '../services/trend.ts';
+import { loadScorecards, loadTrend } from '../services/reports.ts';
 import { snapshotView } from '../services/snapshot-view.ts';
 import { DAY_MS } from '../services/scorecard.ts';
-
-function byTeam<T>(rows: readonly T[], teamOf: (r: T) => string): Map<string, T[]> {
-  const out = new Map<string, T[]>();
-  for (const r of rows) {
-    const key = teamOf(r);
-    const list = out.get(key);
-    if (list) list.push(r);
-    else out.set(key, [r]);
-  }
-  return out;
-}
 
 /** The teams a principal may see: all for org-wide keys, its own otherwise (as GET /v1/scorecards). */
 export async function visibleTeams(deps: Deps, p: Principal): Promise<TeamRow[]> {
@@ -40,18 +30,7 @@ export async function rankedScorecards(
   teams: readonly TeamRef[],
   asOf: Date,
 ): Promise<{ items: (Scorecard & { rank: number })[]; totals: OrgTotals }> {
-  const ids = teams.map((t) => t.id);
-  const [states, waivers] = await Promise.all([statesAsOf(deps.db, ids, asOf), waiversInForce(deps.db, ids, asOf, asOf)]);
-  const statesByTeam = byTeam(states, (s) => s.teamId);
-  const rulesByTeam = byTeam(waivers, (w) => w.teamId);
-  const cards = teams.map((t) =>
-    buildScorecard(statesByTeam.get(t.id) ?? [], (rulesByTeam.get(t.id) ?? []).map(toWaiverRule), {
-      team: t.slug,
-      environment: null,
-      asOf,
-      staleAfterDays: deps.config.STALE_AFTER_DAYS,
-    }),
-  );
+  const cards = (await loadScorecards(deps, teams, asOf)).map((l) => l.card);
   return { items: rankScorecards(cards), totals: orgTotals(cards) };
 }
 
@@ -74,15 +53,13 @@ export interface TeamView {
 
 /** As GET /v1/teams/{team}/scorecard, plus each workload's verdict for the grid from the same rows. */
 export async function teamView(deps: Deps, team: TeamRef, asOf: Date, environment: string | undefined): Promise<TeamView> {
-  const [states, waivers, all] = await Promise.all([
-    statesAsOf(deps.db, [team.id], asOf, environment),
-    waiversInForce(deps.db, [team.id], asOf, asOf),
+  const [[loaded], all] = await Promise.all([
+    loadScorecards(deps, [team], asOf, environment),
     environment ? statesAsOf(deps.db, [team.id], asOf) : Promise.resolve(null),
   ]);
-  const rules = waivers.map(toWaiverRule);
-  const staleAfterDays = deps.config.STALE_AFTER_DAYS;
-  const card = buildScorecard(states, rules, { team: team.slug, environment: environment ?? null, asOf, staleAfterDays });
-  const grid = states.map((s) => gridRow(s, rules, asOf, staleAfterDays));
+  if (!loaded) throw new Error('no scorecard loaded');
+  const { card, states, waivers } = loaded;
+  const grid = states.map((s) => gridRow(s, waivers, asOf, deps.config.STALE_AFTER_DAYS));
   const environments = [...new Set((all ?? states).map((s) => s.environment))].sort();
   return { card, grid, environments };
 }
@@ -122,11 +99,7 @@ export async function teamTrend(deps: Deps, team: TeamRef, range: Range, now: Da
   const first = points[0];
   const last = points[points.length - 1];
   if (!first || !last) return [];
-  const [rows, waivers] = await Promise.all([
-    snapshotsForWindow(deps.db, team.id, { from: first.start, to: last.asOf }, environment),
-    waiversInForce(deps.db, [team.id], first.asOf, last.asOf),
-  ]);
-  return buildTrend(rows, waivers.map(toWaiverRule), points, deps.config.STALE_AFTER_DAYS);
+  return loadTrend(deps, team, points, environment);
 }
 
 /** As GET /v1/teams/{team}/waivers?active=true. */

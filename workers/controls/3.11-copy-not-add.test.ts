@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+
 import { describe, expect, it } from 'vitest';
 import type { ControlResult, Finding } from '../engine/result.ts';
 import { check, dedent, type TestArtifact } from './testing.ts';

@@ -1,9 +1,7 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
-import { statesAsOf } from '../../../db/queries/states.ts';
-import { toWaiverRule, waiversInForce } from '../../../db/queries/waivers.ts';
 import { authorizeTeam } from '../../auth.ts';
 import type { AppEnv } from '../../env.ts';
-import { buildScorecard } from '../../services/scorecard.ts';
+import { loadScorecards } from '../../services/reports.ts';
 import { problems } from '../responses.ts';
 import { TeamParam } from '../teams/schemas.ts';
 import { Scorecard, ScorecardQuery, scorecardMoment } from './schemas.ts';
@@ -28,15 +26,9 @@ export function register(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
     const team = await authorizeTeam(c, c.req.valid('param').team, 'read');
     const q = c.req.valid('query');
-    const { db, clock, config } = c.var.deps;
-    const asOf = scorecardMoment(q.at, clock());
-    const [states, waivers] = await Promise.all([statesAsOf(db, [team.id], asOf, q.environment), waiversInForce(db, [team.id], asOf, asOf)]);
-    const card = buildScorecard(states, waivers.map(toWaiverRule), {
-      team: team.slug,
-      environment: q.environment ?? null,
-      asOf,
-      staleAfterDays: config.STALE_AFTER_DAYS,
-    });
-    return c.json(card, 200);
+    const asOf = scorecardMoment(q.at, c.var.deps.clock());
+    const [loaded] = await loadScorecards(c.var.deps, [team], asOf, q.environment);
+    if (!loaded) throw new Error('no scorecard loaded');
+    return c.json(loaded.card, 200);
   });
 }

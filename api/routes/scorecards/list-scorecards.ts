@@ -1,11 +1,9 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { statesAsOf, type WorkloadStateAt } from '../../../db/queries/states.ts';
 import { listTeams } from '../../../db/queries/teams.ts';
-import { toWaiverRule, waiversInForce } from '../../../db/queries/waivers.ts';
-import type { WaiverRule } from '../../../workers/engine/waivers.ts';
 import { isOrgWide } from '../../auth.ts';
 import type { AppEnv } from '../../env.ts';
-import { buildScorecard, orgTotals, rankScorecards } from '../../services/scorecard.ts';
+import { loadScorecards } from '../../services/reports.ts';
+import { orgTotals, rankScorecards } from '../../services/scorecard.ts';
 import { problems } from '../responses.ts';
 import { OrgTotals, Scorecard, ScorecardQuery, scorecardMoment } from './schemas.ts';
 
@@ -36,36 +34,11 @@ export function register(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
     const q = c.req.valid('query');
     const p = c.var.principal;
-    const { db, clock, config } = c.var.deps;
+    const { db, clock } = c.var.deps;
     const asOf = scorecardMoment(q.at, clock());
     const teams = (await listTeams(db)).filter((t) => isOrgWide(p) || t.id === p.teamId);
-    const ids = teams.map((t) => t.id);
-    const [states, waivers] = await Promise.all([statesAsOf(db, ids, asOf, q.environment), waiversInForce(db, ids, asOf, asOf)]);
-    const statesByTeam = groupBy(states, (s) => s.teamId);
-    const waiversByTeam = new Map<string, WaiverRule[]>();
-    for (const w of waivers) {
-      const list = waiversByTeam.get(w.teamId);
-      if (list) list.push(toWaiverRule(w));
-      else waiversByTeam.set(w.teamId, [toWaiverRule(w)]);
-    }
-    const cards = teams.map((t) =>
-      buildScorecard(statesByTeam.get(t.id) ?? [], waiversByTeam.get(t.id) ?? [], {
-        team: t.slug,
-        environment: q.environment ?? null,
-        asOf,
-        staleAfterDays: config.STALE_AFTER_DAYS,
-      }),
-    );
+    const cards = (await loadScorecards(c.var.deps, teams, asOf, q.environment)).map((l) => l.card);
     return c.json({ items: rankScorecards(cards), totals: orgTotals(cards), asOf: asOf.toISOString() }, 200);
   });
 }
 
-function groupBy(rows: readonly WorkloadStateAt[], key: (r: WorkloadStateAt) => string): Map<string, WorkloadStateAt[]> {
-  const out = new Map<string, WorkloadStateAt[]>();
-  for (const r of rows) {
-    const list = out.get(key(r));
-    if (list) list.push(r);
-    else out.set(key(r), [r]);
-  }
-  return out;
-}

@@ -1,13 +1,12 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { snapshotsForWindow } from '../../../db/queries/states.ts';
-import { toWaiverRule, waiversInForce } from '../../../db/queries/waivers.ts';
 import { CONTROL_IDS } from '../../../workers/engine/result.ts';
 import { authorizeTeam } from '../../auth.ts';
 import type { AppEnv } from '../../env.ts';
 import { DomainError } from '../../errors.ts';
 import { Environment } from '../../schemas/snapshot.ts';
 import { DAY_MS } from '../../services/scorecard.ts';
-import { buildTrend, countPeriods, dayStart, INTERVALS, type Interval, MAX_POINTS, periods, trendCsv } from '../../services/trend.ts';
+import { loadTrend } from '../../services/reports.ts';
+import { countPeriods, dayStart, INTERVALS, type Interval, MAX_POINTS, periods, trendCsv } from '../../services/trend.ts';
 import { LevelCount } from '../scorecards/schemas.ts';
 import { problems } from '../responses.ts';
 import { TeamParam } from '../teams/schemas.ts';
@@ -95,18 +94,14 @@ export function register(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
     const team = await authorizeTeam(c, c.req.valid('param').team, 'read');
     const q = c.req.valid('query');
-    const { db, clock, config } = c.var.deps;
+    const { clock, config } = c.var.deps;
     const now = clock();
     const { from, to } = trendWindow(q, now);
     const points = periods(from, to, q.interval, now);
     const first = points[0];
     const last = points[points.length - 1];
     if (!first || !last) throw new DomainError('the trend window is empty', [{ path: 'from', message: 'no point in the window' }]);
-    const [rows, waivers] = await Promise.all([
-      snapshotsForWindow(db, team.id, { from: first.start, to: last.asOf }, q.environment),
-      waiversInForce(db, [team.id], first.asOf, last.asOf),
-    ]);
-    const series = buildTrend(rows, waivers.map(toWaiverRule), points, config.STALE_AFTER_DAYS);
+    const series = await loadTrend(c.var.deps, team, points, q.environment);
     const wantsCsv = q.format === 'csv' || (q.format === undefined && (c.req.header('accept') ?? '').toLowerCase().includes('text/csv'));
     if (wantsCsv) {
       const name = `${team.slug}-trend-${q.interval}-${first.label}-${last.label}.csv`;

@@ -1,0 +1,69 @@
+/**
+ * Loading what the scorecards and trends are computed from, in one place, so the API routes and
+ * the dashboard show the same figures from the same queries.
+ */
+import type { WorkloadStateAt } from '../../db/queries/states.ts';
+import { snapshotsForWindow, statesAsOf } from '../../db/queries/states.ts';
+import { toWaiverRule, waiversInForce } from '../../db/queries/waivers.ts';
+import type { WaiverRule } from '../../workers/engine/waivers.ts';
+import type { TeamRef } from '../auth.ts';
+import type { Deps } from '../env.ts';
+import { buildScorecard, type Scorecard } from './scorecard.ts';
+import { buildTrend, type Period, type TrendPoint } from './trend.ts';
+
+function groupBy<T>(rows: readonly T[], key: (r: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const r of rows) {
+    const k = key(r);
+    const list = out.get(k);
+    if (list) list.push(r);
+    else out.set(k, [r]);
+  }
+  return out;
+}
+
+export interface TeamStates {
+  team: TeamRef;
+  states: WorkloadStateAt[];
+  waivers: WaiverRule[];
+  card: Scorecard;
+}
+
+/**
+ * Each team's scorecard as of a moment (waivers in force then applied), with the workload
+ * states it was built from: two queries for any number of teams.
+ */
+export async function loadScorecards(
+  deps: Deps,
+  teams: readonly TeamRef[],
+  asOf: Date,
+  environment?: string,
+): Promise<TeamStates[]> {
+  const ids = teams.map((t) => t.id);
+  const [states, waivers] = await Promise.all([statesAsOf(deps.db, ids, asOf, environment), waiversInForce(deps.db, ids, asOf, asOf)]);
+  const statesByTeam = groupBy(states, (s) => s.teamId);
+  const waiversByTeam = groupBy(waivers, (w) => w.teamId);
+  return teams.map((team) => {
+    const teamStates = statesByTeam.get(team.id) ?? [];
+    const rules = (waiversByTeam.get(team.id) ?? []).map(toWaiverRule);
+    const card = buildScorecard(teamStates, rules, {
+      team: team.slug,
+      environment: environment ?? null,
+      asOf,
+      staleAfterDays: deps.config.STALE_AFTER_DAYS,
+    });
+    return { team, states: teamStates, waivers: rules, card };
+  });
+}
+
+/** A team's trend over the given points: one query for the window's snapshots, one for its waivers. */
+export async function loadTrend(deps: Deps, team: TeamRef, points: readonly Period[], environment?: string): Promise<TrendPoint[]> {
+  const first = points[0];
+  const last = points[points.length - 1];
+  if (!first || !last) return [];
+  const [rows, waivers] = await Promise.all([
+    snapshotsForWindow(deps.db, team.id, { from: first.start, to: last.asOf }, environment),
+    waiversInForce(deps.db, [team.id], first.asOf, last.asOf),
+  ]);
+  return buildTrend(rows, waivers.map(toWaiverRule), [...points], deps.config.STALE_AFTER_DAYS);
+}
