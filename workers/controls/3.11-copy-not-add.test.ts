@@ -1,4 +1,3 @@
-
 import { describe, expect, it } from 'vitest';
 import type { ControlResult, Finding } from '../engine/result.ts';
 import { check, dedent, type TestArtifact } from './testing.ts';
