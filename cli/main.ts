@@ -14,6 +14,8 @@ interface Command {
 
 const COMMANDS: Record<string, Command> = {
   check: { summary: 'evaluate artifacts against CSVS V3 and print a report', load: async () => (await import('./check.ts')).runCheck },
+  agent: { summary: 'snapshot every running workload on a Docker host and upload it, each interval', load: async () => (await import('./agent.ts')).runAgent },
+  collect: { summary: 'one snapshot round now: named containers, or Kubernetes pods from kubectl', load: async () => (await import('./collect.ts')).runCollect },
 };
 
 /** Runs the CLI and returns the exit code. */

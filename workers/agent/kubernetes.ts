@@ -1,0 +1,137 @@
+/**
+ * Live Pods (`kubectl get pods -A -o json`) become one snapshot per workload: the pods of a
+ * Deployment, StatefulSet, DaemonSet or Job together, each snapshot carrying the Pod objects
+ * themselves (with ephemeral containers and status, which 3.10 reads) as a `kubernetes`
+ * artifact. Input is untrusted text: anything that is not a Pod is skipped with a note.
+ */
+import { ArtifactError, arr, get, isRecord, type JsonRecord, str, strRecord } from '../parsers/util.ts';
+import { loadYamlDocuments } from '../parsers/yaml.ts';
+import { ownerOfPod, sanitizeWorkload } from './grouping.ts';
+import { redactEnvEntry } from './redact.ts';
+import { idempotencyKey, type PreparedSnapshot } from './snapshot.ts';
+
+export interface PodSnapshotOptions {
+  environment: string | null;
+  observedAt: string;
+  agentVersion: string;
+  /** Names the source in the Idempotency-Key (a cluster name); `kubernetes` by default. */
+  cluster?: string;
+}
+
+const MAX_PODS = 100_000;
+
+/** Pod objects of a `List`/`PodList`, a single Pod, or several documents; everything else is noted and skipped. */
+export function readPods(text: string): { pods: JsonRecord[]; notes: string[] } {
+  const docs = documents(text);
+  const pods: JsonRecord[] = [];
+  const notes: string[] = [];
+  let skipped = 0;
+  const visit = (obj: unknown, depth: number) => {
+    if (pods.length >= MAX_PODS) return;
+    const kind = str(get(obj, 'kind'));
+    const items = get(obj, 'items');
+    if (kind !== null && kind.endsWith('List') && Array.isArray(items) && depth < 2) {
+      for (const item of items) visit(item, depth + 1);
+      return;
+    }
+    if (kind === 'Pod' && isRecord(obj) && isRecord(get(obj, 'spec'))) pods.push(obj);
+    else skipped++;
+  };
+  for (const doc of docs) visit(doc, 0);
+  if (skipped > 0) notes.push(`${skipped} object(s) that are not Pods were skipped`);
+  if (pods.length >= MAX_PODS) notes.push(`only the first ${MAX_PODS} pods were read`);
+  return { pods, notes };
+}
+
+function documents(text: string): unknown[] {
+  const trimmed = text.replace(/^\uFEFF/, '').trim();
+  if (trimmed === '') throw new ArtifactError('no input: expected `kubectl get pods -A -o json` output');
+  if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
+    try {
+      const value: unknown = JSON.parse(trimmed);
+      return Array.isArray(value) ? value : [value];
+    } catch {
+      // Not JSON after all: YAML (`-o yaml`) below.
+    }
+  }
+  return loadYamlDocuments(trimmed, 'the pod list');
+}
+
+/** The workload a Pod belongs to: `namespace/owner`. */
+export function podWorkload(pod: JsonRecord): string {
+  const metadata = get(pod, 'metadata');
+  const name = str(get(metadata, 'name')) ?? str(get(metadata, 'generateName')) ?? 'unnamed';
+  const namespace = str(get(metadata, 'namespace')) ?? 'default';
+  const refs = arr(get(metadata, 'ownerReferences')).filter(isRecord);
+  const ref = refs.find((r) => get(r, 'controller') === true) ?? refs[0];
+  const owner = ref ? { kind: str(get(ref, 'kind')) ?? 'Unknown', name: str(get(ref, 'name')) ?? name } : null;
+  const { name: ownerName } = ownerOfPod({
+    name,
+    labels: strRecord(get(metadata, 'labels')),
+    owner,
+    nodeName: str(get(get(pod, 'spec'), 'nodeName')),
+  });
+  return sanitizeWorkload(`${namespace}/${ownerName}`);
+}
+
+/** One snapshot per workload, ordered by workload; the pods keep their order within one. */
+export function podSnapshots(pods: readonly JsonRecord[], options: PodSnapshotOptions): PreparedSnapshot[] {
+  const groups = new Map<string, JsonRecord[]>();
+  for (const pod of pods) {
+    const workload = podWorkload(pod);
+    const list = groups.get(workload) ?? [];
+    list.push(pod);
+    groups.set(workload, list);
+  }
+  const cluster = options.cluster ?? 'kubernetes';
+  return [...groups]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([workload, group]): PreparedSnapshot => {
+      const key = idempotencyKey(cluster, options.observedAt, workload);
+      return {
+        workload,
+        idempotencyKey: key,
+        containers: group.map((p) => str(get(get(p, 'metadata'), 'name')) ?? '?'),
+        body: {
+          workload,
+          ...(options.environment ? { environment: options.environment } : {}),
+          observedAt: options.observedAt,
+          ci: { agent: `csvs-agent/${options.agentVersion}`, host: cluster, round: options.observedAt, idempotencyId: key },
+          artifacts: [{ kind: 'kubernetes', name: 'pods', content: { apiVersion: 'v1', kind: 'List', items: group.map(cleanPod) } }],
+        },
+      };
+    });
+}
+
+/**
+ * `managedFields` say nothing about any control and are often most of a Pod's size; literal
+ * environment values that look like secrets are redacted as for Docker.
+ */
+function cleanPod(pod: JsonRecord): JsonRecord {
+  const metadata = get(pod, 'metadata');
+  const spec = get(pod, 'spec');
+  const cleanMeta = isRecord(metadata) ? Object.fromEntries(Object.entries(metadata).filter(([k]) => k !== 'managedFields')) : metadata;
+  const cleanSpec = isRecord(spec)
+    ? {
+        ...spec,
+        ...Object.fromEntries(
+          ['containers', 'initContainers', 'ephemeralContainers']
+            .filter((k) => Array.isArray(get(spec, k)))
+            .map((k) => [k, arr(get(spec, k)).map(redactContainerEnv)]),
+        ),
+      }
+    : spec;
+  return { ...pod, metadata: cleanMeta, spec: cleanSpec };
+}
+
+function redactContainerEnv(container: unknown): unknown {
+  if (!isRecord(container) || !Array.isArray(get(container, 'env'))) return container;
+  const env = arr(get(container, 'env')).map((e) => {
+    const name = str(get(e, 'name'));
+    const value = str(get(e, 'value'));
+    if (!isRecord(e) || name === null || value === null) return e;
+    const redacted = redactEnvEntry(`${name}=${value}`);
+    return { ...e, value: redacted.slice(name.length + 1) };
+  });
+  return { ...container, env };
+}
