@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { ARTIFACT_KINDS } from '../../workers/engine/evidence.ts';
 import { CONTROL_IDS, LEVELS } from '../../workers/engine/result.ts';
+import { MAX_RECORDED, REDACTION_KINDS } from '../../workers/redact/index.ts';
 
 export const WORKLOAD_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._\/:-]{0,199}$/;
 export const ENVIRONMENT_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
@@ -91,6 +92,22 @@ export const LevelSummary = z
   })
   .openapi('LevelSummary');
 
+export const Redactions = z
+  .object({
+    total: z.number().int().openapi({ description: 'How many values were redacted' }),
+    byKind: z.record(z.string(), z.number().int()),
+    items: z
+      .array(
+        z.object({
+          artifact: z.string().nullable().openapi({ description: 'The artifact; null for the CI metadata' }),
+          kind: z.enum(REDACTION_KINDS),
+          location: z.string().openapi({ example: '/0/Config/Env/3' }),
+        }),
+      )
+      .openapi({ description: `Where (the first ${MAX_RECORDED}); never the values` }),
+  })
+  .openapi('Redactions', { description: 'Secrets redacted from the upload before it was stored (docs/security.md)' });
+
 export const Snapshot = z
   .object({
     id: z.string().uuid(),
@@ -107,6 +124,7 @@ export const Snapshot = z
     controls: z.array(ControlResult).openapi({ description: 'All fifteen, in order 3.1 … 3.15 (empty while pending)' }),
     levels: z.object({ L1: LevelSummary, L2: LevelSummary, L3: LevelSummary }).nullable(),
     error: z.string().nullable().optional(),
+    redactions: Redactions.nullable().optional().openapi({ description: 'null: uploaded before redaction existed' }),
   })
   .openapi('Snapshot');
 export type Snapshot = z.infer<typeof Snapshot>;

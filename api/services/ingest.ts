@@ -7,6 +7,7 @@ import type { ArtifactKind } from '../../workers/engine/evidence.ts';
 import { toHex } from './keys.ts';
 import type { Deps, Principal } from '../env.ts';
 import { IdempotencyMismatch, InvalidInput } from '../errors.ts';
+import { redactUpload } from '../../workers/redact/index.ts';
 
 export interface UploadInput {
   workload: string;
@@ -43,6 +44,13 @@ export async function ingestSnapshot(
       { path: 'artifacts', message: `${input.artifacts.length} given` },
     ]);
   }
+  // Secrets go before anything is parsed, evaluated or stored, so all of them see the same redacted content.
+  const redacted = redactUpload(input.artifacts, input.ci, { allowEnv: deps.config.REDACT_ALLOW_ENV });
+  if (redacted.errors.length > 0) {
+    const errors = redacted.errors.map(({ index, message }) => ({ path: `artifacts[${index}]`, message }));
+    throw new InvalidInput(`${errors.length} artifact(s) could not be redacted safely; nothing was stored`, errors);
+  }
+  input = { ...input, artifacts: redacted.artifacts, ci: redacted.ci };
   const texts = input.artifacts.map((a, i) => artifactText(a, i));
   const evidence = buildEvidence(input.artifacts);
   const unreadable = evidence.artifacts
@@ -79,6 +87,7 @@ export async function ingestSnapshot(
       idempotencyKey: options.idempotencyKey,
       status: 'pending',
       uploadedBy: principal.keyId === 'admin-env' ? null : principal.keyId,
+      redactions: redacted.redactions,
     },
     files,
     result,
@@ -97,7 +106,16 @@ export async function ingestSnapshot(
 
 /** The stored text of an artifact: as given, or JSON given inline as its JSON text. */
 function artifactText(a: ArtifactInput, index: number): string {
-  const text = typeof a.content === 'string' ? a.content : JSON.stringify(a.content);
+  let text: string | undefined;
+  try {
+    text = typeof a.content === 'string' ? a.content : JSON.stringify(a.content);
+  } catch (e) {
+    // JSON.parse reads any depth, JSON.stringify recurses: inline JSON nested 100,000 deep ends here.
+    if (!(e instanceof RangeError)) throw e;
+    throw new InvalidInput(`artifact ${index} is nested too deeply to store`, [
+      { path: `artifacts[${index}].content`, message: 'nested too deeply' },
+    ]);
+  }
   if (typeof text !== 'string') throw new InvalidInput('artifact content is missing', [{ path: `artifacts[${index}].content`, message: 'required' }]);
   // PostgreSQL text cannot hold NUL, and no artifact kind is a binary format.
   if (text.includes('\u0000')) {

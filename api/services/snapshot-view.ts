@@ -30,6 +30,7 @@ export function snapshotView(
     ci: row.ci ?? null,
     artifacts: files.map((f) => ({ kind: f.kind as Snapshot['artifacts'][number]['kind'], name: f.name, size: f.size })),
     error: row.error,
+    redactions: row.redactions ?? null,
   };
   if (row.status !== 'evaluated') return { ...base, controls: [], levels: null };
   const byId = new Map(results.map((r) => [r.controlId, r]));

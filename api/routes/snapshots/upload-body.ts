@@ -33,10 +33,9 @@ async function readJson(c: Context<AppEnv>): Promise<UploadInput> {
   let body: unknown;
   try {
     body = JSON.parse(await c.req.text());
-  } catch (e) {
-    throw new BadRequest(`the body is not valid JSON: ${e instanceof Error ? e.message : String(e)}`, [
-      { path: '(body)', message: 'not valid JSON' },
-    ]);
+  } catch {
+    // The parser's message quotes part of the body, which may hold a secret: say only what is wrong.
+    throw new BadRequest('the body is not valid JSON', [{ path: '(body)', message: 'not valid JSON' }]);
   }
   const parsed = SnapshotUpload.safeParse(body);
   if (!parsed.success) {
