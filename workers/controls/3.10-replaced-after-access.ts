@@ -26,6 +26,34 @@ export function sameContainerId(a: string, b: string): boolean {
   return short.length >= 12 && long.startsWith(short);
 }
 
+/**
+ * The bucket of an id: ids that match by prefix (12+ characters) share their first 12, and
+ * shorter ones match only themselves. Lookups go through buckets, so a log of 100,000 events
+ * about thousands of containers is not compared all against all.
+ */
+function idKey(id: string): string {
+  const x = id.trim().toLowerCase();
+  return x.length >= 12 ? x.slice(0, 12) : x;
+}
+
+/** Items by idKey, each bucket in the original order (so "the first match" stays the same). */
+function indexBy<T>(items: readonly T[], keyOf: (t: T) => string | null): Map<string, T[]> {
+  const map = new Map<string, T[]>();
+  for (const item of items) {
+    const key = keyOf(item);
+    if (key === null) continue;
+    const list = map.get(key);
+    if (list) list.push(item);
+    else map.set(key, [item]);
+  }
+  return map;
+}
+
+/** The docker-inspect containers of the snapshot, indexed by id. */
+interface DockerContainers {
+  byId: Map<string, Container[]>;
+}
+
 function iso(ms: number): string {
   return Number.isFinite(ms) ? new Date(ms).toISOString() : 'an unknown time';
 }
@@ -50,12 +78,13 @@ function isHealthProbe(e: ContainerEvent, c: Container | undefined): boolean {
   return execCommand(e) === test.join(' ').trim();
 }
 
-function dockerContainers(evidence: Evidence): Container[] {
-  return evidence.containers.filter((c) => c.source.kind === 'docker-inspect' && c.id !== null);
+function dockerContainers(evidence: Evidence): DockerContainers {
+  const list = evidence.containers.filter((c) => c.source.kind === 'docker-inspect' && c.id !== null);
+  return { byId: indexBy(list, (c) => (c.id === null ? null : idKey(c.id))) };
 }
 
-function findContainer(containers: readonly Container[], id: string): Container | undefined {
-  return containers.find((c) => c.id !== null && sameContainerId(c.id, id));
+function findContainer(containers: DockerContainers, id: string): Container | undefined {
+  return containers.byId.get(idKey(id))?.find((c) => c.id !== null && sameContainerId(c.id, id));
 }
 
 // ---------------------------------------------------------------- docker inspect: ExecIDs
@@ -84,8 +113,9 @@ interface ExecGroup {
 }
 
 /** Exec events per container (ids merged by prefix), health probes of a known HEALTHCHECK left out. */
-function execGroups(log: EventLog, containers: readonly Container[]): { groups: ExecGroup[]; probes: number } {
+function execGroups(log: EventLog, containers: DockerContainers): { groups: ExecGroup[]; probes: number } {
   const groups: ExecGroup[] = [];
+  const byId = new Map<string, ExecGroup[]>();
   let probes = 0;
   for (const e of log.events) {
     if (!EXEC_ACTION.test(e.action)) continue;
@@ -93,9 +123,14 @@ function execGroups(log: EventLog, containers: readonly Container[]): { groups: 
       probes++;
       continue;
     }
-    const group = groups.find((g) => sameContainerId(g.id, e.containerId));
+    const key = idKey(e.containerId);
+    const bucket = byId.get(key);
+    const group = bucket?.find((g) => sameContainerId(g.id, e.containerId));
     if (!group) {
-      groups.push({ id: e.containerId, name: e.containerName, last: e, count: 1 });
+      const created = { id: e.containerId, name: e.containerName, last: e, count: 1 };
+      groups.push(created);
+      if (bucket) bucket.push(created);
+      else byId.set(key, [created]);
       continue;
     }
     group.count++;
@@ -106,20 +141,36 @@ function execGroups(log: EventLog, containers: readonly Container[]): { groups: 
   return { groups, probes };
 }
 
-function laterEvents(log: EventLog, id: string, after: number, actions: readonly string[]): ContainerEvent[] {
-  return log.events.filter((e) => e.time > after && sameContainerId(e.containerId, id) &&
+/** A log's events by container id and by name, built once per log. */
+interface IndexedLog {
+  log: EventLog;
+  byId: Map<string, ContainerEvent[]>;
+  byName: Map<string, ContainerEvent[]>;
+}
+
+function indexLog(log: EventLog): IndexedLog {
+  return {
+    log,
+    byId: indexBy(log.events, (e) => idKey(e.containerId)),
+    byName: indexBy(log.events, (e) => e.containerName),
+  };
+}
+
+function laterEvents(ix: IndexedLog, id: string, after: number, actions: readonly string[]): ContainerEvent[] {
+  return (ix.byId.get(idKey(id)) ?? []).filter((e) => e.time > after && sameContainerId(e.containerId, id) &&
     actions.includes(e.action.split(':')[0]?.trim() ?? ''));
 }
 
 /** A new container of the same name started after the old one went: the replacement. */
-function replacementNote(log: EventLog, g: ExecGroup, after: number): string {
+function replacementNote(ix: IndexedLog, g: ExecGroup, after: number): string {
   if (!g.name) return '';
-  const next = log.events.find((e) => e.time >= after && e.containerName === g.name &&
+  const next = (ix.byName.get(g.name) ?? []).find((e) => e.time >= after && e.containerName === g.name &&
     !sameContainerId(e.containerId, g.id) && /^(?:start|create)\b/.test(e.action));
   return next ? `; replaced by ${next.containerId.slice(0, 12)}, started ${iso(next.time)}` : '';
 }
 
-function checkGroup(log: EventLog, g: ExecGroup, containers: readonly Container[]): Finding {
+function checkGroup(ix: IndexedLog, g: ExecGroup, containers: DockerContainers): Finding {
+  const log = ix.log;
   const execAt = g.last.time;
   // The exec's command is not repeated: command lines can carry secrets (`mysql -p…`).
   const what = `${g.count} exec session(s), the last at ${iso(execAt)}`;
@@ -138,15 +189,15 @@ function checkGroup(log: EventLog, g: ExecGroup, containers: readonly Container[
     return finding(log.source, 'fail', g.last.path,
       `${what}; the container ${state}${since} (${current.source.artifact} ${current.path || '/'})`, opts);
   }
-  const destroyed = laterEvents(log, g.id, execAt, ['destroy'])[0];
+  const destroyed = laterEvents(ix, g.id, execAt, ['destroy'])[0];
   if (destroyed) {
     return finding(log.source, 'pass', destroyed.path,
-      `${what}; the container was removed at ${iso(destroyed.time)}${replacementNote(log, g, destroyed.time)}`,
+      `${what}; the container was removed at ${iso(destroyed.time)}${replacementNote(ix, g, destroyed.time)}`,
       { container: name });
   }
-  const died = laterEvents(log, g.id, execAt, ['die'])[0];
+  const died = laterEvents(ix, g.id, execAt, ['die'])[0];
   if (died) {
-    const restarted = laterEvents(log, g.id, died.time, ['start', 'restart', 'unpause'])[0];
+    const restarted = laterEvents(ix, g.id, died.time, ['start', 'restart', 'unpause'])[0];
     if (restarted) {
       return finding(log.source, 'fail', restarted.path,
         `${what}; the container stopped at ${iso(died.time)} and was started again at ${iso(restarted.time)}: the same ` +
@@ -154,18 +205,28 @@ function checkGroup(log: EventLog, g: ExecGroup, containers: readonly Container[
     }
     return finding(log.source, 'pass', died.path,
       `${what}; the container stopped at ${iso(died.time)} and was not started again in the log` +
-        replacementNote(log, g, died.time), { container: name });
+        replacementNote(ix, g, died.time), { container: name });
   }
   return finding(log.source, 'fail', g.last.path,
     `${what}; no later die or destroy of this container in the log: it is still the running instance as far as the ` +
       'log shows', opts);
 }
 
-function checkEventLog(log: EventLog, containers: readonly Container[]): Finding[] {
+function checkEventLog(log: EventLog, containers: DockerContainers): Finding[] {
   const { groups, probes } = execGroups(log, containers);
-  if (groups.length > 0) return groups.map((g) => checkGroup(log, g, containers));
-  const times = log.events.map((e) => e.time).filter(Number.isFinite);
-  const span = times.length > 0 ? ` between ${iso(Math.min(...times))} and ${iso(Math.max(...times))}` : '';
+  if (groups.length > 0) {
+    const ix = indexLog(log);
+    return groups.map((g) => checkGroup(ix, g, containers));
+  }
+  // A loop, not Math.min(...times): spreading 100,000+ arguments overflows the stack.
+  let first = Infinity;
+  let last = -Infinity;
+  for (const e of log.events) {
+    if (!Number.isFinite(e.time)) continue;
+    if (e.time < first) first = e.time;
+    if (e.time > last) last = e.time;
+  }
+  const span = first <= last ? ` between ${iso(first)} and ${iso(last)}` : '';
   const probeNote = probes > 0 ? ` (${probes} health-check probe(s) left out)` : '';
   return [finding(log.source, 'pass', log.events[0]?.path ?? '',
     `no exec session in ${log.events.length} event(s)${span}${probeNote}: no container was accessed`)];
@@ -190,9 +251,17 @@ function checkPod(pod: PodInfo): Finding[] {
 
 // ---------------------------------------------------------------- earlier snapshots
 
-function checkHistory(history: EvaluationContext['history'], containers: readonly Container[]): Finding[] {
+function checkHistory(history: EvaluationContext['history'], containers: DockerContainers): Finding[] {
   const seen = new Map<string, EvaluationContext['history'][number]>();
-  for (const h of history) if (![...seen.keys()].some((id) => sameContainerId(id, h.containerId))) seen.set(h.containerId, h);
+  const seenIds = new Map<string, string[]>();
+  for (const h of history) {
+    const key = idKey(h.containerId);
+    const bucket = seenIds.get(key) ?? [];
+    if (bucket.some((id) => sameContainerId(id, h.containerId))) continue;
+    seen.set(h.containerId, h);
+    bucket.push(h.containerId);
+    seenIds.set(key, bucket);
+  }
   const findings: Finding[] = [];
   for (const h of seen.values()) {
     const c = findContainer(containers, h.containerId);

@@ -51,8 +51,7 @@ function checkFrom(df: Dockerfile, stage: Stage): Finding | null {
  * just like a base image's. Stage names, stage indexes and bare names (which may be named build
  * contexts) are not external images.
  */
-function checkCopyFrom(df: Dockerfile, stage: Stage): Finding[] {
-  const stageNames = new Set(df.stages.map((s) => s.name?.toLowerCase()).filter((n): n is string => !!n));
+function checkCopyFrom(df: Dockerfile, stage: Stage, stageNames: ReadonlySet<string>): Finding[] {
   return stage.copies.flatMap((copy) => {
     const source = copy.fromStage;
     if (!source || /^\d+$/.test(source) || stageNames.has(source.toLowerCase()) || !/[:/@]/.test(source)) return [];
@@ -66,9 +65,11 @@ function checkCopyFrom(df: Dockerfile, stage: Stage): Finding[] {
 }
 
 function checkDockerfile(df: Dockerfile): Finding[] {
+  // Once per file, not per stage: thousands of stages would make it quadratic.
+  const stageNames = new Set(df.stages.map((s) => s.name?.toLowerCase()).filter((n): n is string => !!n));
   return df.stages.flatMap((stage) => {
     const from = checkFrom(df, stage);
-    return [...(from ? [from] : []), ...checkCopyFrom(df, stage)];
+    return [...(from ? [from] : []), ...checkCopyFrom(df, stage, stageNames)];
   });
 }
 

@@ -30,7 +30,8 @@ export function buildEvidence(inputs: readonly ArtifactInput[]): Evidence {
   const names = artifactNames(inputs);
   inputs.forEach((input, i) => {
     const source = { artifact: names[i] ?? input.kind, kind: input.kind };
-    const parser = PARSERS[input.kind];
+    // Own keys only: a kind of `constructor` or `toString` must not reach Object's members.
+    const parser = Object.hasOwn(PARSERS, input.kind) ? PARSERS[input.kind] : undefined;
     if (!parser) {
       evidence.artifacts.push({ source, error: `unknown artifact kind ${JSON.stringify(input.kind)}`, notes: [] });
       return;
@@ -56,6 +57,9 @@ function merge(into: Evidence, part: EvidencePart): void {
   for (const key of Object.keys(part) as (keyof EvidencePart)[]) {
     if (key === 'notes') continue;
     const items = part[key];
-    if (Array.isArray(items)) (into[key] as unknown[]).push(...items);
+    if (!Array.isArray(items)) continue;
+    // A loop, not push(...items): spreading 100,000+ arguments overflows the stack.
+    const target = into[key] as unknown[];
+    for (const item of items) target.push(item);
   }
 }

@@ -10,7 +10,7 @@ type Outcome = { event: ContainerEvent } | { skip: 'other-type' } | { skip: 'unr
 /**
  * `docker events --format '{{json .}}'`: one JSON object a line (a JSON array is accepted too).
  * Newer daemons drop the legacy `status`/`id`/`from` fields, very old ones have only those, so both
- * are read. `exec_start: sh -c ls` becomes `exec_start`: the command is not the action.
+ * are read. `exec_start: sh -c ls` becomes action `exec_start` with command `sh -c ls`.
  * Empty output is a valid log (no events happened in the window); output of which no line is an
  * event is not.
  */
@@ -66,6 +66,9 @@ function tryJson(text: string): unknown {
   }
 }
 
+/** The actions after which Docker names the exec'd command (`exec_start: sh -c ls`). */
+const EXEC_ACTIONS = ['exec_create', 'exec_start'];
+
 function readEvent(e: unknown, path: string): Outcome {
   if (e === NOT_JSON) return { skip: 'unreadable', why: 'not JSON' };
   if (!isRecord(e)) return { skip: 'unreadable', why: 'not an object' };
@@ -75,20 +78,24 @@ function readEvent(e: unknown, path: string): Outcome {
   if (type === null && rawAction === null) return { skip: 'unreadable', why: 'no Type or Action' };
   // Docker before 1.10 had no Type; its events were all container events.
   if (type !== null && type !== 'container') return { skip: 'other-type' };
-  const action = (rawAction ?? '').split(':')[0]?.trim() ?? '';
+  const full = rawAction ?? '';
+  const colon = full.indexOf(':');
+  const action = (colon === -1 ? full : full.slice(0, colon)).trim();
   if (action === '') return { skip: 'unreadable', why: 'no Action' };
   const containerId = str(get(actor, 'ID')) || str(get(e, 'id'));
   if (!containerId) return { skip: 'unreadable', why: 'no container id' };
   const time = timeOf(e);
   if (time === null) return { skip: 'unreadable', why: 'no time' };
   const name = str(get(get(actor, 'Attributes'), 'name'));
-  return { event: { action, containerId, containerName: name || null, time, path } };
+  const command = EXEC_ACTIONS.includes(action) && colon !== -1 ? full.slice(colon + 1).trim() || null : null;
+  return { event: { action, command, containerId, containerName: name || null, time, path } };
 }
 
 /** Milliseconds: `timeNano` when present (exact enough past 2^53 for ms), else `time` in seconds. */
 function timeOf(e: Record<string, unknown>): number | null {
   const nano = num(get(e, 'timeNano'));
-  if (nano !== null && nano > 0) return Math.floor(nano / 1e6);
+  // Rounded, not floored: a double near 1.7e18 is off by up to 128 ns, which must not lose a ms.
+  if (nano !== null && nano > 0) return Math.round(nano / 1e6);
   const seconds = num(get(e, 'time'));
   if (seconds !== null && seconds > 0) return seconds * 1000;
   return null;

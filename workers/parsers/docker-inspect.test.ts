@@ -277,6 +277,47 @@ describe('parseDockerInspect: Docker defaults and variants', () => {
   });
 });
 
+describe('parseDockerInspect: the HEALTHCHECK command as Docker execs it', () => {
+  const health = (test: unknown, shell?: unknown): Container['healthcheck'] =>
+    one(variant({ 'Config.Healthcheck': { Test: test, Interval: 30_000_000_000, Retries: 3 }, 'Config.Shell': shell })).healthcheck;
+
+  it('runs CMD-SHELL through /bin/sh -c by default', () => {
+    expect(health(['CMD-SHELL', 'curl -fsS http://localhost:8080/healthz || exit 1'])).toEqual({
+      value: ['/bin/sh', '-c', 'curl -fsS http://localhost:8080/healthz || exit 1'],
+      path: '/0/Config/Healthcheck/Test',
+    });
+  });
+
+  it('runs CMD-SHELL through Config.Shell when the image set SHELL', () => {
+    expect(health(['CMD-SHELL', 'pg_isready -U app'], ['/bin/bash', '-o', 'pipefail', '-c'])?.value).toEqual([
+      '/bin/bash', '-o', 'pipefail', '-c', 'pg_isready -U app',
+    ]);
+    expect(health(['CMD-SHELL', 'pg_isready'], [])?.value).toEqual(['/bin/sh', '-c', 'pg_isready']);
+  });
+
+  it('runs CMD arguments as they are', () => {
+    expect(health(['CMD', 'redis-cli', 'ping'])?.value).toEqual(['redis-cli', 'ping']);
+  });
+
+  it.each([
+    ['NONE', ['NONE']],
+    ['an empty test (inherit)', []],
+    ['CMD without a command', ['CMD']],
+    ['CMD-SHELL without a command', ['CMD-SHELL', '  ']],
+    ['an unknown mode', ['SHELL', 'true']],
+    ['a string instead of a list', 'CMD-SHELL true'],
+  ])('has no health check for %s', (_label, test) => {
+    expect(health(test)).toBeNull();
+  });
+
+  it('has none when Config.Healthcheck is absent, and points at Test in a single object', () => {
+    expect(one(shop).healthcheck).toBeNull();
+    const single = JSON.parse(hardened) as Record<string, Record<string, unknown>>;
+    single.Config = { ...single.Config, Healthcheck: { Test: ['CMD', '/healthz'] } };
+    expect(one(JSON.stringify(single)).healthcheck).toEqual({ value: ['/healthz'], path: '/Config/Healthcheck/Test' });
+  });
+});
+
 describe('parseDockerInspect: hostile and wrong input', () => {
   it('skips non-container elements with a note', () => {
     const list = JSON.parse(shop) as unknown[];
@@ -329,7 +370,7 @@ describe('parseDockerInspect: hostile and wrong input', () => {
     expect(c.command).toBeNull();
   });
 
-  it('parses 50,000 containers quickly', () => {
+  it('parses 50,000 containers', () => {
     // A compact but real-shaped container (what `docker inspect --format '{{json .}}'` keeps
     // after a CI step strips the bulky defaults); full 9 KB objects would make a 450 MB upload.
     const compact = (i: number): Record<string, unknown> => ({
@@ -364,18 +405,14 @@ describe('parseDockerInspect: hostile and wrong input', () => {
       NetworkSettings: { Ports: { '8080/tcp': [{ HostIp: '0.0.0.0', HostPort: String(20000 + (i % 40000)) }] } },
     });
     const text = JSON.stringify(Array.from({ length: 50_000 }, (_, i) => compact(i)));
-    // CPU time, not wall time: the suite shares two cores with other runs, and the point is
-    // that the work is linear (a quadratic step would take minutes here).
-    const start = process.cpuUsage();
+    // No timed assertion (project rule): a quadratic step would take minutes here and run into
+    // vitest's per-test timeout.
     const list = containers(text);
-    const used = process.cpuUsage(start);
-    const elapsed = (used.user + used.system) / 1000;
     expect(list).toHaveLength(50_000);
     expect(list[49_999]?.name).toBe('worker-49999');
     expect(list[49_999]?.mounts).toEqual([
       { hostPath: '/srv/worker-49999', target: '/data', readOnly: false, type: 'bind', path: '/49999/Mounts/0' },
     ]);
     expect(list[49_999]?.ports).toHaveLength(1);
-    expect(elapsed).toBeLessThan(3000);
   });
 });

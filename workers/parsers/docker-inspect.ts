@@ -140,6 +140,7 @@ function readContainer(c: Record<string, unknown>, base: string, source: Source)
     env: envOf(get(config, 'Env'), at),
     networkMode: { value: networkMode || null, path: at('HostConfig', 'NetworkMode') },
     execIds: { value: strArr(get(c, 'ExecIDs')), path: at('ExecIDs') },
+    healthcheck: healthcheckOf(config, at),
     startedAt: startedAt && startedAt !== ZERO_TIME ? startedAt : null,
     running: typeof running === 'boolean' ? running : null,
   };
@@ -330,6 +331,28 @@ function commandOf(c: Record<string, unknown>, at: (...s: (string | number)[]) =
   const argv = [...strArr(get(config, 'Entrypoint')), ...strArr(get(config, 'Cmd'))];
   if (argv.length === 0) return null;
   return { value: argv, path: at('Config', Array.isArray(get(config, 'Entrypoint')) ? 'Entrypoint' : 'Cmd') };
+}
+
+/** Docker's default shell for `CMD-SHELL` on Linux, used when `Config.Shell` (`SHELL` in the Dockerfile) is unset. */
+const DEFAULT_SHELL = ['/bin/sh', '-c'];
+
+/**
+ * The HEALTHCHECK command as Docker execs it: `CMD-SHELL x` runs x through the container's shell,
+ * `CMD a b` runs a with b. `NONE` disables the check; an empty or unknown test runs nothing here.
+ */
+function healthcheckOf(config: unknown, at: (...s: (string | number)[]) => string): Fact<string[]> | null {
+  const test = strArr(get(get(config, 'Healthcheck'), 'Test'));
+  const [mode, ...rest] = test;
+  const path = at('Config', 'Healthcheck', 'Test');
+  if (mode === 'CMD-SHELL') {
+    // Docker takes exactly one string here; more are joined as the shell would see them.
+    const script = rest.join(' ');
+    if (script.trim() === '') return null;
+    const shell = strArr(get(config, 'Shell'));
+    return { value: [...(shell.length > 0 ? shell : DEFAULT_SHELL), script], path };
+  }
+  if (mode === 'CMD') return rest.length > 0 ? { value: rest, path } : null;
+  return null;
 }
 
 function envOf(v: unknown, at: (...s: (string | number)[]) => string): EnvVar[] {

@@ -126,29 +126,36 @@ describe('parsePackages: hostile and wrong input', () => {
     expect(part.notes?.[0]).toMatch(/no installed packages/);
   });
 
-  it('keeps NUL bytes and __proto__ as plain data', () => {
-    const inv = inventory('__proto__\nopenssh-server\u0000\nconstructor\n');
-    expect(names(inv)).toEqual(['__proto__', 'openssh-server\u0000', 'constructor']);
+  it('keeps __proto__ and constructor as plain data', () => {
+    const inv = inventory('__proto__\nopenssh-server\nconstructor\n');
+    expect(names(inv)).toEqual(['__proto__', 'openssh-server', 'constructor']);
+    expect(({} as Record<string, unknown>).openssh).toBeUndefined();
   });
 
-  it('reads deeply nested JSON text as a plain name list, not as JSON', () => {
-    const inv = inventory('['.repeat(100_000) + ']'.repeat(100_000));
-    expect(inv.format).toBe('list');
-    expect(inv.packages).toHaveLength(1);
+  // A skipped line could be the very package that fails 3.8 or 3.12, so a list with one name
+  // that no package manager would print is no evidence at all.
+  it.each([
+    ['a NUL byte in a name', 'bash\nopenssh-server\u0000\ncurl\n', /"openssh-server\\u0000" is not a package name/, 'line 2'],
+    ['binary garbage', '\u0000\u0001\u0002\n\u00ff\u00fe', /is not a package name/, 'line 1'],
+    ['deeply nested JSON text', '['.repeat(100_000) + ']'.repeat(100_000), /"\[{40}" is not a package name/, 'line 1'],
+    ['a JSON object', '{"packages": ["bash"]}', /is not a package name/, 'line 1'],
+  ])('refuses %s as not a package list', (_label, text, message, location) => {
+    expect(() => parsePackages(text, source)).toThrow(message);
+    try {
+      parsePackages(text, source);
+    } catch (e) {
+      expect(e).toBeInstanceOf(ArtifactError);
+      expect((e as ArtifactError).location).toBe(location);
+    }
   });
 
-  it('splits long and many lines in linear time', () => {
-    const hostile = [
-      'a-'.repeat(200_000) + 'r1',
-      '-'.repeat(400_000),
-      ' {'.repeat(200_000),
-      'x-1-' + '.'.repeat(400_000) + 'x86_64',
-    ].join('\n');
-    const start = process.cpuUsage(); // CPU time: robust on shared cores
-    expect(inventory(hostile).packages).toHaveLength(4);
+  // No timed assertion (project rule): a quadratic step here would run into vitest's per-test timeout.
+  it('splits long and many lines', () => {
+    const hostile = ['a-'.repeat(200_000) + 'r1', 'b'.repeat(400_000) + '-1-r1', 'x-1-' + '.'.repeat(400_000) + 'x86_64'].join('\n');
+    expect(inventory(hostile).packages).toHaveLength(3);
+    expect(() => parsePackages('bash\n' + ' {'.repeat(200_000), source)).toThrow(/not a package name/);
+    expect(() => parsePackages('bash\n' + '-'.repeat(400_000), source)).toThrow(/not a package name/);
     const many = 'musl-1.2.4-r2\n'.repeat(200_000);
     expect(inventory(many).packages).toHaveLength(200_000);
-    const used = process.cpuUsage(start);
-    expect((used.user + used.system) / 1000).toBeLessThan(3000);
   });
 });

@@ -12,6 +12,11 @@ interface Line {
 const RPM_ARCHES = new Set([
   'x86_64', 'aarch64', 'noarch', 'i386', 'i486', 'i586', 'i686', 'ppc64le', 'ppc64', 's390x', 'armv7hl', 'armv7l', 'riscv64', 'src',
 ]);
+/**
+ * Package names of dpkg, apk and rpm: letters, digits and `._+~-` (rpm allows capitals and `_`).
+ * One character class, so no backtracking on long hostile lines.
+ */
+const PACKAGE_NAME = /^[A-Za-z0-9_][A-Za-z0-9._+~-]*$/;
 const DPKG_HEADER = /^(?:Desired=|\|\||\| |\|\/|\+\+\+-)/;
 /** `ii  bash  5.2.15-2+b7  amd64  GNU Bourne Again SHell`: want, state and error flags, then fields. */
 const DPKG_ROW = /^[uihrp][ncUFWfhHitR][ R]?[ \t]+\S/;
@@ -36,7 +41,16 @@ export function parsePackages(content: unknown, source: Source): EvidencePart {
   const packages: Pkg[] = [];
   for (const line of lines) {
     const pkg = read(line.text);
-    if (pkg) packages.push({ ...pkg, path: `line ${line.n}` });
+    if (!pkg) continue;
+    // Every format's names are plain words; anything else means the text is not a package list
+    // (binary garbage, JSON), and skipping the line could hide the very package that fails 3.8/3.12.
+    if (!PACKAGE_NAME.test(pkg.name)) {
+      throw new ArtifactError(
+        `not a package list: ${JSON.stringify(pkg.name.slice(0, 40))} is not a package name`,
+        `line ${line.n}`,
+      );
+    }
+    packages.push({ ...pkg, path: `line ${line.n}` });
   }
   const inventory: PackageInventory = { source, format, packages };
   const notes = packages.length === 0 ? [`no installed packages found in the ${format} list`] : [];
