@@ -1,9 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { backoffDelay } from '../../workers/agent/backoff.ts';
 import { ownerOfPod, podOwnerName, sanitizeWorkload, workloadOf } from '../../workers/agent/grouping.ts';
-import { REDACTED, redactEnvEntry, redactInspect } from '../../workers/agent/redact.ts';
+import { podSnapshots } from '../../workers/agent/kubernetes.ts';
+import type { ContainerRecord, RoundData } from '../../workers/agent/round.ts';
+import { buildSnapshots } from '../../workers/agent/snapshot.ts';
 import { dockerToNanos, isoToNanos, nanosToDocker, nanosToIso } from '../../workers/agent/time.ts';
 import { formatDuration, parseDuration, parseSize } from '../../workers/agent/units.ts';
+import { PLACEHOLDER } from '../../workers/redact/index.ts';
+import { fixtureJson } from './fake-docker.ts';
 
 const compose = { 'com.docker.compose.project': 'shop', 'com.docker.compose.service': 'web' };
 const k8s = { 'io.kubernetes.pod.namespace': 'payments', 'io.kubernetes.pod.name': 'checkout-api-7d9f8b6c5d-x2k4q', 'io.kubernetes.container.name': 'checkout-api' };
@@ -55,27 +59,110 @@ describe('grouping containers into workloads', () => {
 });
 
 describe('redacting secrets before upload', () => {
-  it('replaces secret values and keeps the variable', () => {
-    expect(redactEnvEntry('POSTGRES_PASSWORD=Wq8vR2nXe4')).toBe(`POSTGRES_PASSWORD=${REDACTED}`);
-    expect(redactEnvEntry('SESSION_SECRET=abc')).toBe(`SESSION_SECRET=${REDACTED}`);
-    expect(redactEnvEntry('GITHUB_TOKEN=ghp_x')).toBe(`GITHUB_TOKEN=${REDACTED}`);
-    expect(redactEnvEntry('DATABASE_URL=postgres://shop:Wq8vR2nXe4@db:5432/shop')).toBe(`DATABASE_URL=postgres://shop:${REDACTED}@db:5432/shop`);
+  type Json = Record<string, unknown>;
+  const withEnv = (inspect: Json, extra: string[]): Json => {
+    const config = inspect.Config as Json;
+    return { ...inspect, Config: { ...config, Env: [...(config.Env as string[]), ...extra] } };
+  };
+  const record = (inspect: Json, image: Json | null, top: Json | null): ContainerRecord => ({
+    id: String(inspect.Id),
+    name: String(inspect.Name).replace(/^\//, ''),
+    workload: { workload: 'shop/db', by: 'compose' },
+    inspect,
+    image,
+    top,
+  });
+  const round = (containers: ContainerRecord[], info: Json = fixtureJson('info.json')): RoundData => ({
+    host: { id: 'host-1', name: 'docker-prod-03' },
+    observedAt: '2026-03-11T10:00:00.000Z',
+    until: '2026-03-11T10:00:00.000Z',
+    info,
+    containers,
+    eventsRead: true,
+    events: [],
+    carried: [],
+    missing: [],
+    notes: [],
+  });
+  const uploaded = (data: RoundData) => {
+    const { snapshots, notes } = buildSnapshots(data, { environment: null, maxProcessLists: 40, agentVersion: 'test' });
+    const body = snapshots[0]?.body;
+    if (!body) throw new Error('no snapshot');
+    const content = (kind: string) => body.artifacts.find((a) => a.kind === kind)?.content;
+    return { body, notes, content, env: (kind: string) => ((content(kind) as Json[])[0]?.Config as Json).Env };
+  };
+  const db = () => withEnv(fixtureJson('container-shop-db-1.json'), ['SESSION_SECRET=Tq7vB2nLp9', 'GITHUB_TOKEN=ghp_x', 'DATABASE_URL=postgres://shop:Wq8vR2nXe4@db:5432/shop']);
+  const top = { Titles: ['UID', 'PID', 'PPID', 'C', 'STIME', 'TTY', 'TIME', 'CMD'], Processes: [['999', '1', '0', '0', '08:40', '?', '00:00:00', 'redis-server *:6379 --requirepass 9hTq2LmZ']] };
+
+  it('replaces secret values in the uploaded inspect, image inspect and process list, and keeps the variable', () => {
+    const image = withEnv(fixtureJson('image-postgres.json'), ['REPLICATION_PASSWORD=Zr5pX8kQ2w']);
+    const { body, env, content } = uploaded(round([record(db(), image, top)]));
+    expect(env('docker-inspect')).toEqual(expect.arrayContaining([
+      `POSTGRES_PASSWORD=${PLACEHOLDER}`,
+      `SESSION_SECRET=${PLACEHOLDER}`,
+      `GITHUB_TOKEN=${PLACEHOLDER}`,
+      `DATABASE_URL=${PLACEHOLDER}`,
+    ]));
+    expect(env('docker-image-inspect')).toContain(`REPLICATION_PASSWORD=${PLACEHOLDER}`);
+    expect(content('processes')).toContain(`--requirepass ${PLACEHOLDER}`);
+    const text = JSON.stringify(body);
+    for (const secret of ['Wq8vR2nXe4', 'Tq7vB2nLp9', 'ghp_x', 'Zr5pX8kQ2w', '9hTq2LmZ']) expect(text).not.toContain(secret);
   });
 
-  it('keeps switches, which are the evidence 3.13 reads', () => {
-    expect(redactEnvEntry('ALLOW_EMPTY_PASSWORD=yes')).toBe('ALLOW_EMPTY_PASSWORD=yes');
-    expect(redactEnvEntry('MYSQL_ALLOW_EMPTY_PASSWORD=1')).toBe('MYSQL_ALLOW_EMPTY_PASSWORD=1');
-    expect(redactEnvEntry('POSTGRES_HOST_AUTH_METHOD=trust')).toBe('POSTGRES_HOST_AUTH_METHOD=trust');
-    expect(redactEnvEntry('NODE_ENV=production')).toBe('NODE_ENV=production');
-    expect(redactEnvEntry('NOVALUE')).toBe('NOVALUE');
+  it('keeps switches, which are the evidence 3.13 reads, and harmless values', () => {
+    const inspect = withEnv(fixtureJson('container-shop-db-1.json'), ['ALLOW_EMPTY_PASSWORD=yes', 'MYSQL_ALLOW_EMPTY_PASSWORD=1', 'POSTGRES_HOST_AUTH_METHOD=trust', 'NODE_ENV=production', 'NOVALUE']);
+    expect(uploaded(round([record(inspect, null, null)])).env('docker-inspect')).toEqual(expect.arrayContaining([
+      'ALLOW_EMPTY_PASSWORD=yes',
+      'MYSQL_ALLOW_EMPTY_PASSWORD=1',
+      'POSTGRES_HOST_AUTH_METHOD=trust',
+      'NODE_ENV=production',
+      'NOVALUE',
+      'PGDATA=/var/lib/postgresql/data',
+    ]));
   });
 
-  it('copies the inspect instead of changing it', () => {
-    const inspect = { Id: 'x', Config: { Env: ['REDIS_PASSWORD=hunter2', 'A=b'] } };
-    const out = redactInspect(inspect);
-    expect(out.Config.Env).toEqual([`REDIS_PASSWORD=${REDACTED}`, 'A=b']);
-    expect(inspect.Config.Env[0]).toBe('REDIS_PASSWORD=hunter2');
-    expect(redactInspect({ Id: 'y', Config: 'odd' })).toEqual({ Id: 'y', Config: 'odd' });
+  it('copies what it read instead of changing it', () => {
+    const inspect = db();
+    uploaded(round([record(inspect, null, top)]));
+    expect((inspect.Config as Json).Env).toContain('POSTGRES_PASSWORD=Wq8vR2nXe4');
+    expect(top.Processes[0]?.[7]).toBe('redis-server *:6379 --requirepass 9hTq2LmZ');
+  });
+
+  it('leaves out, with a note, what cannot be redacted safely, rather than send it as it is', () => {
+    const info = { ...fixtureJson('info.json'), Plugins: new Array(5_000_001).fill('x') };
+    const { body, notes } = uploaded(round([record(db(), null, null)], info));
+    expect(body.artifacts.map((a) => a.kind)).toEqual(['docker-inspect', 'docker-events']);
+    expect(notes).toEqual([expect.stringMatching(/^shop\/db: docker-info left out, it cannot be redacted safely: /)]);
+  });
+
+  it('replaces literal Kubernetes env values in the uploaded pods, keeping names and references', () => {
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'checkout-api-7d9f8b6c5d-x2k4q', namespace: 'payments', managedFields: [{ manager: 'kubectl' }] },
+      spec: {
+        containers: [{
+          name: 'checkout-api',
+          image: 'registry.example.com/checkout-api:2.4.1',
+          env: [
+            { name: 'CHECKOUT_DB_PASSWORD', value: 's3cr3t-from-k8s' },
+            { name: 'LOG_LEVEL', value: 'info' },
+            { name: 'STRIPE_API_KEY', valueFrom: { secretKeyRef: { name: 'stripe', key: 'api-key' } } },
+          ],
+        }],
+        initContainers: [{ name: 'migrate', image: 'registry.example.com/checkout-api:2.4.1', env: [{ name: 'DATABASE_URL', value: 'postgres://shop:Wq8vR2nXe4@db/shop' }] }],
+      },
+    };
+    const [snapshot] = podSnapshots([pod], { environment: null, observedAt: '2026-03-11T10:00:00.000Z', agentVersion: 'test' });
+    const items = (snapshot?.body.artifacts[0]?.content as { items: typeof pod[] }).items;
+    expect(items[0]?.spec.containers[0]?.env).toEqual([
+      { name: 'CHECKOUT_DB_PASSWORD', value: PLACEHOLDER },
+      { name: 'LOG_LEVEL', value: 'info' },
+      { name: 'STRIPE_API_KEY', valueFrom: { secretKeyRef: { name: 'stripe', key: 'api-key' } } },
+    ]);
+    expect(items[0]?.spec.initContainers[0]?.env).toEqual([{ name: 'DATABASE_URL', value: PLACEHOLDER }]);
+    expect(items[0]?.metadata).not.toHaveProperty('managedFields');
+    expect(pod.spec.containers[0]?.env[0]?.value).toBe('s3cr3t-from-k8s');
   });
 });
 

@@ -105,7 +105,7 @@ describe('one round against the Docker Engine API', () => {
     expect(text).not.toContain('Wq8vR2nXe4');
     expect(text).not.toContain('7f1c8a2e9d4b6f3a0c5e8d1b2a7f4c9e');
     expect(text).not.toContain('9hTq2LmZ');
-    expect(text).toContain('POSTGRES_PASSWORD=[redacted]');
+    expect(text).toContain('POSTGRES_PASSWORD=[REDACTED]');
   });
 
   it('groups by a configured label first', async () => {

@@ -6,9 +6,9 @@
  */
 import { ArtifactError, arr, get, isRecord, type JsonRecord, str, strRecord } from '../parsers/util.ts';
 import { loadYamlDocuments } from '../parsers/yaml.ts';
+import { RedactionError } from '../redact/index.ts';
 import { ownerOfPod, sanitizeWorkload } from './grouping.ts';
-import { redactEnvEntry } from './redact.ts';
-import { idempotencyKey, type PreparedSnapshot } from './snapshot.ts';
+import { idempotencyKey, type PreparedSnapshot, redactForUpload, type SnapshotArtifact } from './snapshot.ts';
 
 export interface PodSnapshotOptions {
   environment: string | null;
@@ -74,7 +74,10 @@ export function podWorkload(pod: JsonRecord): string {
   return sanitizeWorkload(`${namespace}/${ownerName}`);
 }
 
-/** One snapshot per workload, ordered by workload; the pods keep their order within one. */
+/**
+ * One snapshot per workload, ordered by workload; the pods keep their order within one. Throws
+ * ArtifactError when a workload's pods cannot be redacted safely: nothing unredacted is uploaded.
+ */
 export function podSnapshots(pods: readonly JsonRecord[], options: PodSnapshotOptions): PreparedSnapshot[] {
   const groups = new Map<string, JsonRecord[]>();
   for (const pod of pods) {
@@ -97,41 +100,24 @@ export function podSnapshots(pods: readonly JsonRecord[], options: PodSnapshotOp
           ...(options.environment ? { environment: options.environment } : {}),
           observedAt: options.observedAt,
           ci: { agent: `csvs-agent/${options.agentVersion}`, host: cluster, round: options.observedAt, idempotencyId: key },
-          artifacts: [{ kind: 'kubernetes', name: 'pods', content: { apiVersion: 'v1', kind: 'List', items: group.map(cleanPod) } }],
+          artifacts: [redactedPods(workload, { kind: 'kubernetes', name: 'pods', content: { apiVersion: 'v1', kind: 'List', items: group.map(cleanPod) } })],
         },
       };
     });
 }
 
-/**
- * `managedFields` say nothing about any control and are often most of a Pod's size; literal
- * environment values that look like secrets are redacted as for Docker.
- */
-function cleanPod(pod: JsonRecord): JsonRecord {
-  const metadata = get(pod, 'metadata');
-  const spec = get(pod, 'spec');
-  const cleanMeta = isRecord(metadata) ? Object.fromEntries(Object.entries(metadata).filter(([k]) => k !== 'managedFields')) : metadata;
-  const cleanSpec = isRecord(spec)
-    ? {
-        ...spec,
-        ...Object.fromEntries(
-          ['containers', 'initContainers', 'ephemeralContainers']
-            .filter((k) => Array.isArray(get(spec, k)))
-            .map((k) => [k, arr(get(spec, k)).map(redactContainerEnv)]),
-        ),
-      }
-    : spec;
-  return { ...pod, metadata: cleanMeta, spec: cleanSpec };
+function redactedPods(workload: string, artifact: SnapshotArtifact): SnapshotArtifact {
+  try {
+    return redactForUpload(artifact);
+  } catch (e) {
+    if (e instanceof RedactionError) throw new ArtifactError(`the pods of ${workload} cannot be redacted safely: ${e.message}`);
+    throw e;
+  }
 }
 
-function redactContainerEnv(container: unknown): unknown {
-  if (!isRecord(container) || !Array.isArray(get(container, 'env'))) return container;
-  const env = arr(get(container, 'env')).map((e) => {
-    const name = str(get(e, 'name'));
-    const value = str(get(e, 'value'));
-    if (!isRecord(e) || name === null || value === null) return e;
-    const redacted = redactEnvEntry(`${name}=${value}`);
-    return { ...e, value: redacted.slice(name.length + 1) };
-  });
-  return { ...container, env };
+/** `managedFields` say nothing about any control and are often most of a Pod's size. */
+function cleanPod(pod: JsonRecord): JsonRecord {
+  const metadata = get(pod, 'metadata');
+  if (!isRecord(metadata)) return pod;
+  return { ...pod, metadata: Object.fromEntries(Object.entries(metadata).filter(([k]) => k !== 'managedFields')) };
 }

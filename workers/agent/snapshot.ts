@@ -6,8 +6,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { ArtifactKind } from '../engine/evidence.ts';
+import { RedactionError, redactArtifact } from '../redact/index.ts';
 import type { JsonObject } from './docker-client.ts';
-import { redactInspect } from './redact.ts';
 import type { RoundData } from './round.ts';
 import { eventNanos } from './time.ts';
 
@@ -67,11 +67,9 @@ export function buildSnapshots(round: RoundData, options: SnapshotOptions): { sn
   const snapshots: PreparedSnapshot[] = [];
   for (const [workload, containers] of [...byWorkload].sort(([a], [b]) => a.localeCompare(b))) {
     const key = idempotencyKey(round.host.id, round.observedAt, workload);
-    const artifacts: SnapshotArtifact[] = [
-      { kind: 'docker-inspect', name: 'docker-inspect', content: containers.map((c) => redactInspect(c.inspect)) },
-    ];
+    const artifacts: SnapshotArtifact[] = [{ kind: 'docker-inspect', name: 'docker-inspect', content: containers.map((c) => c.inspect) }];
     const images = uniqueImages(containers.map((c) => c.image));
-    if (images.length > 0) artifacts.push({ kind: 'docker-image-inspect', name: 'docker-image-inspect', content: images.map(redactInspect) });
+    if (images.length > 0) artifacts.push({ kind: 'docker-image-inspect', name: 'docker-image-inspect', content: images });
     const withTop = containers.filter((c) => c.top !== null);
     for (const c of withTop.slice(0, options.maxProcessLists)) {
       artifacts.push({ kind: 'processes', name: `top ${c.name}`, content: JSON.stringify(c.top) });
@@ -83,6 +81,15 @@ export function buildSnapshots(round: RoundData, options: SnapshotOptions): { sn
     const log = eventLog(round, workload);
     if (round.eventsRead || log !== '') artifacts.push({ kind: 'docker-events', name: 'docker-events', content: log });
     artifacts.push({ kind: 'docker-info', name: 'docker-info', content: round.info });
+    const uploaded = artifacts.flatMap((a) => {
+      try {
+        return [redactForUpload(a)];
+      } catch (e) {
+        if (!(e instanceof RedactionError)) throw e;
+        notes.push(`${workload}: ${a.name} left out, it cannot be redacted safely: ${e.message}`);
+        return [];
+      }
+    });
     snapshots.push({
       workload,
       idempotencyKey: key,
@@ -92,11 +99,22 @@ export function buildSnapshots(round: RoundData, options: SnapshotOptions): { sn
         ...(options.environment ? { environment: options.environment } : {}),
         observedAt: round.observedAt,
         ci: { agent: `csvs-agent/${options.agentVersion}`, host: round.host.name, hostId: round.host.id, round: round.observedAt, idempotencyId: key },
-        artifacts,
+        artifacts: uploaded,
       },
     });
   }
   return { snapshots, notes };
+}
+
+/**
+ * What leaves the host is redacted by the service's own rules (`workers/redact`, which the
+ * service applies again on arrival, changing nothing): environment values, secret flags in
+ * command lines and events, secret-named labels, secrets by shape. The service evaluates only
+ * redacted content, so verdicts are the same. Throws {@link RedactionError} for content that
+ * cannot be redacted safely: it must not be uploaded at all.
+ */
+export function redactForUpload(artifact: SnapshotArtifact): SnapshotArtifact {
+  return { ...artifact, content: redactArtifact(artifact.kind, artifact.content).content };
 }
 
 /**

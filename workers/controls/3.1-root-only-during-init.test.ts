@@ -1,52 +1,29 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { ControlResult, Finding } from '../engine/result.ts';
+import {
+  compose,
+  deployment,
+  dockerfile,
+  dockerInfo,
+  dockerInspect,
+  expectFailFixes,
+  imageInspect,
+  type Json,
+  kubernetes,
+  nginxContainer,
+  only,
+  type Overrides,
+  pod,
+  postgresImage,
+} from './fixtures.ts';
 import { check, dedent, type TestArtifact } from './testing.ts';
 
-interface InspectContainer {
-  Name: string;
-  Path: string;
-  Args: string[];
-  Config: { User: string; Entrypoint: string[] | null; Cmd: string[] | null };
-}
-interface InspectImage {
-  RepoTags: string[];
-  Config: { User: string; Entrypoint: string[] | null; Cmd: string[] | null };
-}
+/** `docker inspect` of `docker run -d --name web -p 8080:80 nginx:1.27`, changed per case. */
+const nginx = (...overrides: Overrides[]): TestArtifact => dockerInspect(nginxContainer(...overrides));
 
-function fixture<T>(path: string): T {
-  return JSON.parse(readFileSync(new URL(`../../test/fixtures/${path}`, import.meta.url), 'utf8')) as T;
-}
+/** `docker image inspect postgres:16.8`, changed per case. */
+const postgres = (...overrides: Overrides[]): TestArtifact => imageInspect(postgresImage(...overrides));
 
-/** `docker inspect` of `docker run -d --name web -p 8080:80 nginx:1.27`, edited per case. */
-function nginx(edit: (c: InspectContainer) => void = () => {}): TestArtifact {
-  const list = fixture<InspectContainer[]>('docker-inspect/h4-defaults-nginx.json');
-  const first = list[0];
-  if (first) edit(first);
-  return { kind: 'docker-inspect', name: 'inspect.json', content: list };
-}
-
-/** `docker image inspect postgres:16.8`, edited per case. */
-function postgresImage(edit: (i: InspectImage) => void = () => {}): TestArtifact {
-  const list = fixture<InspectImage[]>('docker-image-inspect/h4-postgres.json');
-  const first = list[0];
-  if (first) edit(first);
-  return { kind: 'docker-image-inspect', name: 'image.json', content: list };
-}
-
-function dockerfile(text: string): TestArtifact {
-  return { kind: 'dockerfile', name: 'Dockerfile', content: dedent(text) };
-}
-
-function only(result: ControlResult, status: Finding['status']): Finding[] {
-  return result.findings.filter((f) => f.status === status);
-}
-
-function expectFailFixes(result: ControlResult): void {
-  const fails = only(result, 'fail');
-  expect(fails.length).toBeGreaterThan(0);
-  for (const f of fails) expect(f.remediation, f.message).toMatch(/\S/);
-}
+const CHECKOUT_API = 'registry.example.com/shop/checkout-api:1.8.2';
 
 describe('3.1 root only during initialisation', () => {
   describe('dockerfile', () => {
@@ -244,7 +221,7 @@ describe('3.1 root only during initialisation', () => {
 
   describe('docker-image-inspect', () => {
     it('fails an image whose User is empty (root) and whose entrypoint is a script', () => {
-      const r = check('3.1', postgresImage());
+      const r = check('3.1', postgres());
       expect(r.status).toBe('fail');
       expect(only(r, 'fail')).toEqual([expect.objectContaining({ location: '/0/Config/User', artifact: 'image.json' })]);
       expect(only(r, 'fail')[0]?.message).toMatch(/postgres:16\.8/);
@@ -252,25 +229,19 @@ describe('3.1 root only during initialisation', () => {
     });
 
     it('passes an image configured with a non-root user', () => {
-      const r = check('3.1', postgresImage((i) => {
-        i.Config.User = '65532:65532';
-      }));
+      const r = check('3.1', postgres({ Config: { User: '65532:65532' } }));
       expect(r.status).toBe('pass');
       expect(only(r, 'pass')[0]?.location).toBe('/0/Config/User');
     });
 
     it('passes a root image whose entrypoint drops privileges with gosu', () => {
-      const r = check('3.1', postgresImage((i) => {
-        i.Config.Entrypoint = ['gosu', 'postgres', 'docker-entrypoint.sh'];
-      }));
+      const r = check('3.1', postgres({ Config: { Entrypoint: ['gosu', 'postgres', 'docker-entrypoint.sh'] } }));
       expect(r.status).toBe('pass');
       expect(only(r, 'pass')[0]?.location).toBe('/0/Config/Entrypoint');
     });
 
     it('fails User "0" like root', () => {
-      const r = check('3.1', postgresImage((i) => {
-        i.Config.User = '0';
-      }));
+      const r = check('3.1', postgres({ Config: { User: '0' } }));
       expect(r.status).toBe('fail');
     });
   });
@@ -286,38 +257,25 @@ describe('3.1 root only during initialisation', () => {
     });
 
     it.each(['root', '0', '0:0', 'root:root', '0:1000'])('fails Config.User %s', (user) => {
-      const r = check('3.1', nginx((c) => {
-        c.Config.User = user;
-      }));
+      const r = check('3.1', nginx({ Config: { User: user } }));
       expect(r.status).toBe('fail');
     });
 
     it.each(['101', '101:101', 'nginx'])('passes Config.User %s', (user) => {
-      const r = check('3.1', nginx((c) => {
-        c.Config.User = user;
-      }));
+      const r = check('3.1', nginx({ Config: { User: user } }));
       expect(r.status).toBe('pass');
       expect(only(r, 'pass')).toEqual([expect.objectContaining({ location: '/0/Config/User', container: 'web' })]);
     });
 
     it('passes a root container whose command drops privileges with gosu', () => {
-      const r = check('3.1', nginx((c) => {
-        c.Path = 'gosu';
-        c.Args = ['nginx', 'nginx', '-g', 'daemon off;'];
-      }));
+      const r = check('3.1', nginx({ Path: 'gosu', Args: ['nginx', 'nginx', '-g', 'daemon off;'] }));
       expect(r.status).toBe('pass');
       expect(only(r, 'pass')[0]?.location).toBe('/0/Path');
     });
 
     it('judges each container of an inspect array on its own (worst of)', () => {
-      const list = fixture<InspectContainer[]>('docker-inspect/h4-defaults-nginx.json');
-      const web = list[0];
-      if (!web) throw new Error('fixture has no container');
-      const worker = structuredClone(web);
-      worker.Name = '/worker';
-      worker.Config.User = '10001';
-      list.push(worker);
-      const r = check('3.1', { kind: 'docker-inspect', name: 'inspect.json', content: JSON.stringify(list) });
+      const worker = nginxContainer({ Name: '/worker', Config: { User: '10001' } });
+      const r = check('3.1', dockerInspect([nginxContainer(), worker]));
       expect(r.status).toBe('fail');
       expect(only(r, 'fail').map((f) => [f.container, f.location])).toEqual([['web', '/0/Config/User']]);
       expect(only(r, 'pass').map((f) => [f.container, f.location])).toEqual([['worker', '/1/Config/User']]);
@@ -325,37 +283,17 @@ describe('3.1 root only during initialisation', () => {
   });
 
   describe('kubernetes', () => {
-    const deployment = (podSecurity: string, containerSecurity: string): TestArtifact => ({
-      kind: 'kubernetes',
-      name: 'deploy.yaml',
-      content: dedent(`
-        apiVersion: apps/v1
-        kind: Deployment
-        metadata:
-          name: checkout-api
-          namespace: shop
-        spec:
-          replicas: 2
-          selector:
-            matchLabels:
-              app: checkout-api
-          template:
-            metadata:
-              labels:
-                app: checkout-api
-            spec:
-              ${podSecurity}
-              containers:
-                - name: api
-                  image: registry.example.com/shop/checkout-api:1.8.2
-                  ports:
-                    - containerPort: 8080
-                  ${containerSecurity}
-      `),
-    });
+    /** The pod's securityContext, then the container's. */
+    const checkout = (podSecurity?: Json, securityContext?: Json): TestArtifact => kubernetes(deployment({
+      name: 'checkout-api',
+      namespace: 'shop',
+      replicas: 2,
+      spec: { securityContext: podSecurity },
+      containers: [{ name: 'api', image: CHECKOUT_API, ports: [{ containerPort: 8080 }], securityContext }],
+    }), 'deploy.yaml');
 
     it('passes runAsNonRoot: true set on the pod', () => {
-      const r = check('3.1', deployment('securityContext: {runAsNonRoot: true}', ''));
+      const r = check('3.1', checkout({ runAsNonRoot: true }));
       expect(r.status).toBe('pass');
       expect(only(r, 'pass')).toEqual([
         expect.objectContaining({ container: 'api', location: 'spec.template.spec.securityContext.runAsNonRoot', artifact: 'deploy.yaml' }),
@@ -363,13 +301,13 @@ describe('3.1 root only during initialisation', () => {
     });
 
     it('passes a non-zero runAsUser', () => {
-      const r = check('3.1', deployment('', 'securityContext: {runAsUser: 10001}'));
+      const r = check('3.1', checkout(undefined, { runAsUser: 10001 }));
       expect(r.status).toBe('pass');
       expect(only(r, 'pass')[0]?.location).toBe('spec.template.spec.containers[0].securityContext.runAsUser');
     });
 
     it('fails runAsUser: 0 on the container, which overrides the pod', () => {
-      const r = check('3.1', deployment('securityContext: {runAsUser: 10001}', 'securityContext: {runAsUser: 0}'));
+      const r = check('3.1', checkout({ runAsUser: 10001 }, { runAsUser: 0 }));
       expect(r.status).toBe('fail');
       expect(only(r, 'fail')).toEqual([
         expect.objectContaining({ container: 'api', location: 'spec.template.spec.containers[0].securityContext.runAsUser' }),
@@ -378,44 +316,23 @@ describe('3.1 root only during initialisation', () => {
     });
 
     it('says nothing when neither runAsUser nor runAsNonRoot is set (the image decides)', () => {
-      const r = check('3.1', deployment('', ''));
+      const r = check('3.1', checkout());
       expect(r.status).toBe('unknown');
       expect(r.findings).toEqual([expect.objectContaining({ status: 'unknown', container: 'api' })]);
     });
 
     it('allows root in an init container: that is initialisation (known trap)', () => {
-      const r = check('3.1', {
-        kind: 'kubernetes',
-        name: 'deploy.yaml',
-        content: dedent(`
-          apiVersion: apps/v1
-          kind: Deployment
-          metadata:
-            name: checkout-api
-          spec:
-            selector:
-              matchLabels:
-                app: checkout-api
-            template:
-              metadata:
-                labels:
-                  app: checkout-api
-              spec:
-                securityContext:
-                  runAsNonRoot: true
-                  runAsUser: 10001
-                initContainers:
-                  - name: fix-permissions
-                    image: busybox:1.37
-                    command: ["sh", "-c", "chown -R 10001:10001 /data"]
-                    securityContext:
-                      runAsNonRoot: false
-                      runAsUser: 0
-                containers:
-                  - name: api
-                    image: registry.example.com/shop/checkout-api:1.8.2
-        `),
-      });
+      const r = check('3.1', kubernetes(deployment({
+        name: 'checkout-api',
+        spec: { securityContext: { runAsNonRoot: true, runAsUser: 10001 } },
+        initContainers: [{
+          name: 'fix-permissions',
+          image: 'busybox:1.37',
+          command: ['sh', '-c', 'chown -R 10001:10001 /data'],
+          securityContext: { runAsNonRoot: false, runAsUser: 0 },
+        }],
+        containers: [{ name: 'api', image: CHECKOUT_API }],
+      }), 'deploy.yaml'));
       expect(r.status).toBe('pass');
       const initFinding = r.findings.find((f) => f.container === 'fix-permissions');
       expect(initFinding).toEqual(expect.objectContaining({
@@ -429,30 +346,13 @@ describe('3.1 root only during initialisation', () => {
     });
 
     it('fails an ephemeral debug container running as root', () => {
-      const r = check('3.1', {
-        kind: 'kubernetes',
-        name: 'pod.yaml',
-        content: dedent(`
-          apiVersion: v1
-          kind: Pod
-          metadata:
-            name: checkout-api-7d9c6b5f4-x2k8q
-            namespace: shop
-          spec:
-            securityContext:
-              runAsNonRoot: true
-              runAsUser: 10001
-            containers:
-              - name: api
-                image: registry.example.com/shop/checkout-api:1.8.2
-            ephemeralContainers:
-              - name: debugger-r4z7k
-                image: busybox:1.37
-                targetContainerName: api
-                securityContext:
-                  runAsUser: 0
-        `),
-      });
+      const r = check('3.1', kubernetes(pod({
+        name: 'checkout-api-7d9c6b5f4-x2k8q',
+        namespace: 'shop',
+        spec: { securityContext: { runAsNonRoot: true, runAsUser: 10001 } },
+        containers: [{ name: 'api', image: CHECKOUT_API }],
+        ephemeralContainers: [{ name: 'debugger-r4z7k', image: 'busybox:1.37', targetContainerName: 'api', securityContext: { runAsUser: 0 } }],
+      }), 'pod.yaml'));
       expect(r.status).toBe('fail');
       expect(only(r, 'fail')).toEqual([
         expect.objectContaining({ container: 'debugger-r4z7k', location: 'spec.ephemeralContainers[0].securityContext.runAsUser' }),
@@ -502,24 +402,13 @@ describe('3.1 root only during initialisation', () => {
   });
 
   describe('compose', () => {
-    const compose = (user: string): TestArtifact => ({
-      kind: 'compose',
-      name: 'compose.yaml',
-      content: dedent(`
-        services:
-          web:
-            image: nginxinc/nginx-unprivileged:1.27
-            ports:
-              - "8080:8080"
-            ${user}
-          cache:
-            image: redis:7.4
-            user: "999:999"
-      `),
+    const webAndCache = (user?: string): TestArtifact => compose({
+      web: { image: 'nginxinc/nginx-unprivileged:1.27', ports: ['8080:8080'], user },
+      cache: { image: 'redis:7.4', user: '999:999' },
     });
 
     it('fails user: root on a service', () => {
-      const r = check('3.1', compose('user: root'));
+      const r = check('3.1', webAndCache('root'));
       expect(r.status).toBe('fail');
       expect(only(r, 'fail')).toEqual([expect.objectContaining({ container: 'web', kind: 'compose' })]);
       expect(only(r, 'fail')[0]?.location).toMatch(/services\.web\.user/);
@@ -527,17 +416,17 @@ describe('3.1 root only during initialisation', () => {
     });
 
     it('fails user: "0:0"', () => {
-      expect(check('3.1', compose('user: "0:0"')).status).toBe('fail');
+      expect(check('3.1', webAndCache('0:0')).status).toBe('fail');
     });
 
     it('passes non-root users', () => {
-      const r = check('3.1', compose('user: "101:101"'));
+      const r = check('3.1', webAndCache('101:101'));
       expect(r.status).toBe('pass');
       expect(only(r, 'pass').map((f) => f.container).sort()).toEqual(['cache', 'web']);
     });
 
     it('says nothing for a service without user:', () => {
-      const r = check('3.1', compose(''));
+      const r = check('3.1', webAndCache());
       const web = r.findings.find((f) => f.container === 'web');
       expect(web?.status).toBe('unknown');
       expect(r.status).toBe('pass'); // the cache service's own user still passes
@@ -607,9 +496,7 @@ describe('3.1 root only during initialisation', () => {
           FROM nginxinc/nginx-unprivileged:1.27
           USER 101
         `),
-        nginx((c) => {
-          c.Config.User = 'root';
-        }),
+        nginx({ Config: { User: 'root' } }),
       ]);
       expect(r.status).toBe('fail');
       expect(only(r, 'pass')).toEqual([expect.objectContaining({ kind: 'dockerfile', location: 'line 2' })]);
@@ -622,16 +509,14 @@ describe('3.1 root only during initialisation', () => {
           FROM nginxinc/nginx-unprivileged:1.27
           USER 101
         `),
-        nginx((c) => {
-          c.Config.User = '101';
-        }),
+        nginx({ Config: { User: '101' } }),
       ]);
       expect(r.status).toBe('pass');
       expect(r.findings.map((f) => f.kind).sort()).toEqual(['docker-inspect', 'dockerfile']);
     });
 
     it('stays unknown with only evidence that cannot speak to users', () => {
-      const r = check('3.1', { kind: 'docker-info', content: fixture<unknown>('docker-info/h4-stock-daemon.json') });
+      const r = check('3.1', dockerInfo());
       expect(r.status).toBe('unknown');
       expect(r.decidedBy).toContain('dockerfile');
     });

@@ -1,24 +1,16 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { ControlResult } from '../engine/result.ts';
 import { sameContainerId } from './3.10-replaced-after-access.ts';
-import { check, dedent } from './testing.ts';
+import { deployment, dockerInspect, fixtureText, kubernetes, type Overrides, pod, type PodContainer, redisContainer } from './fixtures.ts';
+import { check, dedent, type TestArtifact } from './testing.ts';
 
-const fixture = (path: string): string => readFileSync(new URL(`../../test/fixtures/${path}`, import.meta.url), 'utf8');
-const cache = fixture('docker-inspect/h6-cache.json');
-const recreateLog = fixture('docker-events/h6-exec-then-recreate.jsonl');
+const recreateLog = fixtureText('docker-events/h6-exec-then-recreate.jsonl');
 
-/** The fixture's container: `cache`, started 2025-06-02T09:00:00.187Z, HEALTHCHECK `redis-cli ping || exit 1`. */
+/** The recorded container: `cache`, started 2025-06-02T09:00:00.187Z, HEALTHCHECK `redis-cli ping || exit 1`. */
 const CACHE_ID = '5b8e2f4a1c9d7e3b6a0f2c4e8d1b3a5c7e9f0b2d4a6c8e1f3b5d7a9c0e2f4b6d';
 const NEW_ID = 'e41c9a7d3b5f08261c4e9a7b3d5f1e8c0a2b4d6f8e1c3a5b7d9f0e2c4a6b8d1f';
 
-type Json = Record<string, unknown>;
-
-function inspect(edit: (c: Json & { State: Json }) => void = () => {}): { kind: 'docker-inspect'; content: string; name: string } {
-  const [c] = JSON.parse(cache) as [Json & { State: Json }];
-  edit(c);
-  return { kind: 'docker-inspect', content: JSON.stringify([c]), name: 'inspect.json' };
-}
+const inspect = (...overrides: Overrides[]): TestArtifact => dockerInspect(redisContainer(...overrides));
 
 /** One `docker events --format '{{json .}}'` line, as Docker 27 prints it. */
 function event(action: string, id: string, at: string, attributes: Record<string, string> = {}): string {
@@ -54,13 +46,11 @@ describe('3.10 replaced after active access', () => {
     });
 
     it('passes an empty ExecIDs list', () => {
-      expect(check('3.10', inspect((c) => { c.ExecIDs = []; })).status).toBe('pass');
+      expect(check('3.10', inspect({ ExecIDs: [] })).status).toBe('pass');
     });
 
     it('fails exec sessions running now, with a remediation', () => {
-      const r = check('3.10', inspect((c) => {
-        c.ExecIDs = ['0d4a9f7e1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d2e3f4a5b6c7d8e'];
-      }));
+      const r = check('3.10', inspect({ ExecIDs: ['0d4a9f7e1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d2e3f4a5b6c7d8e'] }));
       expect(r.status).toBe('fail');
       expect(r.findings[0]).toMatchObject({ status: 'fail', container: 'cache', location: '/0/ExecIDs' });
       expect(r.findings[0]?.message).toMatch(/0d4a9f7e1b2c/);
@@ -107,7 +97,7 @@ describe('3.10 replaced after active access', () => {
 
     it('fails a container restarted after the exec: a restart keeps the instance', () => {
       const r = check('3.10', [
-        inspect((c) => { c.State.StartedAt = '2025-06-02T12:00:00.000000000Z'; }),
+        inspect({ State: { StartedAt: '2025-06-02T12:00:00.000000000Z' } }),
         events(execStart(CACHE_ID, '2025-06-02T10:15:03.498Z')),
       ]);
       expect(r.status).toBe('fail');
@@ -115,10 +105,7 @@ describe('3.10 replaced after active access', () => {
     });
 
     it('passes an exec\'d container that was destroyed and replaced since (compose --force-recreate)', () => {
-      const newInstance = inspect((c) => {
-        c.Id = NEW_ID;
-        c.State.StartedAt = '2025-06-02T10:29:01.104118220Z';
-      });
+      const newInstance = inspect({ Id: NEW_ID, State: { StartedAt: '2025-06-02T10:29:01.104118220Z' } });
       const r = check('3.10', [newInstance, { kind: 'docker-events', content: recreateLog, name: 'events.jsonl' }]);
       expect(r.status).toBe('pass');
       const [f] = onlyKind(r, 'docker-events');
@@ -169,25 +156,20 @@ describe('3.10 replaced after active access', () => {
   });
 
   describe('kubernetes', () => {
-    const pod = (ephemeral: string): { kind: 'kubernetes'; content: string; name: string } => ({
-      kind: 'kubernetes',
-      name: 'pods.yaml',
-      content: dedent(`
-        apiVersion: v1
-        kind: Pod
-        metadata: {name: checkout-api-7c9f8d6b5d-q4m2x, namespace: shop, labels: {app: checkout-api}}
-        spec:
-          containers:
-            - name: api
-              image: registry.example.com/shop/checkout-api:2.14.1
-          ${ephemeral}
-        status:
-          phase: Running
-      `),
-    });
+    /** A running Pod object of checkout-api, with the ephemeral containers given. */
+    const running = (ephemeralContainers?: PodContainer[]): TestArtifact => {
+      const checkout = pod({
+        name: 'checkout-api-7c9f8d6b5d-q4m2x',
+        namespace: 'shop',
+        labels: { app: 'checkout-api' },
+        containers: [{ name: 'api', image: 'registry.example.com/shop/checkout-api:2.14.1' }],
+        ephemeralContainers,
+      });
+      return kubernetes({ ...checkout, status: { phase: 'Running' } }, 'pods.yaml');
+    };
 
     it('fails a Pod object with an ephemeral debug container, naming it', () => {
-      const r = check('3.10', pod('ephemeralContainers: [{name: debugger-x7k2p, image: "busybox:1.36", targetContainerName: api}]'));
+      const r = check('3.10', running([{ name: 'debugger-x7k2p', image: 'busybox:1.36', targetContainerName: 'api' }]));
       expect(r.status).toBe('fail');
       expect(r.findings).toEqual([
         expect.objectContaining({ status: 'fail', container: 'debugger-x7k2p', location: 'spec.ephemeralContainers' }),
@@ -196,7 +178,7 @@ describe('3.10 replaced after active access', () => {
     });
 
     it('passes a Pod object without ephemeral containers', () => {
-      const r = check('3.10', pod(''));
+      const r = check('3.10', running());
       expect(r.status).toBe('pass');
       expect(r.findings[0]?.message).toMatch(/no ephemeral/);
     });
@@ -227,20 +209,7 @@ describe('3.10 replaced after active access', () => {
     });
 
     it('says nothing from templates (a Deployment is pods to come, not accessed ones)', () => {
-      const r = check('3.10', {
-        kind: 'kubernetes',
-        content: dedent(`
-          apiVersion: apps/v1
-          kind: Deployment
-          metadata: {name: web}
-          spec:
-            selector: {matchLabels: {app: web}}
-            template:
-              metadata: {labels: {app: web}}
-              spec:
-                containers: [{name: web, image: "nginx:1.27"}]
-        `),
-      });
+      const r = check('3.10', kubernetes(deployment({ name: 'web', containers: [{ name: 'web', image: 'nginx:1.27' }] })));
       expect(r.status).toBe('unknown');
       expect(r.findings).toEqual([]);
       expect(r.decidedBy).toEqual(expect.arrayContaining(['docker-inspect', 'docker-events', 'kubernetes']));
@@ -260,13 +229,13 @@ describe('3.10 replaced after active access', () => {
     });
 
     it('passes when the container seen earlier has been replaced', () => {
-      const r = check('3.10', inspect((c) => { c.Id = NEW_ID; }), { history: [seen(CACHE_ID)] });
+      const r = check('3.10', inspect({ Id: NEW_ID }), { history: [seen(CACHE_ID)] });
       expect(r.status).toBe('pass');
     });
   });
 
   it('takes the worst of mixed artifacts: an empty ExecIDs does not hide an exec in the log', () => {
-    const r = check('3.10', [inspect((c) => { c.ExecIDs = []; }), events(execStart(CACHE_ID, '2025-06-02T10:15:03.498Z'))]);
+    const r = check('3.10', [inspect({ ExecIDs: [] }), events(execStart(CACHE_ID, '2025-06-02T10:15:03.498Z'))]);
     expect(r.status).toBe('fail');
     expect(r.findings.map((f) => `${f.kind}:${f.status}`)).toEqual(['docker-inspect:pass', 'docker-events:fail']);
   });

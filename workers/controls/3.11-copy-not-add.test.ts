@@ -1,24 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { ControlResult, Finding } from '../engine/result.ts';
-import { check, dedent, type TestArtifact } from './testing.ts';
+import { dockerfile, expectFailFixes, only } from './fixtures.ts';
+import { check, type TestArtifact } from './testing.ts';
 
 const DIGEST = 'sha256:0b6a9c3e7d1f5b9a2c6e0d4f8b3a7c1e5d9f2b6a0c4e8d3f7b1a5c9e2d6f0a4b';
 const TARBALL_SHA = 'sha256:24454f830cdb571e2c4ad15481119c43b3cafd48dd869a9b2945d1036d1dc68d';
 const COMMIT = 'be1f38efb2a6e7c1d5f9a3b0c4e8d2f6a1b5c9e3';
-
-function only(result: ControlResult, status: Finding['status']): Finding[] {
-  return result.findings.filter((f) => f.status === status);
-}
-
-function expectFailFixes(result: ControlResult): void {
-  const fails = only(result, 'fail');
-  expect(fails.length).toBeGreaterThan(0);
-  for (const f of fails) expect(f.remediation, f.message).toMatch(/\S/);
-}
-
-function dockerfile(text: string): TestArtifact {
-  return { kind: 'dockerfile', name: 'Dockerfile', content: dedent(text) };
-}
 
 /** An image config as a registry serves it (`docker buildx imagetools inspect --format '{{json .Image}}'`). */
 function imageConfig(history: string[]): TestArtifact {

@@ -1,50 +1,20 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { ControlResult, Finding } from '../engine/result.ts';
+import { compose, deployment, dockerfile, expectFailFixes, fixtureText, imageInspect, type Json, kubernetes, only, pod } from './fixtures.ts';
 import { check, dedent, type TestArtifact } from './testing.ts';
 
 const DIGEST = 'sha256:0b6a9c3e7d1f5b9a2c6e0d4f8b3a7c1e5d9f2b6a0c4e8d3f7b1a5c9e2d6f0a4b';
 
-function fixtureText(path: string): string {
-  return readFileSync(new URL(`../../test/fixtures/${path}`, import.meta.url), 'utf8');
-}
-
-function only(result: ControlResult, status: Finding['status']): Finding[] {
-  return result.findings.filter((f) => f.status === status);
-}
-
-function expectFailFixes(result: ControlResult): void {
-  const fails = only(result, 'fail');
-  expect(fails.length).toBeGreaterThan(0);
-  for (const f of fails) expect(f.remediation, f.message).toMatch(/\S/);
-}
-
-function dockerfile(text: string): TestArtifact {
-  return { kind: 'dockerfile', name: 'Dockerfile', content: dedent(text) };
-}
-
-function kubernetes(text: string): TestArtifact {
-  return { kind: 'kubernetes', name: 'k8s/bastion.yaml', content: dedent(text) };
-}
-
-function compose(text: string): TestArtifact {
-  return { kind: 'compose', name: 'compose.yaml', content: dedent(text) };
-}
-
-function image(config: Record<string, unknown>): TestArtifact {
-  return {
-    kind: 'docker-image-inspect',
-    name: 'image.json',
-    content: [{
-      Id: 'sha256:c2e7a9f1b4d0c6e3a8f5b2d9c1e4a7f0b3d6c9e2a5f8b1d4c7e0a3f6b9d2c5e8',
-      RepoTags: ['acme/jumpbox:2.3'],
-      RepoDigests: [],
-      Created: '2025-05-11T16:20:04.31823401Z',
-      Config: { User: '', Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'], ...config },
-      Architecture: 'amd64',
-      Os: 'linux',
-    }],
-  };
+/** `docker image inspect acme/jumpbox:2.3`, with the `Config` settings given. */
+function image(config: Json): TestArtifact {
+  return imageInspect({
+    Id: 'sha256:c2e7a9f1b4d0c6e3a8f5b2d9c1e4a7f0b3d6c9e2a5f8b1d4c7e0a3f6b9d2c5e8',
+    RepoTags: ['acme/jumpbox:2.3'],
+    RepoDigests: [],
+    Created: '2025-05-11T16:20:04.31823401Z',
+    Config: { User: '', Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'], ...config },
+    Architecture: 'amd64',
+    Os: 'linux',
+  });
 }
 
 const inspect: TestArtifact = { kind: 'docker-inspect', name: 'inspect.json', content: fixtureText('docker-inspect/h5-web-and-jumpbox.json') };
@@ -180,55 +150,21 @@ describe('3.12 no SSH or RDP', () => {
 
   describe('kubernetes', () => {
     it('fails containerPort 22, a Service port and a named targetPort, and an sshd command; passes a plain Service', () => {
-      const r = check('3.12', kubernetes(`
-        apiVersion: apps/v1
-        kind: Deployment
-        metadata:
-          name: bastion
-          namespace: ops
-        spec:
-          selector:
-            matchLabels: {app: bastion}
-          template:
-            metadata:
-              labels: {app: bastion}
-            spec:
-              containers:
-                - name: sshd
-                  image: ghcr.io/acme/bastion:1.4
-                  command: ["/usr/sbin/sshd", "-D", "-e", "-p", "2222"]
-                  ports:
-                    - name: ssh
-                      containerPort: 2222
-                - name: metrics
-                  image: ghcr.io/acme/exporter:0.9
-                  ports:
-                    - containerPort: 9100
-        ---
-        apiVersion: v1
-        kind: Service
-        metadata:
-          name: bastion
-          namespace: ops
-        spec:
-          type: LoadBalancer
-          selector: {app: bastion}
-          ports:
-            - name: ssh
-              port: 22
-              targetPort: ssh
-        ---
-        apiVersion: v1
-        kind: Service
-        metadata:
-          name: metrics
-          namespace: ops
-        spec:
-          selector: {app: bastion}
-          ports:
-            - port: 9100
-              targetPort: 9100
-      `));
+      const bastion = deployment({
+        name: 'bastion',
+        namespace: 'ops',
+        containers: [
+          { name: 'sshd', image: 'ghcr.io/acme/bastion:1.4', command: ['/usr/sbin/sshd', '-D', '-e', '-p', '2222'], ports: [{ name: 'ssh', containerPort: 2222 }] },
+          { name: 'metrics', image: 'ghcr.io/acme/exporter:0.9', ports: [{ containerPort: 9100 }] },
+        ],
+      });
+      const service = (name: string, spec: Json): Json =>
+        ({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'ops' }, spec: { ...spec, selector: { app: 'bastion' } } });
+      const r = check('3.12', kubernetes([
+        bastion,
+        service('bastion', { type: 'LoadBalancer', ports: [{ name: 'ssh', port: 22, targetPort: 'ssh' }] }),
+        service('metrics', { ports: [{ port: 9100, targetPort: 9100 }] }),
+      ], 'k8s/bastion.yaml'));
       expect(r.status).toBe('fail');
       expect(only(r, 'fail').map((f) => [f.container, f.location])).toEqual([
         ['sshd', '[0].spec.template.spec.containers[0].command'],
@@ -239,21 +175,13 @@ describe('3.12 no SSH or RDP', () => {
     });
 
     it('fails an RDP containerPort in an init or sidecar container too', () => {
-      const r = check('3.12', kubernetes(`
-        apiVersion: v1
-        kind: Pod
-        metadata:
-          name: desktop
-        spec:
-          containers:
-            - name: app
-              image: ghcr.io/acme/desktop-app:3.1
-            - name: rdp
-              image: ghcr.io/acme/xrdp-sidecar:1.0
-              ports:
-                - containerPort: 3389
-                  protocol: UDP
-      `));
+      const r = check('3.12', kubernetes(pod({
+        name: 'desktop',
+        containers: [
+          { name: 'app', image: 'ghcr.io/acme/desktop-app:3.1' },
+          { name: 'rdp', image: 'ghcr.io/acme/xrdp-sidecar:1.0', ports: [{ containerPort: 3389, protocol: 'UDP' }] },
+        ],
+      }), 'k8s/bastion.yaml'));
       expect(r.status).toBe('fail');
       expect(only(r, 'fail')).toEqual([expect.objectContaining({ container: 'rdp', location: 'spec.containers[1].ports[0]' })]);
       expect(only(r, 'fail')[0]?.message).toContain('3389/udp');
@@ -263,21 +191,11 @@ describe('3.12 no SSH or RDP', () => {
 
   describe('compose', () => {
     it('fails a published 22 and an exposed 3389; a host port 22 mapped to a web server is not SSH', () => {
-      const r = check('3.12', compose(`
-        services:
-          jumpbox:
-            image: linuxserver/openssh-server:9.7_p1-r4-ls165
-            ports:
-              - "2222:22"
-          desktop:
-            image: ghcr.io/acme/desktop:2.0
-            expose:
-              - "3389"
-          web:
-            image: nginx:1.27
-            ports:
-              - "22:8080"
-      `));
+      const r = check('3.12', compose({
+        jumpbox: { image: 'linuxserver/openssh-server:9.7_p1-r4-ls165', ports: ['2222:22'] },
+        desktop: { image: 'ghcr.io/acme/desktop:2.0', expose: ['3389'] },
+        web: { image: 'nginx:1.27', ports: ['22:8080'] },
+      }));
       expect(r.status).toBe('fail');
       expect(only(r, 'fail').map((f) => f.container)).toEqual(['jumpbox', 'desktop']);
       expect(only(r, 'fail').map((f) => f.location)).toEqual([
@@ -288,12 +206,7 @@ describe('3.12 no SSH or RDP', () => {
     });
 
     it('fails a command that runs dropbear', () => {
-      const r = check('3.12', compose(`
-        services:
-          debug:
-            image: alpine:3.20
-            command: ["dropbear", "-F", "-E", "-p", "2200"]
-      `));
+      const r = check('3.12', compose({ debug: { image: 'alpine:3.20', command: ['dropbear', '-F', '-E', '-p', '2200'] } }));
       expect(r.status).toBe('fail');
       expect(only(r, 'fail')).toEqual([expect.objectContaining({ container: 'debug', location: 'services.debug.command' })]);
     });

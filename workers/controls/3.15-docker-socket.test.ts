@@ -1,10 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { Finding } from '../engine/result.ts';
+import { compose, deployment, dockerInspect, type Json, kubernetes, only, pod, redisContainer } from './fixtures.ts';
 import { socketExposure } from './shared/sockets.ts';
-import { check, dedent } from './testing.ts';
-
-const cache = readFileSync(new URL('../../test/fixtures/docker-inspect/h6-cache.json', import.meta.url), 'utf8');
+import { check, type TestArtifact } from './testing.ts';
 
 interface Options {
   name?: string;
@@ -12,28 +9,24 @@ interface Options {
   labels?: Record<string, string>;
 }
 
-/**
- * The fixture's container with extra `-v SRC:DST[:ro]` binds, as Docker prints them: in
- * HostConfig.Binds and, resolved, in Mounts (after the fixture's own volume at /Mounts/0).
- */
-function inspect(binds: string[], o: Options = {}): { kind: 'docker-inspect'; content: string; name: string } {
-  const [c] = JSON.parse(cache) as [Record<string, Record<string, unknown> & { Labels?: unknown }>];
-  const host = c.HostConfig as { Binds: string[] };
-  const mounts = c.Mounts as unknown as Record<string, unknown>[];
-  for (const b of binds) {
-    const [src = '', dst = '', mode = ''] = b.split(':');
-    host.Binds.push(b);
-    const ro = mode.split(',').includes('ro');
-    mounts.push({ Type: 'bind', Source: src, Destination: dst, Mode: mode, RW: !ro, Propagation: 'rprivate' });
-  }
-  const config = c.Config as Record<string, unknown>;
-  if (o.image) config.Image = o.image;
-  if (o.labels) config.Labels = { ...(config.Labels as Record<string, string>), ...o.labels };
-  if (o.name) (c as Record<string, unknown>).Name = `/${o.name}`;
-  return { kind: 'docker-inspect', content: JSON.stringify([c]), name: 'inspect.json' };
-}
+const recorded = redisContainer();
 
-const only = (findings: Finding[], status: Finding['status']): Finding[] => findings.filter((f) => f.status === status);
+/**
+ * The recorded redis container with extra `-v SRC:DST[:ro]` binds, as Docker prints them: in
+ * HostConfig.Binds and, resolved, in Mounts (after the recorded volume at /Mounts/0).
+ */
+function inspect(binds: string[], o: Options = {}): TestArtifact {
+  const mounts = binds.map((b) => {
+    const [src = '', dst = '', mode = ''] = b.split(':');
+    return { Type: 'bind', Source: src, Destination: dst, Mode: mode, RW: !mode.split(',').includes('ro'), Propagation: 'rprivate' };
+  });
+  return dockerInspect(redisContainer({
+    Name: o.name === undefined ? undefined : `/${o.name}`,
+    HostConfig: { Binds: [...(recorded.HostConfig.Binds as string[]), ...binds] },
+    Mounts: [...recorded.Mounts, ...mounts],
+    Config: { Image: o.image, Labels: o.labels && { ...(recorded.Config.Labels as Json), ...o.labels } },
+  }));
+}
 
 describe('3.15 Docker socket', () => {
   it('is an L1 control', () => {
@@ -149,51 +142,49 @@ describe('3.15 Docker socket', () => {
     });
 
     it('passes a container with a named volume whose Docker-side path merely looks alike', () => {
-      const [c] = JSON.parse(cache) as [Record<string, unknown>];
-      (c.Mounts as unknown[]).push({
+      const volume = {
         Type: 'volume', Name: 'run', Source: '/var/lib/docker/volumes/run/_data', Destination: '/var/run', Driver: 'local',
         Mode: 'z', RW: true, Propagation: '',
-      });
-      expect(check('3.15', { kind: 'docker-inspect', content: [c] }).status).toBe('pass');
+      };
+      expect(check('3.15', dockerInspect(redisContainer({ Mounts: [...recorded.Mounts, volume] }))).status).toBe('pass');
     });
   });
 
   describe('compose', () => {
-    const compose = (service: string): { kind: 'compose'; content: string; name: string } => ({
-      kind: 'compose',
-      name: 'compose.yaml',
-      content: dedent(`
-        services:
-          app:
-            image: ghcr.io/acme/app:1.2.0
-          ${service}
-      `),
-    });
+    /** The app service, and the service given beside it. */
+    const withApp = (services: Record<string, Json> = {}): TestArtifact => compose({ app: { image: 'ghcr.io/acme/app:1.2.0' }, ...services });
 
     it('passes services without socket mounts', () => {
-      const r = check('3.15', compose(''));
+      const r = check('3.15', withApp());
       expect(r.status).toBe('pass');
       expect(r.findings[0]).toMatchObject({ container: 'app', location: 'services.app' });
     });
 
     it('fails the short syntax, read-write', () => {
-      const r = check('3.15', compose('traefik: {image: "traefik:v3.1", volumes: ["/var/run/docker.sock:/var/run/docker.sock"]}'));
+      const r = check('3.15', withApp({ traefik: { image: 'traefik:v3.1', volumes: ['/var/run/docker.sock:/var/run/docker.sock'] } }));
       expect(r.status).toBe('fail');
-      expect(only(r.findings, 'fail')[0]).toMatchObject({ container: 'traefik', location: 'services.traefik.volumes[0]' });
+      expect(only(r, 'fail')[0]).toMatchObject({ container: 'traefik', location: 'services.traefik.volumes[0]' });
     });
 
     it('fails the long syntax with read_only: true, saying why', () => {
-      const r = check('3.15', compose(
-        'watchtower: {image: "containrrr/watchtower:1.7.1", volumes: [{type: bind, source: /run/docker.sock, target: /var/run/docker.sock, read_only: true}]}',
-      ));
+      const r = check('3.15', withApp({
+        watchtower: {
+          image: 'containrrr/watchtower:1.7.1',
+          volumes: [{ type: 'bind', source: '/run/docker.sock', target: '/var/run/docker.sock', read_only: true }],
+        },
+      }));
       expect(r.status).toBe('fail');
-      expect(only(r.findings, 'fail')[0]?.message).toMatch(/does not limit the Docker API/);
+      expect(only(r, 'fail')[0]?.message).toMatch(/does not limit the Docker API/);
     });
 
     it('passes the labelled socket proxy pattern, and the app that talks to it', () => {
-      const proxy = 'socket-proxy: {image: "tecnativa/docker-socket-proxy:0.3.0", labels: ["org.owasp.csvs.docker-socket=monitoring"], ' +
-        'environment: {CONTAINERS: 1, POST: 0}, volumes: ["/var/run/docker.sock:/var/run/docker.sock:ro"]}';
-      const r = check('3.15', compose(proxy));
+      const proxy = {
+        image: 'tecnativa/docker-socket-proxy:0.3.0',
+        labels: ['org.owasp.csvs.docker-socket=monitoring'],
+        environment: { CONTAINERS: 1, POST: 0 },
+        volumes: ['/var/run/docker.sock:/var/run/docker.sock:ro'],
+      };
+      const r = check('3.15', withApp({ 'socket-proxy': proxy }));
       expect(r.status).toBe('pass');
       expect(r.findings.find((f) => f.container === 'socket-proxy')).toMatchObject({
         status: 'pass', location: 'services.socket-proxy.volumes[0]',
@@ -201,48 +192,29 @@ describe('3.15 Docker socket', () => {
     });
 
     it('fails a bind of /var through a named local volume', () => {
-      const content = dedent(`
-        services:
-          agent:
-            image: ghcr.io/acme/agent:0.9.0
-            volumes:
-              - hostvar:/host/var:ro
-        volumes:
-          hostvar:
-            driver: local
-            driver_opts: {type: none, o: bind, device: /var}
-      `);
-      expect(check('3.15', { kind: 'compose', content }).status).toBe('fail');
+      const agent = compose(
+        { agent: { image: 'ghcr.io/acme/agent:0.9.0', volumes: ['hostvar:/host/var:ro'] } },
+        { volumes: { hostvar: { driver: 'local', driver_opts: { type: 'none', o: 'bind', device: '/var' } } } },
+      );
+      expect(check('3.15', agent).status).toBe('fail');
     });
   });
 
   describe('kubernetes', () => {
-    const daemonSet = (volume: string, mount: string, extra = ''): { kind: 'kubernetes'; content: string; name: string } => ({
-      kind: 'kubernetes',
-      name: 'agent.yaml',
-      content: dedent(`
-        apiVersion: apps/v1
-        kind: DaemonSet
-        metadata: {name: node-agent, namespace: monitoring}
-        spec:
-          selector: {matchLabels: {app: node-agent}}
-          template:
-            metadata:
-              labels: {app: node-agent${extra}}
-            spec:
-              containers:
-                - name: agent
-                  image: ghcr.io/acme/node-agent:1.8.0
-                  ${mount}
-              volumes:
-                - ${volume}
-      `),
-    });
+    /** The node-agent DaemonSet with one volume, the agent's mounts of it, and pod labels beside `app`. */
+    const daemonSet = (volume: Json, volumeMounts?: Json[], labels?: Record<string, string>): TestArtifact => kubernetes(deployment({
+      kind: 'DaemonSet',
+      name: 'node-agent',
+      namespace: 'monitoring',
+      labels,
+      containers: [{ name: 'agent', image: 'ghcr.io/acme/node-agent:1.8.0', volumeMounts }],
+      spec: { volumes: [volume] },
+    }), 'agent.yaml');
 
     it('fails a mounted hostPath of the socket, at the volumeMount', () => {
       const r = check('3.15', daemonSet(
-        '{name: sock, hostPath: {path: /var/run/docker.sock, type: Socket}}',
-        'volumeMounts: [{name: sock, mountPath: /var/run/docker.sock}]',
+        { name: 'sock', hostPath: { path: '/var/run/docker.sock', type: 'Socket' } },
+        [{ name: 'sock', mountPath: '/var/run/docker.sock' }],
       ));
       expect(r.status).toBe('fail');
       expect(r.findings[0]).toMatchObject({
@@ -252,8 +224,8 @@ describe('3.15 Docker socket', () => {
 
     it('fails readOnly: true too', () => {
       const r = check('3.15', daemonSet(
-        '{name: run, hostPath: {path: /run/containerd, type: Directory}}',
-        'volumeMounts: [{name: run, mountPath: /run/containerd, readOnly: true}]',
+        { name: 'run', hostPath: { path: '/run/containerd', type: 'Directory' } },
+        [{ name: 'run', mountPath: '/run/containerd', readOnly: true }],
       ));
       expect(r.status).toBe('fail');
       expect(r.findings[0]?.message).toMatch(/does not limit/);
@@ -261,17 +233,17 @@ describe('3.15 Docker socket', () => {
 
     it('fails a folder narrowed to the socket by subPath', () => {
       const r = check('3.15', daemonSet(
-        '{name: run, hostPath: {path: /var/run}}',
-        'volumeMounts: [{name: run, mountPath: /var/run/docker.sock, subPath: docker.sock}]',
+        { name: 'run', hostPath: { path: '/var/run' } },
+        [{ name: 'run', mountPath: '/var/run/docker.sock', subPath: 'docker.sock' }],
       ));
       expect(r.status).toBe('fail');
       expect(r.findings[0]?.message).toMatch(/docker\.sock/);
     });
 
     it('names a socket hostPath volume that no container mounts (unknown), without failing', () => {
-      const r = check('3.15', daemonSet('{name: sock, hostPath: {path: /var/run/docker.sock}}', ''));
+      const r = check('3.15', daemonSet({ name: 'sock', hostPath: { path: '/var/run/docker.sock' } }));
       expect(r.status).toBe('pass');
-      const unknown = only(r.findings, 'unknown');
+      const unknown = only(r, 'unknown');
       expect(unknown).toHaveLength(1);
       expect(unknown[0]).toMatchObject({ location: 'spec.template.spec.volumes[0].hostPath', container: null });
       expect(unknown[0]?.message).toMatch(/"sock".*no container\s+mounts it/);
@@ -279,33 +251,23 @@ describe('3.15 Docker socket', () => {
 
     it('passes a pod labelled monitoring and filtered, mounting read-only', () => {
       const r = check('3.15', daemonSet(
-        '{name: sock, hostPath: {path: /var/run/docker.sock, type: Socket}}',
-        'volumeMounts: [{name: sock, mountPath: /var/run/docker.sock, readOnly: true}]',
-        ', org.owasp.csvs.docker-socket: monitoring, org.owasp.csvs.docker-socket-access: filtered',
+        { name: 'sock', hostPath: { path: '/var/run/docker.sock', type: 'Socket' } },
+        [{ name: 'sock', mountPath: '/var/run/docker.sock', readOnly: true }],
+        { 'org.owasp.csvs.docker-socket': 'monitoring', 'org.owasp.csvs.docker-socket-access': 'filtered' },
       ));
       expect(r.status).toBe('pass');
       expect(r.findings[0]).toMatchObject({ status: 'pass', container: 'agent' });
     });
 
     it('counts init containers', () => {
-      const content = dedent(`
-        apiVersion: v1
-        kind: Pod
-        metadata: {name: builder}
-        spec:
-          initContainers:
-            - name: prepare
-              image: docker:27-cli
-              volumeMounts: [{name: sock, mountPath: /var/run/docker.sock}]
-          containers:
-            - name: app
-              image: ghcr.io/acme/app:1.2.0
-          volumes:
-            - {name: sock, hostPath: {path: /var/run/docker.sock}}
-      `);
-      const r = check('3.15', { kind: 'kubernetes', content });
+      const r = check('3.15', kubernetes(pod({
+        name: 'builder',
+        initContainers: [{ name: 'prepare', image: 'docker:27-cli', volumeMounts: [{ name: 'sock', mountPath: '/var/run/docker.sock' }] }],
+        containers: [{ name: 'app', image: 'ghcr.io/acme/app:1.2.0' }],
+        spec: { volumes: [{ name: 'sock', hostPath: { path: '/var/run/docker.sock' } }] },
+      })));
       expect(r.status).toBe('fail');
-      expect(only(r.findings, 'fail')[0]).toMatchObject({ container: 'prepare', location: 'spec.initContainers[0].volumeMounts[0]' });
+      expect(only(r, 'fail')[0]).toMatchObject({ container: 'prepare', location: 'spec.initContainers[0].volumeMounts[0]' });
       expect(r.findings.find((f) => f.container === 'app')?.status).toBe('pass');
     });
   });
@@ -315,7 +277,7 @@ describe('3.15 Docker socket', () => {
     const r = check('3.15', [compose, inspect(['/var/run/docker.sock:/var/run/docker.sock:ro'])]);
     expect(r.status).toBe('fail');
     expect(r.findings.map((f) => f.status).sort()).toEqual(['fail', 'pass']);
-    for (const f of only(r.findings, 'fail')) expect(f.remediation).toBeTruthy();
+    for (const f of only(r, 'fail')) expect(f.remediation).toBeTruthy();
   });
 
   it('stays unknown with only a Dockerfile', () => {

@@ -1,43 +1,12 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { ControlResult, Finding } from '../engine/result.ts';
+import { compose, deployment, dockerInfo, dockerInspect, expectFailFixes, kubernetes, nginxContainer, only } from './fixtures.ts';
 import { check, dedent, type TestArtifact } from './testing.ts';
 
-interface DockerInfo {
-  SecurityOptions: string[];
-}
-interface InspectContainer {
-  Name: string;
-  HostConfig: { UsernsMode: string };
-}
+/** A stock Docker 27 daemon, with `SecurityOptions` as given. */
+const info = (SecurityOptions?: string[]): TestArtifact => dockerInfo({ SecurityOptions });
 
-function fixture<T>(path: string): T {
-  return JSON.parse(readFileSync(new URL(`../../test/fixtures/${path}`, import.meta.url), 'utf8')) as T;
-}
-
-/** `docker info --format '{{json .}}'` of a stock Docker 27 daemon, with SecurityOptions replaced. */
-function info(securityOptions?: string[]): TestArtifact {
-  const data = fixture<DockerInfo>('docker-info/h4-stock-daemon.json');
-  if (securityOptions) data.SecurityOptions = securityOptions;
-  return { kind: 'docker-info', name: 'info.json', content: data };
-}
-
-function nginx(usernsMode: string): TestArtifact {
-  const list = fixture<InspectContainer[]>('docker-inspect/h4-defaults-nginx.json');
-  const first = list[0];
-  if (first) first.HostConfig.UsernsMode = usernsMode;
-  return { kind: 'docker-inspect', name: 'inspect.json', content: list };
-}
-
-function only(result: ControlResult, status: Finding['status']): Finding[] {
-  return result.findings.filter((f) => f.status === status);
-}
-
-function expectFailFixes(result: ControlResult): void {
-  const fails = only(result, 'fail');
-  expect(fails.length).toBeGreaterThan(0);
-  for (const f of fails) expect(f.remediation, f.message).toMatch(/\S/);
-}
+/** `docker run -d --name web -p 8080:80 nginx:1.27`, with `HostConfig.UsernsMode` as given. */
+const nginx = (UsernsMode: string): TestArtifact => dockerInspect(nginxContainer({ HostConfig: { UsernsMode } }));
 
 describe('3.2 user namespaces', () => {
   describe('docker-info', () => {
@@ -92,19 +61,12 @@ describe('3.2 user namespaces', () => {
   });
 
   describe('compose (fail only)', () => {
-    const compose = (extra: string): TestArtifact => ({
-      kind: 'compose',
-      name: 'compose.yaml',
-      content: dedent(`
-        services:
-          agent:
-            image: registry.example.com/ops/node-agent:2.4.0
-            ${extra}
-      `),
+    const agent = (userns_mode?: string): TestArtifact => compose({
+      agent: { image: 'registry.example.com/ops/node-agent:2.4.0', userns_mode },
     });
 
     it('fails userns_mode: host', () => {
-      const r = check('3.2', compose('userns_mode: host'));
+      const r = check('3.2', agent('host'));
       expect(r.status).toBe('fail');
       expect(only(r, 'fail')).toEqual([expect.objectContaining({ container: 'agent', kind: 'compose' })]);
       expect(only(r, 'fail')[0]?.location).toMatch(/services\.agent/);
@@ -112,49 +74,32 @@ describe('3.2 user namespaces', () => {
     });
 
     it('says nothing without userns_mode', () => {
-      const r = check('3.2', compose(''));
+      const r = check('3.2', agent());
       expect(r.status).toBe('unknown');
       expect(r.findings.filter((f) => f.status !== 'unknown')).toEqual([]);
     });
   });
 
   describe('kubernetes', () => {
-    const deployment = (hostUsers: string): TestArtifact => ({
-      kind: 'kubernetes',
-      name: 'deploy.yaml',
-      content: dedent(`
-        apiVersion: apps/v1
-        kind: Deployment
-        metadata:
-          name: checkout-api
-          namespace: shop
-        spec:
-          selector:
-            matchLabels:
-              app: checkout-api
-          template:
-            metadata:
-              labels:
-                app: checkout-api
-            spec:
-              ${hostUsers}
-              containers:
-                - name: api
-                  image: registry.example.com/shop/checkout-api:1.8.2
-                - name: envoy
-                  image: envoyproxy/envoy:v1.33.0
-      `),
-    });
+    const checkout = (hostUsers?: boolean): TestArtifact => kubernetes(deployment({
+      name: 'checkout-api',
+      namespace: 'shop',
+      spec: { hostUsers },
+      containers: [
+        { name: 'api', image: 'registry.example.com/shop/checkout-api:1.8.2' },
+        { name: 'envoy', image: 'envoyproxy/envoy:v1.33.0' },
+      ],
+    }), 'deploy.yaml');
 
     it('passes hostUsers: false, once for the pod', () => {
-      const r = check('3.2', deployment('hostUsers: false'));
+      const r = check('3.2', checkout(false));
       expect(r.status).toBe('pass');
       expect(only(r, 'pass')).toEqual([expect.objectContaining({ location: 'spec.template.spec.hostUsers', artifact: 'deploy.yaml' })]);
       expect(only(r, 'pass')[0]?.message).toMatch(/Deployment\/checkout-api/);
     });
 
     it('fails when hostUsers is absent (the default shares host users)', () => {
-      const r = check('3.2', deployment(''));
+      const r = check('3.2', checkout());
       expect(r.status).toBe('fail');
       const fails = only(r, 'fail');
       expect(fails).toHaveLength(1);
@@ -164,7 +109,7 @@ describe('3.2 user namespaces', () => {
     });
 
     it('fails hostUsers: true', () => {
-      const r = check('3.2', deployment('hostUsers: true'));
+      const r = check('3.2', checkout(true));
       expect(r.status).toBe('fail');
       expect(only(r, 'fail')[0]?.location).toBe('spec.template.spec.hostUsers');
     });

@@ -1,37 +1,12 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { ControlResult, Finding } from '../engine/result.ts';
-import { check, dedent, type TestArtifact } from './testing.ts';
+import { dockerfile, dockerInspect, expectFailFixes, imageInspect, kubernetes, nginxContainer, only, pod, postgresImage } from './fixtures.ts';
+import { check, type TestArtifact } from './testing.ts';
 
-interface WithUser {
-  Name?: string;
-  Config: { User: string };
-}
-
-function fixture<T>(path: string): T {
-  return JSON.parse(readFileSync(new URL(`../../test/fixtures/${path}`, import.meta.url), 'utf8')) as T;
-}
-
-function withUser(kind: 'docker-inspect' | 'docker-image-inspect', user: string): TestArtifact {
-  const file = kind === 'docker-inspect' ? 'docker-inspect/h4-defaults-nginx.json' : 'docker-image-inspect/h4-postgres.json';
-  const list = fixture<WithUser[]>(file);
-  const first = list[0];
-  if (first) first.Config.User = user;
-  return { kind, name: `${kind}.json`, content: list };
-}
-
-function dockerfile(text: string): TestArtifact {
-  return { kind: 'dockerfile', name: 'Dockerfile', content: dedent(text) };
-}
-
-function only(result: ControlResult, status: Finding['status']): Finding[] {
-  return result.findings.filter((f) => f.status === status);
-}
-
-function expectFailFixes(result: ControlResult): void {
-  const fails = only(result, 'fail');
-  expect(fails.length).toBeGreaterThan(0);
-  for (const f of fails) expect(f.remediation, f.message).toMatch(/\S/);
+/** The nginx container or the postgres image, with `Config.User` as given. */
+function withUser(kind: 'docker-inspect' | 'docker-image-inspect', User: string): TestArtifact {
+  return kind === 'docker-inspect'
+    ? dockerInspect(nginxContainer({ Config: { User } }), 'docker-inspect.json')
+    : imageInspect(postgresImage({ Config: { User } }), 'docker-image-inspect.json');
 }
 
 describe('3.3 a new user in every image', () => {
@@ -217,21 +192,10 @@ describe('3.3 a new user in every image', () => {
 
   describe('kinds that cannot speak', () => {
     it('ignores Kubernetes runAsUser: it overrides the user, it does not create one', () => {
-      const r = check('3.3', {
-        kind: 'kubernetes',
-        content: dedent(`
-          apiVersion: v1
-          kind: Pod
-          metadata:
-            name: api
-          spec:
-            containers:
-              - name: api
-                image: registry.example.com/api:1.0.0
-                securityContext:
-                  runAsUser: 0
-        `),
-      });
+      const r = check('3.3', kubernetes(pod({
+        name: 'api',
+        containers: [{ name: 'api', image: 'registry.example.com/api:1.0.0', securityContext: { runAsUser: 0 } }],
+      })));
       expect(r.status).toBe('unknown');
       expect(r.findings).toEqual([]);
     });

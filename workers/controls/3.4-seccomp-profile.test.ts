@@ -1,15 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { ControlResult, Finding } from '../engine/result.ts';
-import { check, dedent, type TestArtifact } from './testing.ts';
-
-interface InspectContainer {
-  Name: string;
-  HostConfig: { SecurityOpt: string[] | null; Privileged: boolean };
-}
-interface DockerInfo {
-  SecurityOptions: string[];
-}
+import { compose, deployment, dockerInfo, dockerInspect, expectFailFixes, type Json, kubernetes, nginxContainer, only, pod } from './fixtures.ts';
+import { check, type TestArtifact } from './testing.ts';
 
 /** What `docker run --security-opt seccomp=./api.json` stores: the profile document itself. */
 const INLINE_PROFILE = JSON.stringify({
@@ -24,35 +15,12 @@ const INLINE_PROFILE = JSON.stringify({
   ],
 });
 
-function fixture<T>(path: string): T {
-  return JSON.parse(readFileSync(new URL(`../../test/fixtures/${path}`, import.meta.url), 'utf8')) as T;
-}
+/** `docker run -d --name web -p 8080:80 nginx:1.27` with `--security-opt` (and `--privileged`) as given. */
+const nginx = (SecurityOpt: string[] | null, Privileged = false): TestArtifact =>
+  dockerInspect(nginxContainer({ HostConfig: { SecurityOpt, Privileged } }));
 
-function nginx(securityOpt: string[] | null, privileged = false): TestArtifact {
-  const list = fixture<InspectContainer[]>('docker-inspect/h4-defaults-nginx.json');
-  const first = list[0];
-  if (first) {
-    first.HostConfig.SecurityOpt = securityOpt;
-    first.HostConfig.Privileged = privileged;
-  }
-  return { kind: 'docker-inspect', name: 'inspect.json', content: list };
-}
-
-function info(securityOptions?: string[]): TestArtifact {
-  const data = fixture<DockerInfo>('docker-info/h4-stock-daemon.json');
-  if (securityOptions) data.SecurityOptions = securityOptions;
-  return { kind: 'docker-info', name: 'info.json', content: data };
-}
-
-function only(result: ControlResult, status: Finding['status']): Finding[] {
-  return result.findings.filter((f) => f.status === status);
-}
-
-function expectFailFixes(result: ControlResult): void {
-  const fails = only(result, 'fail');
-  expect(fails.length).toBeGreaterThan(0);
-  for (const f of fails) expect(f.remediation, f.message).toMatch(/\S/);
-}
+/** A stock Docker 27 daemon, with `SecurityOptions` as given. */
+const info = (SecurityOptions?: string[]): TestArtifact => dockerInfo({ SecurityOptions });
 
 describe('3.4 specific seccomp profile', () => {
   describe('docker-inspect', () => {
@@ -115,29 +83,18 @@ describe('3.4 specific seccomp profile', () => {
   });
 
   describe('kubernetes', () => {
-    const pod = (podContext: string, containerContext: string): TestArtifact => ({
-      kind: 'kubernetes',
-      name: 'pod.yaml',
-      content: dedent(`
-        apiVersion: v1
-        kind: Pod
-        metadata:
-          name: payments-7f8d9c-abcde
-          namespace: payments
-        spec:
-          ${podContext}
-          initContainers:
-            - name: migrate
-              image: registry.example.com/payments/migrate:2.0.1
-          containers:
-            - name: api
-              image: registry.example.com/payments/api:2.0.1
-              ${containerContext}
-      `),
-    });
+    /** The pod's securityContext, then the api container's (the init container sets none). */
+    const payments = (podSecurity?: Json, securityContext?: Json): TestArtifact => kubernetes(pod({
+      name: 'payments-7f8d9c-abcde',
+      namespace: 'payments',
+      spec: { securityContext: podSecurity },
+      initContainers: [{ name: 'migrate', image: 'registry.example.com/payments/migrate:2.0.1' }],
+      containers: [{ name: 'api', image: 'registry.example.com/payments/api:2.0.1', securityContext }],
+    }), 'pod.yaml');
+    const localhost = { seccompProfile: { type: 'Localhost', localhostProfile: 'profiles/payments.json' } };
 
     it('passes Localhost set on the pod for every container, init included', () => {
-      const r = check('3.4', pod('securityContext: {seccompProfile: {type: Localhost, localhostProfile: profiles/payments.json}}', ''));
+      const r = check('3.4', payments(localhost));
       expect(r.status).toBe('pass');
       expect(only(r, 'pass').map((f) => [f.container, f.location]).sort()).toEqual([
         ['api', 'spec.securityContext.seccompProfile'],
@@ -146,10 +103,7 @@ describe('3.4 specific seccomp profile', () => {
     });
 
     it('fails RuntimeDefault: a generic profile, not this container\'s (known trap)', () => {
-      const r = check('3.4', pod(
-        'securityContext: {seccompProfile: {type: Localhost, localhostProfile: profiles/payments.json}}',
-        'securityContext: {seccompProfile: {type: RuntimeDefault}}',
-      ));
+      const r = check('3.4', payments(localhost, { seccompProfile: { type: 'RuntimeDefault' } }));
       expect(r.status).toBe('fail');
       expect(only(r, 'fail')).toEqual([
         expect.objectContaining({ container: 'api', location: 'spec.containers[0].securityContext.seccompProfile' }),
@@ -158,13 +112,13 @@ describe('3.4 specific seccomp profile', () => {
     });
 
     it('fails Unconfined', () => {
-      const r = check('3.4', pod('', 'securityContext: {seccompProfile: {type: Unconfined}}'));
+      const r = check('3.4', payments(undefined, { seccompProfile: { type: 'Unconfined' } }));
       expect(r.status).toBe('fail');
       expect(only(r, 'fail').map((f) => f.container).sort()).toEqual(['api', 'migrate']);
     });
 
     it('fails when no profile is set anywhere (field omitted), for every container', () => {
-      const r = check('3.4', pod('', ''));
+      const r = check('3.4', payments());
       expect(r.status).toBe('fail');
       expect(only(r, 'fail').map((f) => [f.container, f.location]).sort()).toEqual([
         ['api', 'spec.containers[0].securityContext'],
@@ -173,10 +127,7 @@ describe('3.4 specific seccomp profile', () => {
     });
 
     it('fails a privileged container even with a Localhost profile', () => {
-      const r = check('3.4', pod(
-        'securityContext: {seccompProfile: {type: Localhost, localhostProfile: profiles/payments.json}}',
-        'securityContext: {privileged: true}',
-      ));
+      const r = check('3.4', payments(localhost, { privileged: true }));
       expect(r.status).toBe('fail');
       expect(only(r, 'fail')).toEqual([
         expect.objectContaining({ container: 'api', location: 'spec.containers[0].securityContext.privileged' }),
@@ -185,32 +136,23 @@ describe('3.4 specific seccomp profile', () => {
   });
 
   describe('compose', () => {
-    const compose = (securityOpt: string): TestArtifact => ({
-      kind: 'compose',
-      name: 'compose.yaml',
-      content: dedent(`
-        services:
-          api:
-            image: registry.example.com/shop/api:4.2.0
-            ${securityOpt}
-      `),
-    });
+    const api = (security_opt?: string[]): TestArtifact => compose({ api: { image: 'registry.example.com/shop/api:4.2.0', security_opt } });
 
     it.each(['seccomp:./seccomp/api.json', 'seccomp=./seccomp/api.json'])('passes security_opt %s', (opt) => {
-      const r = check('3.4', compose(`security_opt: ["no-new-privileges:true", "${opt}"]`));
+      const r = check('3.4', api(['no-new-privileges:true', opt]));
       expect(r.status).toBe('pass');
       expect(only(r, 'pass')).toEqual([expect.objectContaining({ container: 'api', kind: 'compose' })]);
       expect(only(r, 'pass')[0]?.location).toMatch(/services\.api\.security_opt\[1\]/);
     });
 
     it.each(['seccomp:unconfined', 'seccomp=unconfined'])('fails security_opt %s (known trap)', (opt) => {
-      const r = check('3.4', compose(`security_opt: ["${opt}"]`));
+      const r = check('3.4', api([opt]));
       expect(r.status).toBe('fail');
       expectFailFixes(r);
     });
 
     it('fails a service without security_opt (field omitted)', () => {
-      const r = check('3.4', compose(''));
+      const r = check('3.4', api());
       expect(r.status).toBe('fail');
       expect(only(r, 'fail')[0]?.location).toMatch(/services\.api/);
     });
@@ -220,29 +162,10 @@ describe('3.4 specific seccomp profile', () => {
     it('fails when one runtime artifact lacks a profile though another has one (worst of)', () => {
       const r = check('3.4', [
         nginx([`seccomp=${INLINE_PROFILE}`]),
-        {
-          kind: 'kubernetes',
-          name: 'deploy.yaml',
-          content: dedent(`
-            apiVersion: apps/v1
-            kind: Deployment
-            metadata:
-              name: web
-            spec:
-              selector:
-                matchLabels: {app: web}
-              template:
-                metadata:
-                  labels: {app: web}
-                spec:
-                  containers:
-                    - name: web
-                      image: nginx:1.27
-                      securityContext:
-                        seccompProfile:
-                          type: RuntimeDefault
-          `),
-        },
+        kubernetes(deployment({
+          name: 'web',
+          containers: [{ name: 'web', image: 'nginx:1.27', securityContext: { seccompProfile: { type: 'RuntimeDefault' } } }],
+        }), 'deploy.yaml'),
       ]);
       expect(r.status).toBe('fail');
       expect(only(r, 'pass').map((f) => f.kind)).toEqual(['docker-inspect']);

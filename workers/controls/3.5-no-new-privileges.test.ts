@@ -1,45 +1,13 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { ControlResult, Finding } from '../engine/result.ts';
-import { check, dedent, type TestArtifact } from './testing.ts';
+import { compose, deployment, dockerInfo, dockerInspect, expectFailFixes, type Json, kubernetes, nginxContainer, only, pod, type PodContainer } from './fixtures.ts';
+import { check, type TestArtifact } from './testing.ts';
 
-interface InspectContainer {
-  Name: string;
-  HostConfig: { SecurityOpt: string[] | null; Privileged: boolean };
-}
-interface DockerInfo {
-  SecurityOptions: string[];
-}
+/** `docker run -d --name web -p 8080:80 nginx:1.27` with `--security-opt` (and `--privileged`) as given. */
+const nginx = (SecurityOpt: string[] | null, Privileged = false): TestArtifact =>
+  dockerInspect(nginxContainer({ HostConfig: { SecurityOpt, Privileged } }));
 
-function fixture<T>(path: string): T {
-  return JSON.parse(readFileSync(new URL(`../../test/fixtures/${path}`, import.meta.url), 'utf8')) as T;
-}
-
-function nginx(securityOpt: string[] | null, privileged = false): TestArtifact {
-  const list = fixture<InspectContainer[]>('docker-inspect/h4-defaults-nginx.json');
-  const first = list[0];
-  if (first) {
-    first.HostConfig.SecurityOpt = securityOpt;
-    first.HostConfig.Privileged = privileged;
-  }
-  return { kind: 'docker-inspect', name: 'inspect.json', content: list };
-}
-
-function info(securityOptions: string[]): TestArtifact {
-  const data = fixture<DockerInfo>('docker-info/h4-stock-daemon.json');
-  data.SecurityOptions = securityOptions;
-  return { kind: 'docker-info', name: 'info.json', content: data };
-}
-
-function only(result: ControlResult, status: Finding['status']): Finding[] {
-  return result.findings.filter((f) => f.status === status);
-}
-
-function expectFailFixes(result: ControlResult): void {
-  const fails = only(result, 'fail');
-  expect(fails.length).toBeGreaterThan(0);
-  for (const f of fails) expect(f.remediation, f.message).toMatch(/\S/);
-}
+/** A stock Docker 27 daemon, with `SecurityOptions` as given. */
+const info = (SecurityOptions: string[]): TestArtifact => dockerInfo({ SecurityOptions });
 
 describe('3.5 no new privileges', () => {
   describe('docker-inspect', () => {
@@ -99,45 +67,22 @@ describe('3.5 no new privileges', () => {
   });
 
   describe('kubernetes', () => {
-    const deployment = (containers: string): TestArtifact => ({
-      kind: 'kubernetes',
-      name: 'deploy.yaml',
-      content: dedent(`
-        apiVersion: apps/v1
-        kind: Deployment
-        metadata:
-          name: checkout-api
-          namespace: shop
-        spec:
-          selector:
-            matchLabels:
-              app: checkout-api
-          template:
-            metadata:
-              labels:
-                app: checkout-api
-            spec:
-              securityContext:
-                runAsNonRoot: true
-        ${containers}
-      `),
-    });
+    /** checkout-api, whose pod runs as non-root, with the given containers. */
+    const checkout = (containers: PodContainer[], initContainers?: PodContainer[]): TestArtifact => kubernetes(deployment({
+      name: 'checkout-api',
+      namespace: 'shop',
+      spec: { securityContext: { runAsNonRoot: true } },
+      initContainers,
+      containers,
+    }), 'deploy.yaml');
+    const api = (securityContext?: Json): PodContainer => ({ name: 'api', image: 'registry.example.com/shop/checkout-api:1.8.2', securityContext });
+    const migrate = (securityContext?: Json): PodContainer => ({ name: 'migrate', image: 'registry.example.com/shop/migrate:1.8.2', securityContext });
 
     it('passes when every container, init included, sets allowPrivilegeEscalation: false', () => {
-      const r = check('3.5', deployment(`
-              initContainers:
-                - name: migrate
-                  image: registry.example.com/shop/migrate:1.8.2
-                  securityContext:
-                    allowPrivilegeEscalation: false
-              containers:
-                - name: api
-                  image: registry.example.com/shop/checkout-api:1.8.2
-                  securityContext:
-                    allowPrivilegeEscalation: false
-                    capabilities:
-                      drop: ["ALL"]
-      `));
+      const r = check('3.5', checkout(
+        [api({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } })],
+        [migrate({ allowPrivilegeEscalation: false })],
+      ));
       expect(r.status).toBe('pass');
       expect(only(r, 'pass').map((f) => [f.container, f.location]).sort()).toEqual([
         ['api', 'spec.template.spec.containers[0].securityContext.allowPrivilegeEscalation'],
@@ -146,16 +91,7 @@ describe('3.5 no new privileges', () => {
     });
 
     it('fails an init container that leaves it unset (field omitted: escalation allowed)', () => {
-      const r = check('3.5', deployment(`
-              initContainers:
-                - name: migrate
-                  image: registry.example.com/shop/migrate:1.8.2
-              containers:
-                - name: api
-                  image: registry.example.com/shop/checkout-api:1.8.2
-                  securityContext:
-                    allowPrivilegeEscalation: false
-      `));
+      const r = check('3.5', checkout([api({ allowPrivilegeEscalation: false })], [migrate()]));
       expect(r.status).toBe('fail');
       expect(only(r, 'fail')).toEqual([
         expect.objectContaining({ container: 'migrate', location: 'spec.template.spec.initContainers[0].securityContext' }),
@@ -165,26 +101,13 @@ describe('3.5 no new privileges', () => {
     });
 
     it('fails allowPrivilegeEscalation: true', () => {
-      const r = check('3.5', deployment(`
-              containers:
-                - name: api
-                  image: registry.example.com/shop/checkout-api:1.8.2
-                  securityContext:
-                    allowPrivilegeEscalation: true
-      `));
+      const r = check('3.5', checkout([api({ allowPrivilegeEscalation: true })]));
       expect(r.status).toBe('fail');
       expect(only(r, 'fail')[0]?.location).toBe('spec.template.spec.containers[0].securityContext.allowPrivilegeEscalation');
     });
 
     it('fails privileged: true regardless of allowPrivilegeEscalation', () => {
-      const r = check('3.5', deployment(`
-              containers:
-                - name: api
-                  image: registry.example.com/shop/checkout-api:1.8.2
-                  securityContext:
-                    privileged: true
-                    allowPrivilegeEscalation: false
-      `));
+      const r = check('3.5', checkout([api({ privileged: true, allowPrivilegeEscalation: false })]));
       expect(r.status).toBe('fail');
       expect(only(r, 'fail')).toEqual([
         expect.objectContaining({ container: 'api', location: 'spec.template.spec.containers[0].securityContext.privileged' }),
@@ -192,26 +115,11 @@ describe('3.5 no new privileges', () => {
     });
 
     it('fails an ephemeral debug container without the setting', () => {
-      const r = check('3.5', {
-        kind: 'kubernetes',
-        name: 'pod.yaml',
-        content: dedent(`
-          apiVersion: v1
-          kind: Pod
-          metadata:
-            name: checkout-api-7d9c6b5f4-x2k8q
-          spec:
-            containers:
-              - name: api
-                image: registry.example.com/shop/checkout-api:1.8.2
-                securityContext:
-                  allowPrivilegeEscalation: false
-            ephemeralContainers:
-              - name: debugger-r4z7k
-                image: busybox:1.37
-                targetContainerName: api
-        `),
-      });
+      const r = check('3.5', kubernetes(pod({
+        name: 'checkout-api-7d9c6b5f4-x2k8q',
+        containers: [api({ allowPrivilegeEscalation: false })],
+        ephemeralContainers: [{ name: 'debugger-r4z7k', image: 'busybox:1.37', targetContainerName: 'api' }],
+      }), 'pod.yaml'));
       expect(r.status).toBe('fail');
       expect(only(r, 'fail').map((f) => f.container)).toEqual(['debugger-r4z7k']);
     });
@@ -219,50 +127,37 @@ describe('3.5 no new privileges', () => {
     it('ignores a Docker daemon default: it does not reach Kubernetes pods', () => {
       const r = check('3.5', [
         info(['name=no-new-privileges']),
-        deployment(`
-              containers:
-                - name: api
-                  image: registry.example.com/shop/checkout-api:1.8.2
-        `),
+        checkout([api()]),
       ]);
       expect(r.status).toBe('fail');
     });
   });
 
   describe('compose', () => {
-    const compose = (extra: string): TestArtifact => ({
-      kind: 'compose',
-      name: 'compose.yaml',
-      content: dedent(`
-        services:
-          api:
-            image: registry.example.com/shop/api:4.2.0
-            ${extra}
-      `),
-    });
+    const apiService = (settings: Json): TestArtifact => compose({ api: { image: 'registry.example.com/shop/api:4.2.0', ...settings } });
 
     it.each(['no-new-privileges:true', 'no-new-privileges=true', 'no-new-privileges'])('passes security_opt %s', (opt) => {
-      const r = check('3.5', compose(`security_opt: ["${opt}"]`));
+      const r = check('3.5', apiService({ security_opt: [opt] }));
       expect(r.status).toBe('pass');
       expect(only(r, 'pass')).toEqual([expect.objectContaining({ container: 'api', kind: 'compose' })]);
       expect(only(r, 'pass')[0]?.location).toMatch(/services\.api\.security_opt\[0\]/);
     });
 
     it('fails no-new-privileges:false', () => {
-      const r = check('3.5', compose('security_opt: ["no-new-privileges:false"]'));
+      const r = check('3.5', apiService({ security_opt: ['no-new-privileges:false'] }));
       expect(r.status).toBe('fail');
       expectFailFixes(r);
     });
 
     it('fails a service without security_opt (field omitted)', () => {
-      const r = check('3.5', compose(''));
+      const r = check('3.5', apiService({}));
       expect(r.status).toBe('fail');
       expect(only(r, 'fail')[0]?.location).toMatch(/services\.api/);
       expectFailFixes(r);
     });
 
     it('fails privileged: true even with no-new-privileges', () => {
-      const r = check('3.5', compose('privileged: true\n            security_opt: ["no-new-privileges:true"]'));
+      const r = check('3.5', apiService({ privileged: true, security_opt: ['no-new-privileges:true'] }));
       expect(r.status).toBe('fail');
       expect(only(r, 'fail')[0]?.location).toMatch(/services\.api\.privileged/);
     });
@@ -272,15 +167,7 @@ describe('3.5 no new privileges', () => {
     it('fails when one artifact fails though another passes (worst of)', () => {
       const r = check('3.5', [
         nginx(['no-new-privileges:true']),
-        {
-          kind: 'compose',
-          name: 'compose.yaml',
-          content: dedent(`
-            services:
-              worker:
-                image: registry.example.com/shop/worker:4.2.0
-          `),
-        },
+        compose({ worker: { image: 'registry.example.com/shop/worker:4.2.0' } }),
       ]);
       expect(r.status).toBe('fail');
       expect(only(r, 'pass').map((f) => f.container)).toEqual(['web']);

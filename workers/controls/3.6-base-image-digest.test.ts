@@ -1,69 +1,26 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { ControlResult, Finding } from '../engine/result.ts';
-import { check, dedent, type TestArtifact } from './testing.ts';
+import { compose, deployment, dockerfile, dockerInspect, expectFailFixes, fixtureText, imageInspect, type Json, kubernetes, only } from './fixtures.ts';
+import { check, type TestArtifact } from './testing.ts';
 
 const NODE_DIGEST = 'sha256:2e1a5c0b9d4f7e3a6c8b1d0f5e9a2c7b4d6f8e1a3c5b7d9f0e2a4c6b8d1f3e5a';
 const DISTROLESS_DIGEST = 'sha256:6b3f0d8a1c5e9b2f7d4a0c6e8b1f3d5a9c2e7b0d4f6a8c1e3b5d7f9a0c2e4b6d';
 
-function only(result: ControlResult, status: Finding['status']): Finding[] {
-  return result.findings.filter((f) => f.status === status);
+/** `docker inspect web jumpbox` (web runs by digest, jumpbox by tag), `Config.Image` replaced by container name. */
+function inspect(images: Record<string, string> = {}): TestArtifact {
+  const list = JSON.parse(fixtureText('docker-inspect/h5-web-and-jumpbox.json')) as { Name: string; Config: Json }[];
+  for (const c of list) c.Config.Image = images[c.Name.slice(1)] ?? c.Config.Image;
+  return dockerInspect(list);
 }
 
-function expectFailFixes(result: ControlResult): void {
-  const fails = only(result, 'fail');
-  expect(fails.length).toBeGreaterThan(0);
-  for (const f of fails) expect(f.remediation, f.message).toMatch(/\S/);
-}
-
-function dockerfile(text: string): TestArtifact {
-  return { kind: 'dockerfile', name: 'Dockerfile', content: dedent(text) };
-}
-
-interface InspectContainer {
-  Name: string;
-  Config: { Image: string };
-}
-
-function inspect(images?: Record<string, string>): TestArtifact {
-  const path = new URL('../../test/fixtures/docker-inspect/h5-web-and-jumpbox.json', import.meta.url);
-  const list = JSON.parse(readFileSync(path, 'utf8')) as InspectContainer[];
-  for (const c of list) {
-    const image = images?.[c.Name.slice(1)];
-    if (image !== undefined) c.Config.Image = image;
-  }
-  return { kind: 'docker-inspect', name: 'inspect.json', content: list };
-}
-
-function deployment(app: string, init: string): TestArtifact {
-  return {
-    kind: 'kubernetes',
-    name: 'k8s/checkout.yaml',
-    content: dedent(`
-      apiVersion: apps/v1
-      kind: Deployment
-      metadata:
-        name: checkout
-        namespace: shop
-      spec:
-        replicas: 3
-        selector:
-          matchLabels: {app: checkout}
-        template:
-          metadata:
-            labels: {app: checkout}
-          spec:
-            initContainers:
-              - name: migrate
-                image: ${init}
-                command: ["/app/migrate", "up"]
-            containers:
-              - name: api
-                image: ${app}
-                ports:
-                  - containerPort: 8080
-    `),
-  };
+/** The checkout Deployment: `api` runs the app image, the init container `migrate` the migration image. */
+function checkout(app: string, init: string): TestArtifact {
+  return kubernetes(deployment({
+    name: 'checkout',
+    namespace: 'shop',
+    replicas: 3,
+    initContainers: [{ name: 'migrate', image: init, command: ['/app/migrate', 'up'] }],
+    containers: [{ name: 'api', image: app, ports: [{ containerPort: 8080 }] }],
+  }), 'k8s/checkout.yaml');
 }
 
 describe('3.6 base images by digest', () => {
@@ -241,7 +198,7 @@ describe('3.6 base images by digest', () => {
 
   describe('kubernetes', () => {
     it('counts init containers: a tag-only migrate image fails although the app is pinned', () => {
-      const r = check('3.6', deployment(`ghcr.io/acme/checkout@${NODE_DIGEST}`, 'ghcr.io/acme/checkout-migrate:1.8.0'));
+      const r = check('3.6', checkout(`ghcr.io/acme/checkout@${NODE_DIGEST}`, 'ghcr.io/acme/checkout-migrate:1.8.0'));
       expect(r.status).toBe('fail');
       expect(only(r, 'fail')).toEqual([
         expect.objectContaining({ container: 'migrate', location: 'spec.template.spec.initContainers[0].image', artifact: 'k8s/checkout.yaml' }),
@@ -251,47 +208,36 @@ describe('3.6 base images by digest', () => {
     });
 
     it('passes when every container is pinned, tag and digest together', () => {
-      const r = check('3.6', deployment(`ghcr.io/acme/checkout:3.2.0@${NODE_DIGEST}`, `ghcr.io/acme/checkout-migrate@${DISTROLESS_DIGEST}`));
+      const r = check('3.6', checkout(`ghcr.io/acme/checkout:3.2.0@${NODE_DIGEST}`, `ghcr.io/acme/checkout-migrate@${DISTROLESS_DIGEST}`));
       expect(r.status).toBe('pass');
       expect(only(r, 'pass')).toHaveLength(2);
     });
 
     it('fails an image without any tag (implicit latest)', () => {
-      const r = check('3.6', deployment('nginx', `ghcr.io/acme/checkout-migrate@${DISTROLESS_DIGEST}`));
+      const r = check('3.6', checkout('nginx', `ghcr.io/acme/checkout-migrate@${DISTROLESS_DIGEST}`));
       expect(only(r, 'fail')).toEqual([expect.objectContaining({ container: 'api' })]);
     });
   });
 
   describe('compose', () => {
-    const compose = (image: string): TestArtifact => ({
-      kind: 'compose',
-      name: 'compose.yaml',
-      content: dedent(`
-        services:
-          web:
-            image: ${image}
-            ports: ["8080:80"]
-          builder:
-            build: ./worker
-      `),
-    });
+    const web = (image: string): TestArtifact => compose({ web: { image, ports: ['8080:80'] }, builder: { build: './worker' } });
 
     it('passes a digest-pinned service; a build-only service names no image and says nothing', () => {
-      const r = check('3.6', compose(`nginx:1.27-alpine@${DISTROLESS_DIGEST}`));
+      const r = check('3.6', web(`nginx:1.27-alpine@${DISTROLESS_DIGEST}`));
       expect(r.status).toBe('pass');
       expect(only(r, 'pass')).toEqual([expect.objectContaining({ container: 'web', location: 'services.web.image' })]);
       expect(only(r, 'unknown')).toEqual([expect.objectContaining({ container: 'builder' })]);
     });
 
     it('fails a tag, also one coming from a ${VAR:-default} interpolation', () => {
-      const r = check('3.6', compose('nginx:${NGINX_TAG:-1.27-alpine}'));
+      const r = check('3.6', web('nginx:${NGINX_TAG:-1.27-alpine}'));
       expect(r.status).toBe('fail');
       expect(only(r, 'fail')).toEqual([expect.objectContaining({ container: 'web', location: 'services.web.image' })]);
       expectFailFixes(r);
     });
 
     it('fails an image whose variable has no default: nothing proves what runs', () => {
-      const r = check('3.6', compose('registry.acme.io/web:${WEB_TAG}'));
+      const r = check('3.6', web('registry.acme.io/web:${WEB_TAG}'));
       expect(r.status).toBe('fail');
       expect(only(r, 'fail')[0]?.message).toMatch(/variable/);
     });
@@ -299,16 +245,12 @@ describe('3.6 base images by digest', () => {
 
   describe('what says nothing', () => {
     it('docker-image-inspect RepoDigests say how the image was pulled, not its base: unknown', () => {
-      const r = check('3.6', {
-        kind: 'docker-image-inspect',
-        name: 'image.json',
-        content: [{
-          Id: 'sha256:9a0c4e1b7d3f2a8c6e5b0d9f1a4c7e2b8d3f6a0c5e9b1d4f7a2c8e3b6d0f9a1c',
-          RepoTags: ['ghcr.io/acme/shop-web:2.4.1'],
-          RepoDigests: [`ghcr.io/acme/shop-web@${NODE_DIGEST}`],
-          Config: { User: 'node', Cmd: ['node', 'server.js'] },
-        }],
-      });
+      const r = check('3.6', imageInspect({
+        Id: 'sha256:9a0c4e1b7d3f2a8c6e5b0d9f1a4c7e2b8d3f6a0c5e9b1d4f7a2c8e3b6d0f9a1c',
+        RepoTags: ['ghcr.io/acme/shop-web:2.4.1'],
+        RepoDigests: [`ghcr.io/acme/shop-web@${NODE_DIGEST}`],
+        Config: { User: 'node', Cmd: ['node', 'server.js'] },
+      }));
       expect(r.status).toBe('unknown');
       expect(r.findings).toEqual([]);
       expect(r.decidedBy).toEqual(expect.arrayContaining(['dockerfile', 'kubernetes', 'compose', 'docker-inspect']));
@@ -322,7 +264,7 @@ describe('3.6 base images by digest', () => {
           FROM gcr.io/distroless/static-debian12@${DISTROLESS_DIGEST}
           COPY app /app
         `),
-        deployment('ghcr.io/acme/checkout:3.2.0', `ghcr.io/acme/checkout-migrate@${DISTROLESS_DIGEST}`),
+        checkout('ghcr.io/acme/checkout:3.2.0', `ghcr.io/acme/checkout-migrate@${DISTROLESS_DIGEST}`),
       ]);
       expect(r.status).toBe('fail');
       expect(only(r, 'pass').map((f) => f.artifact)).toEqual(['Dockerfile', 'k8s/checkout.yaml']);

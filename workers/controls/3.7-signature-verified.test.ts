@@ -1,29 +1,15 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { ControlResult, Finding } from '../engine/result.ts';
-import { check, dedent, type TestArtifact } from './testing.ts';
+import type { Finding } from '../engine/result.ts';
+import { deployment, expectFailFixes, fixtureText, imageInspect, type Json, kubernetes, only } from './fixtures.ts';
+import { check, type TestArtifact } from './testing.ts';
 
 const WEB_DIGEST = 'sha256:4f1c9d2b7e8a3f6c5d0e9b1a2c7f4e8d3b6a9c0f5e2d1b8a7c4f3e6d9b0a2c5e';
 const WORKER_DIGEST = 'sha256:7c2a9e4f1b8d3c6a0e5f2b9d4a7c1e8f3b6d0a9c2e5f8b1d4a7c0e3f6b9d2a5c';
 const CHECKOUT_DIGEST = 'sha256:1b5d9f3a7c0e4b8d2f6a1c5e9b3d7f0a4c8e2b6d1f5a9c3e7b0d4f8a2c6e1b5d';
 
-function fixtureText(path: string): string {
-  return readFileSync(new URL(`../../test/fixtures/${path}`, import.meta.url), 'utf8');
-}
-
-function only(result: ControlResult, status: Finding['status']): Finding[] {
-  return result.findings.filter((f) => f.status === status);
-}
-
 /** Containers in no particular order: the parser lists a pod's containers as it likes. */
 function containers(findings: Finding[]): (string | null)[] {
   return findings.map((f) => f.container).sort();
-}
-
-function expectFailFixes(result: ControlResult): void {
-  const fails = only(result, 'fail');
-  expect(fails.length).toBeGreaterThan(0);
-  for (const f of fails) expect(f.remediation, f.message).toMatch(/\S/);
 }
 
 const webSignature: TestArtifact = { kind: 'signature', name: 'cosign-web.txt', content: fixtureText('signature/h5-cosign-verify-shop-web.txt') };
@@ -32,98 +18,81 @@ const failedSignature: TestArtifact = { kind: 'signature', name: 'cosign-failed.
 /** `web` runs by digest (WEB_DIGEST), `jumpbox` by tag only. */
 const inspect: TestArtifact = { kind: 'docker-inspect', name: 'inspect.json', content: fixtureText('docker-inspect/h5-web-and-jumpbox.json') };
 
-function imageInspect(repoDigests: string[], repoTags = ['ghcr.io/acme/shop-worker:5.0.2']): TestArtifact {
+/** `docker image inspect` of the shop-worker image, with the given RepoDigests and RepoTags. */
+function workerImage(repoDigests: string[], repoTags = ['ghcr.io/acme/shop-worker:5.0.2']): TestArtifact {
+  return imageInspect({
+    Id: 'sha256:0e3b7d1f5a9c2e6b0d4f8a3c7e1b5d9f2a6c0e4b8d3f7a1c5e9b2d6f0a4c8e3b',
+    RepoTags: repoTags,
+    RepoDigests: repoDigests,
+    Parent: '',
+    Created: '2025-05-10T14:02:11.55210933Z',
+    Config: { User: '10001', Env: ['PATH=/usr/local/bin:/usr/bin:/bin'], Cmd: ['/worker'], Entrypoint: null, Labels: null },
+    Architecture: 'amd64',
+    Os: 'linux',
+    Size: 48213870,
+    RootFS: { Type: 'layers', Layers: ['sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef'] },
+  });
+}
+
+/** The checkout Deployment (migrate by tag, api by digest, a Docker Hub redis sidecar by tag), then the policies. */
+function pods(...policies: Json[]): TestArtifact {
+  const checkout = deployment({
+    name: 'checkout',
+    namespace: 'shop',
+    initContainers: [{ name: 'migrate', image: 'ghcr.io/acme/checkout-migrate:1.8.0' }],
+    containers: [
+      { name: 'api', image: `ghcr.io/acme/checkout@${CHECKOUT_DIGEST}` },
+      { name: 'cache', image: 'redis:7.2-alpine' },
+    ],
+  });
+  return kubernetes([checkout, ...policies], 'k8s/checkout.yaml');
+}
+
+/** A Kyverno policy verifying cosign keyless signatures of the images matching `patterns`; `null`: no validationFailureAction. */
+function kyverno(patterns: string[], action: 'Enforce' | 'Audit' | null = 'Enforce'): Json {
   return {
-    kind: 'docker-image-inspect',
-    name: 'image.json',
-    content: [{
-      Id: 'sha256:0e3b7d1f5a9c2e6b0d4f8a3c7e1b5d9f2a6c0e4b8d3f7a1c5e9b2d6f0a4c8e3b',
-      RepoTags: repoTags,
-      RepoDigests: repoDigests,
-      Parent: '',
-      Created: '2025-05-10T14:02:11.55210933Z',
-      Config: { User: '10001', Env: ['PATH=/usr/local/bin:/usr/bin:/bin'], Cmd: ['/worker'], Entrypoint: null, Labels: null },
-      Architecture: 'amd64',
-      Os: 'linux',
-      Size: 48213870,
-      RootFS: { Type: 'layers', Layers: ['sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef'] },
-    }],
+    apiVersion: 'kyverno.io/v1',
+    kind: 'ClusterPolicy',
+    metadata: { name: 'verify-images' },
+    spec: {
+      ...(action ? { validationFailureAction: action } : { background: true }),
+      webhookTimeoutSeconds: 30,
+      rules: [{
+        name: 'verify-cosign-keyless',
+        match: { any: [{ resources: { kinds: ['Pod'] } }] },
+        verifyImages: [{
+          imageReferences: patterns,
+          attestors: [{
+            entries: [{
+              keyless: {
+                subject: 'https://github.com/acme/*',
+                issuer: 'https://token.actions.githubusercontent.com',
+                rekor: { url: 'https://rekor.sigstore.dev' },
+              },
+            }],
+          }],
+        }],
+      }],
+    },
   };
 }
 
-function pods(extra = ''): TestArtifact {
+/** A Sigstore policy-controller ClusterImagePolicy for the given globs. */
+function clusterImagePolicy(globs: string[]): Json {
   return {
-    kind: 'kubernetes',
-    name: 'k8s/checkout.yaml',
-    content: dedent(`
-      apiVersion: apps/v1
-      kind: Deployment
-      metadata:
-        name: checkout
-        namespace: shop
-      spec:
-        selector:
-          matchLabels: {app: checkout}
-        template:
-          metadata:
-            labels: {app: checkout}
-          spec:
-            initContainers:
-              - name: migrate
-                image: ghcr.io/acme/checkout-migrate:1.8.0
-            containers:
-              - name: api
-                image: ghcr.io/acme/checkout@${CHECKOUT_DIGEST}
-              - name: cache
-                image: redis:7.2-alpine
-      ${extra}
-    `),
+    apiVersion: 'policy.sigstore.dev/v1beta1',
+    kind: 'ClusterImagePolicy',
+    metadata: { name: 'signed-images' },
+    spec: {
+      images: globs.map((glob) => ({ glob })),
+      authorities: [{
+        keyless: {
+          url: 'https://fulcio.sigstore.dev',
+          identities: [{ issuer: 'https://token.actions.githubusercontent.com', subjectRegExp: 'https://github.com/acme/.*' }],
+        },
+      }],
+    },
   };
-}
-
-function kyverno(patterns: string[], action: 'Enforce' | 'Audit' | null = 'Enforce'): string {
-  return `
-      ---
-      apiVersion: kyverno.io/v1
-      kind: ClusterPolicy
-      metadata:
-        name: verify-images
-      spec:
-        ${action ? `validationFailureAction: ${action}` : 'background: true'}
-        webhookTimeoutSeconds: 30
-        rules:
-          - name: verify-cosign-keyless
-            match:
-              any:
-                - resources:
-                    kinds: [Pod]
-            verifyImages:
-              - imageReferences: [${patterns.map((p) => JSON.stringify(p)).join(', ')}]
-                attestors:
-                  - entries:
-                      - keyless:
-                          subject: "https://github.com/acme/*"
-                          issuer: "https://token.actions.githubusercontent.com"
-                          rekor:
-                            url: https://rekor.sigstore.dev`;
-}
-
-function clusterImagePolicy(globs: string[]): string {
-  return `
-      ---
-      apiVersion: policy.sigstore.dev/v1beta1
-      kind: ClusterImagePolicy
-      metadata:
-        name: signed-images
-      spec:
-        images:
-${globs.map((g) => `          - glob: ${JSON.stringify(g)}`).join('\n')}
-        authorities:
-          - keyless:
-              url: https://fulcio.sigstore.dev
-              identities:
-                - issuer: https://token.actions.githubusercontent.com
-                  subjectRegExp: "https://github.com/acme/.*"`;
 }
 
 describe('3.7 signatures verified', () => {
@@ -163,7 +132,7 @@ describe('3.7 signatures verified', () => {
     });
 
     it('passes the newer sigstore.dev/cosign/sign/v1 shape (optional: null)', () => {
-      const r = check('3.7', [imageInspect([`ghcr.io/acme/shop-worker@${WORKER_DIGEST}`]), workerSignature]);
+      const r = check('3.7', [workerImage([`ghcr.io/acme/shop-worker@${WORKER_DIGEST}`]), workerSignature]);
       expect(r.status).toBe('pass');
       expect(only(r, 'pass')).toEqual([expect.objectContaining({ artifact: 'image.json', location: '/0/RepoDigests', container: null })]);
     });
@@ -182,7 +151,7 @@ describe('3.7 signatures verified', () => {
       if (worker) worker.Config.Image = 'ghcr.io/acme/shop-worker:5.0.2';
       const r = check('3.7', [
         { kind: 'docker-inspect', name: 'inspect.json', content: [worker] },
-        imageInspect([`ghcr.io/acme/shop-worker@${WORKER_DIGEST}`]),
+        workerImage([`ghcr.io/acme/shop-worker@${WORKER_DIGEST}`]),
         workerSignature,
       ]);
       expect(r.status).toBe('pass');
@@ -190,7 +159,7 @@ describe('3.7 signatures verified', () => {
     });
 
     it('cannot tell for a locally built image without RepoDigests (unknown, not pass)', () => {
-      const r = check('3.7', [imageInspect([], ['shop-worker:dev']), workerSignature]);
+      const r = check('3.7', [workerImage([], ['shop-worker:dev']), workerSignature]);
       expect(r.status).toBe('unknown');
       expect(only(r, 'unknown').map((f) => f.artifact)).toEqual(['image.json', 'cosign-worker.json']);
     });

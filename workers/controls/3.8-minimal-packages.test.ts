@@ -1,27 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { ControlResult, Finding } from '../engine/result.ts';
-import { check, dedent, type TestArtifact } from './testing.ts';
+import { dockerfile, expectFailFixes, fixtureText, only } from './fixtures.ts';
+import { check, type TestArtifact } from './testing.ts';
 
 const DIGEST = 'sha256:0b6a9c3e7d1f5b9a2c6e0d4f8b3a7c1e5d9f2b6a0c4e8d3f7b1a5c9e2d6f0a4b';
-
-function fixtureText(path: string): string {
-  return readFileSync(new URL(`../../test/fixtures/${path}`, import.meta.url), 'utf8');
-}
-
-function only(result: ControlResult, status: Finding['status']): Finding[] {
-  return result.findings.filter((f) => f.status === status);
-}
-
-function expectFailFixes(result: ControlResult): void {
-  const fails = only(result, 'fail');
-  expect(fails.length).toBeGreaterThan(0);
-  for (const f of fails) expect(f.remediation, f.message).toMatch(/\S/);
-}
-
-function dockerfile(text: string): TestArtifact {
-  return { kind: 'dockerfile', name: 'Dockerfile', content: dedent(text) };
-}
 
 interface CycloneDx {
   components: { name: string; version: string; type: string; purl?: string }[];

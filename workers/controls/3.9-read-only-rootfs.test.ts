@@ -1,16 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '../engine/result.ts';
-import { check, dedent } from './testing.ts';
+import { compose, deployment, dockerInspect, type Json, kubernetes, OMIT, pod, redisContainer } from './fixtures.ts';
+import { check, type TestArtifact } from './testing.ts';
 
-const cache = readFileSync(new URL('../../test/fixtures/docker-inspect/h6-cache.json', import.meta.url), 'utf8');
-
-/** The fixture's container with HostConfig.ReadonlyRootfs set as given (undefined: field left out). */
-function inspect(readonly: boolean | undefined): { kind: 'docker-inspect'; content: string; name: string } {
-  const [c] = JSON.parse(cache) as [{ HostConfig: Record<string, unknown> }];
-  if (readonly === undefined) delete c.HostConfig.ReadonlyRootfs;
-  else c.HostConfig.ReadonlyRootfs = readonly;
-  return { kind: 'docker-inspect', content: JSON.stringify([c]), name: 'inspect.json' };
+/** The recorded redis container with HostConfig.ReadonlyRootfs set as given (undefined: field left out). */
+function inspect(readonly: boolean | undefined): TestArtifact {
+  return dockerInspect(redisContainer({ HostConfig: { ReadonlyRootfs: readonly ?? OMIT } }));
 }
 
 const byContainer = (findings: Finding[], name: string): Finding[] => findings.filter((f) => f.container === name);
@@ -47,34 +42,18 @@ describe('3.9 read-only root file system', () => {
   });
 
   describe('kubernetes', () => {
-    const deployment = (appSecurity: string, initSecurity: string): string => dedent(`
-      apiVersion: apps/v1
-      kind: Deployment
-      metadata:
-        name: checkout
-        namespace: shop
-      spec:
-        selector:
-          matchLabels: {app: checkout}
-        template:
-          metadata:
-            labels: {app: checkout}
-          spec:
-            initContainers:
-              - name: migrate
-                image: registry.example.com/shop/checkout:2.1.0
-                command: ["/app/migrate"]
-                ${initSecurity}
-            containers:
-              - name: api
-                image: registry.example.com/shop/checkout:2.1.0
-                ${appSecurity}
-    `);
-    const ro = 'securityContext: {readOnlyRootFilesystem: true}';
-    const rw = 'securityContext: {readOnlyRootFilesystem: false}';
+    /** The api container's securityContext, then the init container's. */
+    const checkout = (appSecurity?: Json, initSecurity?: Json, name?: string): TestArtifact => kubernetes(deployment({
+      name: 'checkout',
+      namespace: 'shop',
+      initContainers: [{ name: 'migrate', image: 'registry.example.com/shop/checkout:2.1.0', command: ['/app/migrate'], securityContext: initSecurity }],
+      containers: [{ name: 'api', image: 'registry.example.com/shop/checkout:2.1.0', securityContext: appSecurity }],
+    }), name);
+    const ro = { readOnlyRootFilesystem: true };
+    const rw = { readOnlyRootFilesystem: false };
 
     it('passes when every container, init included, sets readOnlyRootFilesystem: true', () => {
-      const r = check('3.9', { kind: 'kubernetes', content: deployment(ro, ro), name: 'deploy.yaml' });
+      const r = check('3.9', checkout(ro, ro, 'deploy.yaml'));
       expect(r.status).toBe('pass');
       expect(r.findings).toHaveLength(2);
       expect(byContainer(r.findings, 'api')[0]).toMatchObject({
@@ -88,7 +67,7 @@ describe('3.9 read-only root file system', () => {
     });
 
     it('fails an init container without it: every container counts', () => {
-      const r = check('3.9', { kind: 'kubernetes', content: deployment(ro, ''), name: 'deploy.yaml' });
+      const r = check('3.9', checkout(ro, undefined, 'deploy.yaml'));
       expect(r.status).toBe('fail');
       const [f] = byContainer(r.findings, 'migrate');
       expect(f?.status).toBe('fail');
@@ -98,7 +77,7 @@ describe('3.9 read-only root file system', () => {
     });
 
     it('fails an explicit false', () => {
-      const r = check('3.9', { kind: 'kubernetes', content: deployment(rw, ro) });
+      const r = check('3.9', checkout(rw, ro));
       expect(byContainer(r.findings, 'api')[0]).toMatchObject({
         status: 'fail',
         location: 'spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem',
@@ -106,39 +85,22 @@ describe('3.9 read-only root file system', () => {
     });
 
     it('does not take a pod-level readOnlyRootFilesystem (no such field) for the containers\'', () => {
-      const content = dedent(`
-        apiVersion: v1
-        kind: Pod
-        metadata: {name: tool}
-        spec:
-          securityContext:
-            readOnlyRootFilesystem: true
-            runAsNonRoot: true
-          containers:
-            - name: tool
-              image: alpine:3.20
-      `);
-      const r = check('3.9', { kind: 'kubernetes', content });
+      const r = check('3.9', kubernetes(pod({
+        name: 'tool',
+        spec: { securityContext: { readOnlyRootFilesystem: true, runAsNonRoot: true } },
+        containers: [{ name: 'tool', image: 'alpine:3.20' }],
+      })));
       expect(r.status).toBe('fail');
       expect(r.findings[0]?.container).toBe('tool');
     });
 
     it('counts an ephemeral debug container of a Pod object', () => {
-      const content = dedent(`
-        apiVersion: v1
-        kind: Pod
-        metadata: {name: api-0, namespace: shop}
-        spec:
-          containers:
-            - name: api
-              image: registry.example.com/shop/api:1.0.0
-              securityContext: {readOnlyRootFilesystem: true}
-          ephemeralContainers:
-            - name: debugger-x7k2p
-              image: busybox:1.36
-              targetContainerName: api
-      `);
-      const r = check('3.9', { kind: 'kubernetes', content });
+      const r = check('3.9', kubernetes(pod({
+        name: 'api-0',
+        namespace: 'shop',
+        containers: [{ name: 'api', image: 'registry.example.com/shop/api:1.0.0', securityContext: { readOnlyRootFilesystem: true } }],
+        ephemeralContainers: [{ name: 'debugger-x7k2p', image: 'busybox:1.36', targetContainerName: 'api' }],
+      })));
       expect(r.status).toBe('fail');
       expect(byContainer(r.findings, 'debugger-x7k2p')[0]).toMatchObject({
         status: 'fail',
@@ -148,29 +110,23 @@ describe('3.9 read-only root file system', () => {
   });
 
   describe('compose', () => {
-    const compose = (readOnly: string): string => dedent(`
-      services:
-        web:
-          image: ghcr.io/acme/web:1.4.2
-          ${readOnly}
-          tmpfs:
-            - /tmp
-    `);
+    const web = (read_only?: boolean, name?: string): TestArtifact =>
+      compose({ web: { image: 'ghcr.io/acme/web:1.4.2', read_only, tmpfs: ['/tmp'] } }, {}, name);
 
     it('passes read_only: true', () => {
-      const r = check('3.9', { kind: 'compose', content: compose('read_only: true'), name: 'compose.yaml' });
+      const r = check('3.9', web(true, 'compose.yaml'));
       expect(r.status).toBe('pass');
       expect(r.findings[0]).toMatchObject({ container: 'web', location: 'services.web.read_only', artifact: 'compose.yaml' });
     });
 
     it('fails read_only: false', () => {
-      const r = check('3.9', { kind: 'compose', content: compose('read_only: false') });
+      const r = check('3.9', web(false));
       expect(r.status).toBe('fail');
       expect(r.findings[0]?.remediation).toMatch(/read_only: true/);
     });
 
     it('fails when read_only is absent (default: writable)', () => {
-      const r = check('3.9', { kind: 'compose', content: compose('') });
+      const r = check('3.9', web());
       expect(r.status).toBe('fail');
       expect(r.findings[0]).toMatchObject({ status: 'fail', container: 'web', location: 'services.web.read_only' });
       expect(r.findings[0]?.remediation).toBeTruthy();
@@ -178,13 +134,8 @@ describe('3.9 read-only root file system', () => {
   });
 
   it('takes the worst of mixed artifacts', () => {
-    const composeOk = dedent(`
-      services:
-        web:
-          image: ghcr.io/acme/web:1.4.2
-          read_only: true
-    `);
-    const r = check('3.9', [{ kind: 'compose', content: composeOk }, inspect(false)]);
+    const composeOk = compose({ web: { image: 'ghcr.io/acme/web:1.4.2', read_only: true } });
+    const r = check('3.9', [composeOk, inspect(false)]);
     expect(r.status).toBe('fail');
     expect(r.findings.map((f) => [f.kind, f.status])).toEqual([
       ['compose', 'pass'],
