@@ -40,12 +40,15 @@ function basename(word: string): string {
   return word.slice(word.lastIndexOf('/') + 1);
 }
 
+const ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*=/;
+const WRAPPERS = new Set(['sudo', 'env', 'exec', 'command', 'nohup']);
+
 /** The words of a command without `VAR=value` prefixes and `sudo`/`env`/`exec` wrappers. */
 function commandWords(argv: readonly string[]): string[] {
   let i = 0;
   while (i < argv.length) {
     const w = argv[i] ?? '';
-    if (/^[A-Za-z_][A-Za-z0-9_]*=/.test(w) || ['sudo', 'env', 'exec', 'command', 'nohup'].includes(basename(w))) i++;
+    if (ASSIGNMENT.test(w) || WRAPPERS.has(basename(w))) i++;
     else break;
   }
   return argv.slice(i);
