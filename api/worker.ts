@@ -33,7 +33,7 @@ interface MessageBatch {
 
 async function open(env: Env): Promise<Database> {
   // Hyperdrive pools connections on its side: a small client per invocation is the documented pattern.
-  return connectPostgres(env.HYPERDRIVE.connectionString, { max: 5 });
+  return connectPostgres(env.HYPERDRIVE.connectionString, { max: 5, prepare: false });
 }
 
 async function deps(env: Env, database: Database): Promise<Deps> {
