@@ -11,7 +11,7 @@ import { migratePglite, migratePostgres } from '../db/migrate.ts';
  * the embedded PGlite, migrated once and dumped so every test file starts from a copy in ~0.5 s.
  * Tests read the choice with `inject('database')`.
  */
-export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+export async function setup(project: TestProject): Promise<() => Promise<void>> {
   let teardown = async () => {};
   let url = process.env.DATABASE_URL ?? null;
   let label = url ? `PostgreSQL server from DATABASE_URL (${url.replace(/:[^:@/]*@/, ':***@')})` : '';
