@@ -70,16 +70,28 @@ export const snapshots = pgTable(
     uploadedBy: uuid('uploaded_by'),
     /** What was redacted from the upload before storing it (kinds and locations, never values); null: uploaded before redaction. */
     redactions: jsonb('redactions').$type<SnapshotRedactions>(),
+    /**
+     * `{ "3.1": "pass", … }` as the engine decided (before waivers): control_results' fifteen
+     * statuses copied onto the row when it is evaluated, so trends and past scorecards read one
+     * index entry per snapshot instead of fifteen wide result rows. Null until evaluated.
+     */
+    statuses: jsonb('statuses').$type<Record<string, 'pass' | 'fail' | 'unknown'>>(),
   },
   (t) => [
     uniqueIndex('snapshots_idempotency_idx')
       .on(t.teamId, t.idempotencyKey)
       .where(sql`${t.idempotencyKey} is not null`),
     index('snapshots_team_observed_idx').on(t.teamId, t.observedAt.desc(), t.id.desc()),
-    index('snapshots_team_workload_idx').on(t.teamId, t.workload, t.environment, t.observedAt.desc()),
+    // In the order of `order by observed_at desc, id desc` (DESC means NULLS FIRST), so "the latest
+    // snapshot as of a moment" reads the first matching entry instead of sorting the whole history.
+    index('snapshots_team_workload_idx').on(t.teamId, t.workload, t.environment, t.observedAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
     index('snapshots_pending_idx')
       .on(t.receivedAt)
       .where(sql`${t.status} = 'pending'`),
+    // Covers a trend's window (team, time range) with everything it reads, for index-only scans.
+    index('snapshots_team_evaluated_idx')
+      .on(t.teamId, t.observedAt, t.workload, t.environment, t.id, t.statuses)
+      .where(sql`${t.status} = 'evaluated'`),
   ],
 );
 

@@ -7,7 +7,7 @@ import type { StoredStatus, WorkloadStateAt } from '../../db/queries/states.ts';
 import { controlById } from '../../workers/controls/index.ts';
 import type { ArtifactKind } from '../../workers/engine/evidence.ts';
 import { CONTROL_IDS, type ControlId, type ControlStatus, type Level, LEVELS } from '../../workers/engine/result.ts';
-import { applyWaivers, type WaiverRule } from '../../workers/engine/waivers.ts';
+import { applyWaivers, globMatches, type WaiverRule } from '../../workers/engine/waivers.ts';
 
 export const DAY_MS = 86_400_000;
 
@@ -48,6 +48,48 @@ export function workloadVerdict(
     statuses: r.controls.map((c) => c.status),
     compliant: { L1: r.levels.L1.compliant, L2: r.levels.L2.compliant, L3: r.levels.L3.compliant },
     waiversUsed: r.waiversUsed,
+  };
+}
+
+/**
+ * workloadVerdict for many workloads at one moment under one set of waivers, computed once per
+ * distinct case. A verdict depends only on the statuses and on which of the waivers can reach the
+ * workload (its name and environment), and a team's workloads share a handful of status patterns
+ * (statesAsOf hands out one statuses object per pattern), so an org-wide scorecard or a year of
+ * trend points repeats the same few verdicts thousands of times. Keyed by the statuses object
+ * itself: equal statuses in different objects are merely computed again. The verdicts returned
+ * are shared: read them, never change them.
+ */
+export function verdictMemo(
+  waivers: readonly WaiverRule[],
+  at: Date,
+): (statuses: Readonly<Record<string, StoredStatus>>, workload: string, environment: string) => WorkloadVerdict {
+  const reaching = new Map<string, string>();
+  const verdicts = new Map<Readonly<Record<string, StoredStatus>>, Map<string, WorkloadVerdict>>();
+  return (statuses, workload, environment) => {
+    let ids = '';
+    if (waivers.length > 0) {
+      const place = `${workload}\u0000${environment}`;
+      const known = reaching.get(place);
+      if (known === undefined) {
+        ids = waivers
+          .filter((w) => (w.environment === null || w.environment === environment) && globMatches(w.workloads, workload))
+          .map((w) => w.id)
+          .join(',');
+        reaching.set(place, ids);
+      } else ids = known;
+    }
+    let byWaivers = verdicts.get(statuses);
+    if (!byWaivers) {
+      byWaivers = new Map();
+      verdicts.set(statuses, byWaivers);
+    }
+    let v = byWaivers.get(ids);
+    if (!v) {
+      v = workloadVerdict(statuses, waivers, workload, environment, at);
+      byWaivers.set(ids, v);
+    }
+    return v;
   };
 }
 
@@ -118,13 +160,14 @@ export function buildScorecard(states: readonly WorkloadStateAt[], waivers: read
   const failing: Scorecard['failing'] = [];
   const staleWorkloads: Scorecard['staleWorkloads'] = [];
   const used = new Map<string, ScorecardWaiver>();
+  const verdictOf = verdictMemo(waivers, o.asOf);
   for (const s of states) {
     const ref = { workload: s.workload, environment: s.environment };
     if (isStale(s.observedAt, o.asOf, o.staleAfterDays)) {
       staleWorkloads.push({ ...ref, observedAt: s.observedAt.toISOString(), snapshotId: s.snapshotId });
       continue;
     }
-    const v = workloadVerdict(s.statuses, waivers, s.workload, s.environment, o.asOf);
+    const v = verdictOf(s.statuses, s.workload, s.environment);
     for (const level of LEVELS) {
       levels[level].total++;
       if (v.compliant[level]) levels[level].compliant++;

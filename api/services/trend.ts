@@ -7,7 +7,7 @@
 import type { WorkloadStateAt } from '../../db/queries/states.ts';
 import { CONTROL_IDS, type Level, LEVELS } from '../../workers/engine/result.ts';
 import { waiverActive, type WaiverRule } from '../../workers/engine/waivers.ts';
-import { CONTROL_META, type ControlCounts, DAY_MS, isStale, type WorkloadVerdict, workloadVerdict } from './scorecard.ts';
+import { CONTROL_META, type ControlCounts, DAY_MS, isStale, verdictMemo, type WorkloadVerdict } from './scorecard.ts';
 
 export const INTERVALS = ['day', 'week'] as const;
 export type Interval = (typeof INTERVALS)[number];
@@ -86,6 +86,8 @@ export function buildTrend(
 ): TrendPoint[] {
   const latest = new Map<string, WorkloadStateAt>();
   const cache = new Map<string, Cached>();
+  // One memo per set of waivers in force: the same set gives the same verdicts at any moment.
+  const memos = new Map<string, ReturnType<typeof verdictMemo>>();
   let next = 0;
   return points.map((p) => {
     while (next < rows.length) {
@@ -96,6 +98,11 @@ export function buildTrend(
     }
     const inForce = waivers.filter((w) => waiverActive(w, p.asOf));
     const waiverKey = inForce.map((w) => w.id).join(',');
+    let verdictOf = memos.get(waiverKey);
+    if (!verdictOf) {
+      verdictOf = verdictMemo(inForce, p.asOf);
+      memos.set(waiverKey, verdictOf);
+    }
     const point = emptyPoint(p);
     for (const [key, s] of latest) {
       if (isStale(s.observedAt, p.asOf, staleAfterDays)) {
@@ -104,7 +111,7 @@ export function buildTrend(
       }
       let hit = cache.get(key);
       if (!hit || hit.snapshotId !== s.snapshotId || hit.waiverKey !== waiverKey) {
-        hit = { snapshotId: s.snapshotId, waiverKey, verdict: workloadVerdict(s.statuses, inForce, s.workload, s.environment, p.asOf) };
+        hit = { snapshotId: s.snapshotId, waiverKey, verdict: verdictOf(s.statuses, s.workload, s.environment) };
         cache.set(key, hit);
       }
       point.workloads.total++;

@@ -25,7 +25,7 @@ export async function insertSnapshot(
   evaluatedAt: Date,
 ): Promise<SnapshotRow | null> {
   return db.transaction(async (tx) => {
-    const evaluated = result ? { status: 'evaluated' as const, engineVersion: result.engineVersion, evaluatedAt } : {};
+    const evaluated = result ? { status: 'evaluated' as const, engineVersion: result.engineVersion, evaluatedAt, statuses: storedStatuses(result) } : {};
     const rows = await tx
       .insert(snapshots)
       .values({ ...snapshot, ...evaluated, ci: snapshot.ci ? withoutNul(snapshot.ci) : null })
@@ -47,7 +47,7 @@ export async function storeEvaluation(db: Db, row: SnapshotRow, result: StoredRe
   await db.delete(controlResults).where(eq(controlResults.snapshotId, row.id));
   const updated = await db
     .update(snapshots)
-    .set({ status: 'evaluated', engineVersion: result.engineVersion, evaluatedAt, error: null })
+    .set({ status: 'evaluated', engineVersion: result.engineVersion, evaluatedAt, error: null, statuses: storedStatuses(result) })
     .where(eq(snapshots.id, row.id))
     .returning();
   const current = updated[0] ?? row;
@@ -60,7 +60,7 @@ async function writeResults(db: Db, row: SnapshotRow, result: StoredResult, caus
   await db.insert(controlResults).values(
     result.controls.map((c) => ({ snapshotId: row.id, controlId: c.id, status: storedStatus(c.status), findings: withoutNul(c.findings) })),
   );
-  const statuses = Object.fromEntries(result.controls.map((c) => [c.id, storedStatus(c.status)]));
+  const statuses = storedStatuses(result);
   // Webhook events are queued in this transaction: recorded if and only if the state change commits.
   const watch = await watchWorkloadState(db, row, cause);
   const moved = await db
@@ -218,6 +218,11 @@ export async function findArtifactSummaries(
     .from(artifacts)
     .where(sql`${artifacts.snapshotId} in ${snapshotIds}`)
     .orderBy(asc(artifacts.snapshotId), asc(artifacts.position));
+}
+
+/** The result's statuses as kept on the snapshot and in workload_state (`{ "3.1": "pass", … }`). */
+function storedStatuses(result: StoredResult): Record<string, 'pass' | 'fail' | 'unknown'> {
+  return Object.fromEntries(result.controls.map((c) => [c.id, storedStatus(c.status)]));
 }
 
 /** The engine never returns `waived` (waivers apply when read); anything else is a bug to surface. */

@@ -1,0 +1,2 @@
+DROP INDEX "snapshots_team_workload_idx";--> statement-breakpoint
+CREATE INDEX "snapshots_team_workload_idx" ON "snapshots" USING btree ("team_id","workload","environment","observed_at" DESC NULLS FIRST,"id" DESC NULLS FIRST);
