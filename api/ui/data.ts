@@ -2,11 +2,10 @@
  * What the pages show, loaded through the very queries and service functions the API routes
  * use (scorecards, trends, waivers, snapshots), so a figure on a page equals the API's.
  */
-import { findArtifactSummaries, findControlResults, listSnapshots } from '../../db/queries/snapshots.ts';
 import { statesAsOf, type WorkloadStateAt } from '../../db/queries/states.ts';
 import { listTeams, type TeamRow } from '../../db/queries/teams.ts';
 import type { TeamRef } from '../auth.ts';
-import { listWaivers, toWaiverRule } from '../../db/queries/waivers.ts';
+import { listWaivers } from '../../db/queries/waivers.ts';
 import type { ControlStatus, Level } from '../../workers/engine/result.ts';
 import type { WaiverRule } from '../../workers/engine/waivers.ts';
 import { isOrgWide } from '../auth.ts';
@@ -16,7 +15,7 @@ import type { Snapshot } from '../schemas/snapshot.ts';
 import { isStale, orgTotals, rankScorecards, type OrgTotals, type Scorecard, workloadVerdict } from '../services/scorecard.ts';
 import { dayStart, type Interval, periods, type TrendPoint } from '../services/trend.ts';
 import { loadScorecards, loadTrend } from '../services/reports.ts';
-import { snapshotView } from '../services/snapshot-view.ts';
+import { loadSnapshotViews } from '../services/snapshots.ts';
 import { DAY_MS } from '../services/scorecard.ts';
 
 /** The teams a principal may see: all for org-wide keys, its own otherwise (as GET /v1/scorecards). */
@@ -116,16 +115,5 @@ export async function workloadHistory(
   limit: number,
   now: Date,
 ): Promise<Snapshot[]> {
-  const rows = await listSnapshots(deps.db, { teamId: team.id, workload, environment, limit });
-  const ids = rows.map((r) => r.id);
-  const [results, files, waivers] = await Promise.all([
-    findControlResults(deps.db, ids),
-    findArtifactSummaries(deps.db, ids),
-    listWaivers(deps.db, team.id),
-  ]);
-  const rules = waivers.map(toWaiverRule);
-  return rows.map((row) => {
-    const own = <T extends { snapshotId: string }>(list: T[]) => list.filter((x) => x.snapshotId === row.id);
-    return snapshotView(row, team.slug, own(results), own(files), rules, now);
-  });
+  return (await loadSnapshotViews(deps.db, team, { workload, environment, limit }, now)).views;
 }

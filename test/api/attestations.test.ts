@@ -23,7 +23,7 @@ import { generatePrivateJwk, type Jwks } from '../../workers/attest/keys.ts';
 import { AssessmentPlan, AssessmentResults, Catalog } from '../../workers/attest/oscal-schema.ts';
 import type { Statement } from '../../workers/attest/statement.ts';
 import { parseCsv } from '../../workers/attest/testing.ts';
-import { artifacts, type Variant } from '../fixtures/attestations/artifacts.ts';
+import { artifacts, type Variant } from '../fixtures/node-service/artifacts.ts';
 import { ADMIN_KEY, type Harness, startHarness } from '../support/harness.ts';
 
 const run = promisify(execFile);

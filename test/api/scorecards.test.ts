@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Snapshot } from '../../api/schemas/snapshot.ts';
 import type { Scorecard } from '../../api/services/scorecard.ts';
-import { artifacts, DAY, type Variant } from '../fixtures/h8/artifacts.ts';
+import { artifacts, DAY, type Variant } from '../fixtures/node-service/artifacts.ts';
 import { type Harness, startHarness } from '../support/harness.ts';
 
 const NOW = new Date('2026-11-28T12:00:00Z');

@@ -2,21 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluatePendingBatch } from '../../workers/jobs/evaluate-snapshots.ts';
 import type { Snapshot } from '../../api/schemas/snapshot.ts';
 import { type Harness, startHarness } from '../support/harness.ts';
-
-const DOCKERFILE = `FROM node:22-bookworm-slim AS build
-WORKDIR /app
-COPY package*.json ./
-RUN npm ci
-COPY . .
-RUN npm run build
-
-FROM node:22-bookworm-slim
-RUN useradd --uid 10001 --create-home app
-COPY --from=build /app/dist /app
-USER app
-EXPOSE 8080
-CMD ["node", "/app/server.js"]
-`;
+import { DOCKERFILE } from '../fixtures/node-service/artifacts.ts';
 
 const INSPECT = [
   {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TrendPoint } from '../../api/services/trend.ts';
-import { artifacts, DAY, type Variant } from '../fixtures/h8/artifacts.ts';
+import { artifacts, DAY, type Variant } from '../fixtures/node-service/artifacts.ts';
 import { type Harness, startHarness } from '../support/harness.ts';
 
 // A Saturday; the trend's days are UTC days.

@@ -11,21 +11,7 @@ import type { ArtifactKind } from '../../workers/engine/evidence.ts';
 import { BACKOFF_CAP_MS, backoffMs, deliverDueWebhooks, type DeliveryOptions, webhookUrlProblem } from '../../workers/jobs/deliver-webhooks.ts';
 import { sweepExpiringWaivers } from '../../workers/jobs/waiver-expiry.ts';
 import { type Harness, startHarness } from '../support/harness.ts';
-
-const DOCKERFILE = `FROM node:22-bookworm-slim AS build
-WORKDIR /app
-COPY package*.json ./
-RUN npm ci
-COPY . .
-RUN npm run build
-
-FROM node:22-bookworm-slim
-RUN useradd --uid 10001 --create-home app
-COPY --from=build /app/dist /app
-USER app
-EXPOSE 8080
-CMD ["node", "/app/server.js"]
-`;
+import { DOCKERFILE } from '../fixtures/node-service/artifacts.ts';
 
 /** `docker inspect` of one container; `securityOpt` and `readOnly` are what the tests vary. */
 function inspect(o: { securityOpt: string[]; readOnly: boolean }) {

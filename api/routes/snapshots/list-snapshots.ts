@@ -1,11 +1,9 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { findArtifactSummaries, findControlResults, listSnapshots } from '../../../db/queries/snapshots.ts';
-import { listWaivers, toWaiverRule } from '../../../db/queries/waivers.ts';
 import { authorizeTeam } from '../../auth.ts';
 import type { AppEnv } from '../../env.ts';
 import { DomainError } from '../../errors.ts';
 import { Snapshot } from '../../schemas/snapshot.ts';
-import { snapshotView } from '../../services/snapshot-view.ts';
+import { loadSnapshotViews } from '../../services/snapshots.ts';
 import { problems } from '../responses.ts';
 import { TeamParam } from '../teams/schemas.ts';
 
@@ -60,29 +58,21 @@ export function register(app: OpenAPIHono<AppEnv>): void {
     const q = c.req.valid('query');
     const team = await authorizeTeam(c, slug, 'read');
     const { db, clock } = c.var.deps;
-    const rows = await listSnapshots(db, {
-      teamId: team.id,
-      workload: q.workload,
-      environment: q.environment,
-      from: q.from ? new Date(q.from) : undefined,
-      to: q.to ? new Date(q.to) : undefined,
-      after: q.cursor ? decodeCursor(q.cursor) : undefined,
-      limit: q.limit + 1,
-    });
+    const { rows, views } = await loadSnapshotViews(
+      db,
+      team,
+      {
+        workload: q.workload,
+        environment: q.environment,
+        from: q.from ? new Date(q.from) : undefined,
+        to: q.to ? new Date(q.to) : undefined,
+        after: q.cursor ? decodeCursor(q.cursor) : undefined,
+        limit: q.limit + 1,
+      },
+      clock(),
+    );
     const page = rows.slice(0, q.limit);
-    const ids = page.map((r) => r.id);
-    const [results, files, waivers] = await Promise.all([
-      findControlResults(db, ids),
-      findArtifactSummaries(db, ids),
-      listWaivers(db, team.id),
-    ]);
-    const rules = waivers.map(toWaiverRule);
-    const now = clock();
-    const items = page.map((row) => {
-      const own = <T extends { snapshotId: string }>(list: T[]) => list.filter((x) => x.snapshotId === row.id);
-      const view = snapshotView(row, team.slug, own(results), own(files), rules, now);
-      return { ...view, controls: view.controls.map((ctl) => ({ id: ctl.id, status: ctl.status })) };
-    });
+    const items = views.slice(0, q.limit).map((view) => ({ ...view, controls: view.controls.map((ctl) => ({ id: ctl.id, status: ctl.status })) }));
     const last = page[page.length - 1];
     const nextCursor = rows.length > q.limit && last ? encodeCursor(last.observedAt, last.id) : null;
     return c.json({ items, nextCursor }, 200);
