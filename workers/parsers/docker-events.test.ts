@@ -85,6 +85,12 @@ describe('parseDockerEvents: variants and defaults', () => {
     expect(at('"1748854800999900000"')).toBe(1748854801000);
   });
 
+  it('treats a time no date can hold as no time, so the event is skipped rather than breaking 3.10', () => {
+    const line = (fields: string) => `{"Type":"container","Action":"exec_start: sh","Actor":{"ID":"c1"},${fields}}`;
+    const text = [line('"time":8640000000000000000000'), line('"timeNano":8.640000000000001e+30'), line('"time":1748854800')].join('\n');
+    expect(events(text).map((e) => e.time)).toEqual([1748854800000]);
+  });
+
   it('accepts CRLF line ends and blank lines, and keeps line numbers', () => {
     const text = '\r\n{"Type":"container","Action":"start","Actor":{"ID":"c1"},"time":1}\r\n\r\n{"Type":"container","Action":"die","Actor":{"ID":"c1"},"time":2}\r\n';
     expect(events(text).map((e) => [e.action, e.path])).toEqual([['start', 'line 2'], ['die', 'line 4']]);

@@ -95,8 +95,13 @@ function readEvent(e: unknown, path: string): Outcome {
 function timeOf(e: Record<string, unknown>): number | null {
   const nano = num(get(e, 'timeNano'));
   // Rounded, not floored: a double near 1.7e18 is off by up to 128 ns, which must not lose a ms.
-  if (nano !== null && nano > 0) return Math.round(nano / 1e6);
+  if (nano !== null && nano > 0) return representable(Math.round(nano / 1e6));
   const seconds = num(get(e, 'time'));
-  if (seconds !== null && seconds > 0) return seconds * 1000;
+  if (seconds !== null && seconds > 0) return representable(seconds * 1000);
   return null;
+}
+
+/** Beyond ±8.64e15 ms a JavaScript Date is invalid: such a time is no time at all. */
+function representable(ms: number): number | null {
+  return Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? ms : null;
 }
