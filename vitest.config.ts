@@ -5,7 +5,7 @@ import { defineConfig } from 'vitest/config';
 // vitest reads its configuration from the default export.
 export default defineConfig({
   test: {
-    include: ['workers/**/*.test.ts', 'api/**/*.test.ts', 'db/**/*.test.ts', 'cli/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['workers/**/*.test.ts', 'api/**/*.test.ts', 'services/**/*.test.ts', 'db/**/*.test.ts', 'cli/**/*.test.ts', 'test/**/*.test.ts'],
     globalSetup: ['test/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,

@@ -1,9 +1,10 @@
 import type { MiddlewareHandler } from 'hono';
 import { findActiveKeyByHash, touchApiKey } from '../db/queries/api-keys.ts';
-import { findTeamBySlug, type TeamRow } from '../db/queries/teams.ts';
+import { findTeamBySlug } from '../db/queries/teams.ts';
+import type { TeamRef } from '../services/deps.ts';
 import type { AppEnv, Principal, Role } from './env.ts';
-import { Forbidden, NotFound, Unauthenticated } from './errors.ts';
-import { constantTimeEqual, hashApiKey } from './services/keys.ts';
+import { Forbidden, NotFound, Unauthenticated } from '../services/errors.ts';
+import { constantTimeEqual, hashApiKey } from '../services/keys.ts';
 
 /** The key id the audit log shows for CSVS_ADMIN_KEY. */
 export const ENV_ADMIN = 'admin-env';
@@ -57,8 +58,6 @@ export function requireRole(p: Principal, ...roles: Role[]): void {
   if (!roles.includes(p.role)) throw new Forbidden(`this needs the ${roles.join(' or ')} role; the key has ${p.role}`);
 }
 
-/** The team a request acts on. */
-export type TeamRef = Pick<TeamRow, 'id' | 'slug'>;
 
 /** Checks the principal may act on the team; answers 403 (not 404) for foreign teams so slugs do not leak. */
 export async function authorizeTeam(c: { var: AppEnv['Variables'] }, slug: string, action: TeamAction): Promise<TeamRef> {

@@ -1,35 +1,12 @@
-import type { Db } from '../db/client.ts';
-import type { Config } from './config.ts';
-import type { Logger } from './logger.ts';
-import type { Signer } from '../workers/attest/keys.ts';
+import type { EvaluationQueue, Principal, Role, ServiceDeps } from '../services/deps.ts';
 
-export const ROLES = ['ingest', 'viewer', 'auditor', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
-
-/** Hands a stored, pending snapshot to whatever evaluates in the background. */
-export interface EvaluationQueue {
-  enqueue(snapshotId: string): Promise<void>;
-}
+export { ROLES } from '../services/deps.ts';
+export type { EvaluationQueue, Principal, Role };
 
 /** Everything a request handler may use. Both runtimes build it and call `createApp(deps)`. */
-export interface Deps {
-  db: Db;
-  config: Config;
-  clock: () => Date;
-  logger: Logger;
-  queue: EvaluationQueue;
+export interface Deps extends ServiceDeps {
   /** Swagger UI's files for /docs (read from swagger-ui-dist on Node, static assets in the Worker). */
   docsAsset: (name: 'swagger-ui.css' | 'swagger-ui-bundle.js') => Promise<string | null>;
-  /** Signs attestations (Ed25519); null when no key is configured (a Worker without CSVS_SIGNING_KEY). */
-  signer: Signer | null;
-}
-
-/** Who is calling: an API key, or the bootstrap admin key from the environment. */
-export interface Principal {
-  keyId: string;
-  role: Role;
-  teamId: string | null;
-  teamSlug: string | null;
 }
 
 export type AppEnv = {

@@ -1,7 +1,7 @@
 import type { Db } from '../db/client.ts';
 import { evaluatePendingBatch } from '../workers/jobs/evaluate-snapshots.ts';
 import type { EvaluationQueue } from './env.ts';
-import type { Logger } from './logger.ts';
+import type { Logger } from '../services/logger.ts';
 
 export interface EvaluationLoop extends EvaluationQueue {
   /** Stops polling and waits for the batch in progress. */

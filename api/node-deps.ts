@@ -3,10 +3,10 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { connectPostgres, type Database, openPglite } from '../db/client.ts';
 import { migratePglite, migratePostgres } from '../db/migrate.ts';
-import type { Config } from './config.ts';
+import type { Config } from '../services/config.ts';
 import type { Deps, EvaluationQueue } from './env.ts';
 import type { Signer } from '../workers/attest/keys.ts';
-import { createLogger, type Logger } from './logger.ts';
+import { createLogger, type Logger } from '../services/logger.ts';
 
 /** Opens the configured database (PostgreSQL server or embedded PGlite) and applies migrations. */
 export async function openConfiguredDatabase(config: Pick<Config, 'DATABASE_URL' | 'DATA_DIR'>): Promise<Database> {

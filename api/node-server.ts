@@ -4,12 +4,12 @@
  */
 import { serve } from '@hono/node-server';
 import { createApp } from './app.ts';
-import { ConfigError, parseConfig } from './config.ts';
+import { ConfigError, parseConfig } from '../services/config.ts';
 import { startEvaluationLoop } from './evaluation-loop.ts';
 import { startWebhookLoop } from './webhook-loop.ts';
-import { createLogger } from './logger.ts';
+import { createLogger } from '../services/logger.ts';
 import { nodeDeps, openConfiguredDatabase } from './node-deps.ts';
-import { loadNodeSigner } from './services/attestation-key.ts';
+import { loadNodeSigner } from '../services/attestation-key.ts';
 
 async function main(): Promise<void> {
   const config = parseConfig(process.env);

@@ -12,7 +12,7 @@ import {
   TooLarge,
   Unauthenticated,
   UnsupportedMediaType,
-} from './errors.ts';
+} from '../services/errors.ts';
 
 /** RFC 9457 problem details; `type` values are stable and documented in docs/api.md. */
 export const Problem = z

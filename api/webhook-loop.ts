@@ -1,8 +1,8 @@
 import type { Db } from '../db/client.ts';
 import { deliverUntilIdle } from '../workers/jobs/deliver-webhooks.ts';
 import { sweepExpiringWaivers } from '../workers/jobs/waiver-expiry.ts';
-import type { Config } from './config.ts';
-import type { Logger } from './logger.ts';
+import type { Config } from '../services/config.ts';
+import type { Logger } from '../services/logger.ts';
 
 export interface WebhookLoop {
   /** Stops polling and waits for the round in progress (attempts in flight end within their timeout). */

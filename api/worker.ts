@@ -7,10 +7,10 @@ import { evaluatePendingBatch, evaluateSnapshotById } from '../workers/jobs/eval
 import { deliverUntilIdle } from '../workers/jobs/deliver-webhooks.ts';
 import { sweepExpiringWaivers } from '../workers/jobs/waiver-expiry.ts';
 import { createApp } from './app.ts';
-import { parseConfig } from './config.ts';
+import { parseConfig } from '../services/config.ts';
 import type { Deps } from './env.ts';
-import { createLogger } from './logger.ts';
-import { signerFromConfig } from './services/attestation-signer.ts';
+import { createLogger } from '../services/logger.ts';
+import { signerFromConfig } from '../services/attestation-signer.ts';
 
 interface QueueMessage {
   snapshotId: string;

@@ -24,7 +24,7 @@ import { run as dockerfilelint } from 'dockerfilelint';
 import { validate as dockerfileUtilsValidate } from 'dockerfile-utils';
 import { loadAll as loadAllYaml } from 'js-yaml';
 import { evaluate } from '../workers/engine/evaluate.ts';
-import type { ArtifactInput } from '../workers/engine/parse.ts';
+import type { ArtifactInput } from '../workers/model/artifacts.ts';
 import { DEPLOYMENT, DOCKER_INSPECT, DOCKERFILE, MIXED_SNAPSHOT } from './fixtures/corpus.ts';
 
 const FLAGS = ['--expose-gc', '--single-threaded-gc'];

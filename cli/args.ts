@@ -3,8 +3,8 @@
  * be tested without loading the engine.
  */
 import { parseArgs } from 'node:util';
-import { ARTIFACT_KINDS, type ArtifactKind } from '../workers/engine/evidence.ts';
-import { LEVELS, type Level } from '../workers/engine/result.ts';
+import { ARTIFACT_KINDS, type ArtifactKind } from '../workers/model/evidence.ts';
+import { LEVELS, type Level } from '../workers/model/result.ts';
 
 /** What a command may touch of the outside world; the tests and `main` provide it. */
 export interface Io {

@@ -13,7 +13,7 @@ import { readRound } from '../workers/agent/round.ts';
 import { buildSnapshots, type PreparedSnapshot } from '../workers/agent/snapshot.ts';
 import { describeLevels, uploadEntry } from '../workers/agent/upload.ts';
 import { ArtifactError } from '../workers/parsers/util.ts';
-import { LEVELS, type Level } from '../workers/engine/result.ts';
+import { LEVELS, type Level } from '../workers/model/result.ts';
 import { agentVersion, duration, requiredTeam, target } from './agent.ts';
 import { type Io, STDIN, UsageError } from './args.ts';
 

@@ -7,11 +7,11 @@
  * Uses the same database settings as `npm start` (DATABASE_URL, else the embedded one in DATA_DIR).
  */
 import { parseArgs } from 'node:util';
-import { parseConfig } from '../api/config.ts';
+import { parseConfig } from '../services/config.ts';
 import { ROLES, type Role } from '../api/env.ts';
-import { DomainError } from '../api/errors.ts';
+import { DomainError } from '../services/errors.ts';
 import { openConfiguredDatabase } from '../api/node-deps.ts';
-import { createApiKey } from '../api/services/api-keys.ts';
+import { createApiKey } from '../services/api-keys.ts';
 import { listApiKeys, revokeApiKey } from '../db/queries/api-keys.ts';
 import { recordAudit } from '../db/queries/audit.ts';
 import { insertTeam } from '../db/queries/teams.ts';

@@ -1,5 +1,5 @@
 /** Applies the migrations to the configured database (`npm run db:migrate`), e.g. before a Worker deploy. */
-import { parseConfig } from '../api/config.ts';
+import { parseConfig } from '../services/config.ts';
 import { openConfiguredDatabase } from '../api/node-deps.ts';
 
 const config = parseConfig(process.env);

@@ -4,7 +4,7 @@
  * `--all` re-evaluates everything regardless of version.
  */
 import { parseArgs } from 'node:util';
-import { parseConfig } from '../api/config.ts';
+import { parseConfig } from '../services/config.ts';
 import { openConfiguredDatabase } from '../api/node-deps.ts';
 import { reevaluateOutdated } from '../workers/jobs/reevaluate.ts';
 

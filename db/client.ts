@@ -41,3 +41,12 @@ export async function openPglite(dataDir: string | null, options: { loadDataDir?
     dump: async () => client.dumpDataDir('none'),
   };
 }
+
+/**
+ * Runs `fn` in a transaction (a savepoint when `db` is already one). drizzle types the
+ * transaction handle apart from the database although both run the same queries; the one cast
+ * that bridges them lives here, so query functions take a plain `Db` either way.
+ */
+export function withTransaction<T>(db: Db, fn: (tx: Db) => Promise<T>): Promise<T> {
+  return db.transaction((tx) => fn(tx as unknown as Db));
+}

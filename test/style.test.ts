@@ -7,7 +7,7 @@ import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = new URL('..', import.meta.url).pathname;
-const FOLDERS = ['api', 'db', 'workers', 'cli', 'test', 'bench'];
+const FOLDERS = ['api', 'services', 'db', 'workers', 'cli', 'test', 'bench'];
 /** Files whose runtime reads a default export. */
 const DEFAULT_EXPORT_ALLOWED = new Set(['api/worker.ts', 'vitest.config.ts', 'drizzle.config.ts']);
 

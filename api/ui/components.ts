@@ -1,5 +1,5 @@
 /** Small pieces the pages share: status badges, level figures, notices. */
-import { LEVELS, type ControlStatus, type Level } from '../../workers/engine/result.ts';
+import { LEVELS, type ControlStatus, type Level } from '../../workers/model/result.ts';
 import { percent, statusLabel } from './format.ts';
 import { type Html, html } from './html.ts';
 import { type Lang, t } from './i18n.ts';

@@ -4,19 +4,19 @@
  */
 import { statesAsOf, type WorkloadStateAt } from '../../db/queries/states.ts';
 import { listTeams, type TeamRow } from '../../db/queries/teams.ts';
-import type { TeamRef } from '../auth.ts';
+import type { TeamRef } from '../../services/deps.ts';
 import { listWaivers } from '../../db/queries/waivers.ts';
-import type { ControlStatus, Level } from '../../workers/engine/result.ts';
-import type { WaiverRule } from '../../workers/engine/waivers.ts';
+import type { ControlStatus, Level } from '../../workers/model/result.ts';
+import type { WaiverRule } from '../../workers/model/waivers.ts';
 import { isOrgWide } from '../auth.ts';
 import type { Deps, Principal } from '../env.ts';
 import { type Waiver, waiverView } from '../routes/waivers/schemas.ts';
-import type { Snapshot } from '../schemas/snapshot.ts';
-import { isStale, orgTotals, rankScorecards, type OrgTotals, type Scorecard, workloadVerdict } from '../services/scorecard.ts';
-import { dayStart, type Interval, periods, type TrendPoint } from '../services/trend.ts';
-import { loadScorecards, loadTrend } from '../services/reports.ts';
-import { loadSnapshotViews } from '../services/snapshots.ts';
-import { DAY_MS } from '../services/scorecard.ts';
+import type { Snapshot } from '../../services/schemas/snapshot.ts';
+import { isStale, orgTotals, rankScorecards, type OrgTotals, type Scorecard, workloadVerdict } from '../../services/scorecard.ts';
+import { dayStart, type Interval, periods, type TrendPoint } from '../../services/trend.ts';
+import { loadScorecards, loadTrend } from '../../services/reports.ts';
+import { loadSnapshotViews } from '../../services/snapshots.ts';
+import { DAY_MS } from '../../services/scorecard.ts';
 
 /** The teams a principal may see: all for org-wide keys, its own otherwise (as GET /v1/scorecards). */
 export async function visibleTeams(deps: Deps, p: Principal): Promise<TeamRow[]> {

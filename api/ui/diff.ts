@@ -1,5 +1,5 @@
 /** What changed between two evaluated snapshots: control statuses and findings. */
-import type { Snapshot } from '../schemas/snapshot.ts';
+import type { Snapshot } from '../../services/schemas/snapshot.ts';
 
 type Control = Snapshot['controls'][number];
 type Finding = Control['findings'][number];

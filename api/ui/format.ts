@@ -1,6 +1,6 @@
 /** Numbers and dates for people, per language. Times are always UTC, as in the API. */
 import { controlById } from '../../workers/controls/index.ts';
-import type { ControlStatus } from '../../workers/engine/result.ts';
+import type { ControlStatus } from '../../workers/model/result.ts';
 import { type Lang, t } from './i18n.ts';
 
 const LOCALE: Record<Lang, string> = { en: 'en-GB', de: 'de-DE' };

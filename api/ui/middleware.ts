@@ -2,7 +2,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import type { AppEnv, Principal } from '../env.ts';
-import { Forbidden } from '../errors.ts';
+import { Forbidden } from '../../services/errors.ts';
 import { isLang, type Lang, langFromAcceptLanguage } from './i18n.ts';
 import type { View } from './layout.ts';
 import { isHttps, SESSION_COOKIE, sessionPrincipal } from './session.ts';

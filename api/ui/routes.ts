@@ -7,7 +7,7 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { AppEnv } from '../env.ts';
-import { DomainError, Forbidden, NotFound } from '../errors.ts';
+import { DomainError, Forbidden, NotFound } from '../../services/errors.ts';
 import { APP_CSS } from './assets/css.ts';
 import { APP_JS, ICON_SVG } from './assets/js.ts';
 import { t } from './i18n.ts';

@@ -9,7 +9,7 @@ import { findActiveKeyByHash } from '../../db/queries/api-keys.ts';
 import { deleteExpiredSessions, deleteSession, findLiveSession, insertSession } from '../../db/queries/sessions.ts';
 import { ENV_ADMIN } from '../auth.ts';
 import type { Deps, Principal } from '../env.ts';
-import { constantTimeEqual, hashApiKey, toHex } from '../services/keys.ts';
+import { constantTimeEqual, hashApiKey, toHex } from '../../services/keys.ts';
 
 export const SESSION_COOKIE = 'csvs_session';
 

@@ -2,7 +2,6 @@ import { and, asc, desc, eq, gte, lt, lte, or, sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import { withoutNul } from '../json.ts';
 import { artifacts, controlResults, snapshots, teams, workloadState } from '../schema.ts';
-import { recordStateChange, watchWorkloadState } from '../../api/services/notifications.ts';
 
 export type SnapshotRow = typeof snapshots.$inferSelect;
 export type ArtifactRow = typeof artifacts.$inferSelect;
@@ -14,55 +13,52 @@ export interface StoredResult {
 }
 
 /**
- * Stores a snapshot with its artifacts (and, when evaluated inline, its results) in one
- * transaction. Returns null when the team's Idempotency-Key was already used: nothing is written.
+ * Inserts a snapshot with its artifacts. Returns null when the team's Idempotency-Key was
+ * already used: nothing is written. Call it inside a transaction when a verdict follows.
  */
-export async function insertSnapshot(
+export async function insertSnapshotRow(
   db: Db,
   snapshot: typeof snapshots.$inferInsert,
   files: Omit<typeof artifacts.$inferInsert, 'snapshotId'>[],
-  result: StoredResult | null,
-  evaluatedAt: Date,
+  evaluated: { result: StoredResult; evaluatedAt: Date } | null,
 ): Promise<SnapshotRow | null> {
-  return db.transaction(async (tx) => {
-    const evaluated = result ? { status: 'evaluated' as const, engineVersion: result.engineVersion, evaluatedAt, statuses: storedStatuses(result) } : {};
-    const rows = await tx
-      .insert(snapshots)
-      .values({ ...snapshot, ...evaluated, ci: snapshot.ci ? withoutNul(snapshot.ci) : null })
-      .onConflictDoNothing()
-      .returning();
-    const row = rows[0];
-    if (!row) return null;
-    if (files.length > 0) await tx.insert(artifacts).values(files.map((f) => ({ ...f, snapshotId: row.id })));
-    if (result) await writeResults(tx as unknown as Db, row, result);
-    return row;
-  });
+  const verdict = evaluated
+    ? { status: 'evaluated' as const, engineVersion: evaluated.result.engineVersion, evaluatedAt: evaluated.evaluatedAt, statuses: storedStatuses(evaluated.result) }
+    : {};
+  const rows = await db
+    .insert(snapshots)
+    .values({ ...snapshot, ...verdict, ci: snapshot.ci ? withoutNul(snapshot.ci) : null })
+    .onConflictDoNothing()
+    .returning();
+  const row = rows[0];
+  if (!row) return null;
+  if (files.length > 0) await db.insert(artifacts).values(files.map((f) => ({ ...f, snapshotId: row.id })));
+  return row;
 }
 
-/**
- * Writes the fifteen results, marks the snapshot evaluated and moves the workload's latest
- * state forward — unless a newer observation is already there (backfills keep history right).
- */
-export async function storeEvaluation(db: Db, row: SnapshotRow, result: StoredResult, evaluatedAt: Date): Promise<SnapshotRow> {
-  await db.delete(controlResults).where(eq(controlResults.snapshotId, row.id));
+/** Marks a stored snapshot evaluated with the result's statuses (clearing an earlier error). */
+export async function markSnapshotEvaluated(db: Db, row: SnapshotRow, result: StoredResult, evaluatedAt: Date): Promise<SnapshotRow> {
   const updated = await db
     .update(snapshots)
     .set({ status: 'evaluated', engineVersion: result.engineVersion, evaluatedAt, error: null, statuses: storedStatuses(result) })
     .where(eq(snapshots.id, row.id))
     .returning();
-  const current = updated[0] ?? row;
-  await writeResults(db, current, result, row.status === 'evaluated' ? 're-evaluation' : 'upload');
-  return current;
+  return updated[0] ?? row;
 }
 
-/** The fifteen result rows and the workload's latest state, for a snapshot marked evaluated. */
-async function writeResults(db: Db, row: SnapshotRow, result: StoredResult, cause: 'upload' | 're-evaluation' = 'upload'): Promise<void> {
+/** Writes the snapshot's result rows, replacing any from an earlier evaluation. */
+export async function replaceControlResults(db: Db, snapshotId: string, result: StoredResult, replacing: boolean): Promise<void> {
+  if (replacing) await db.delete(controlResults).where(eq(controlResults.snapshotId, snapshotId));
   await db.insert(controlResults).values(
-    result.controls.map((c) => ({ snapshotId: row.id, controlId: c.id, status: storedStatus(c.status), findings: withoutNul(c.findings) })),
+    result.controls.map((c) => ({ snapshotId, controlId: c.id, status: storedStatus(c.status), findings: withoutNul(c.findings) })),
   );
-  const statuses = storedStatuses(result);
-  // Webhook events are queued in this transaction: recorded if and only if the state change commits.
-  const watch = await watchWorkloadState(db, row, cause);
+}
+
+/**
+ * Moves the workload's latest state to this snapshot — unless a newer observation is already
+ * there (backfills keep history right). True when it moved.
+ */
+export async function moveWorkloadState(db: Db, row: SnapshotRow, statuses: Record<string, 'pass' | 'fail' | 'unknown'>): Promise<boolean> {
   const moved = await db
     .insert(workloadState)
     .values({
@@ -82,7 +78,7 @@ async function writeResults(db: Db, row: SnapshotRow, result: StoredResult, caus
       ),
     })
     .returning({ snapshotId: workloadState.snapshotId });
-  if (watch && moved.length > 0) await recordStateChange(db, watch, { ...row, snapshotId: row.id, statuses }, row.evaluatedAt ?? new Date());
+  return moved.length > 0;
 }
 
 export async function findSnapshotByIdempotencyKey(db: Db, teamId: string, key: string): Promise<SnapshotRow | null> {
@@ -221,7 +217,7 @@ export async function findArtifactSummaries(
 }
 
 /** The result's statuses as kept on the snapshot and in workload_state (`{ "3.1": "pass", … }`). */
-function storedStatuses(result: StoredResult): Record<string, 'pass' | 'fail' | 'unknown'> {
+export function storedStatuses(result: StoredResult): Record<string, 'pass' | 'fail' | 'unknown'> {
   return Object.fromEntries(result.controls.map((c) => [c.id, storedStatus(c.status)]));
 }
 

@@ -1,5 +1,5 @@
 import { and, desc, eq, gt, inArray, isNull, lte, or } from 'drizzle-orm';
-import type { WaiverRule } from '../../workers/engine/waivers.ts';
+import type { WaiverRule } from '../../workers/model/waivers.ts';
 import type { Db } from '../client.ts';
 import { waivers } from '../schema.ts';
 

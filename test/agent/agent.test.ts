@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Snapshot } from '../../api/schemas/snapshot.ts';
+import type { Snapshot } from '../../services/schemas/snapshot.ts';
 import { type Agent, createAgent } from '../../workers/agent/agent.ts';
 import { createDockerClient, type DockerClient } from '../../workers/agent/docker-client.ts';
 import { DiskQueue } from '../../workers/agent/queue.ts';

@@ -10,7 +10,7 @@ import { createDockerClient } from '../../workers/agent/docker-client.ts';
 import { EventWindow } from '../../workers/agent/events.ts';
 import { readRound } from '../../workers/agent/round.ts';
 import { evaluate } from '../../workers/engine/evaluate.ts';
-import type { EvaluationResult } from '../../workers/engine/result.ts';
+import type { EvaluationResult } from '../../workers/model/result.ts';
 import { type FakeDocker, startFakeDocker } from './fake-docker.ts';
 
 const file = (name: string) => readFileSync(new URL(`../../deploy/agent/${name}`, import.meta.url), 'utf8');

@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { startEvaluationLoop } from '../../api/evaluation-loop.ts';
-import { createLogger } from '../../api/logger.ts';
-import type { Snapshot } from '../../api/schemas/snapshot.ts';
+import { createLogger } from '../../services/logger.ts';
+import type { Snapshot } from '../../services/schemas/snapshot.ts';
 import { startHarness } from '../support/harness.ts';
 
 it('evaluates after a restart what was acknowledged with 202 before it', async () => {

@@ -6,9 +6,9 @@
  */
 import { and, count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../api/config.ts';
+import { parseConfig } from '../../services/config.ts';
 import { artifacts, controlResults, snapshots, teams, workloadState } from '../../db/schema.ts';
-import { ARTIFACT_KINDS, type ArtifactKind, JSON_KINDS } from '../../workers/engine/evidence.ts';
+import { ARTIFACT_KINDS, type ArtifactKind, JSON_KINDS } from '../../workers/model/evidence.ts';
 import {
   aliasBomb,
   continuationDockerfile,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Snapshot } from '../../api/schemas/snapshot.ts';
-import type { Scorecard } from '../../api/services/scorecard.ts';
+import type { Snapshot } from '../../services/schemas/snapshot.ts';
+import type { Scorecard } from '../../services/scorecard.ts';
 import { artifacts, DAY, type Variant } from '../fixtures/node-service/artifacts.ts';
 import { type Harness, startHarness } from '../support/harness.ts';
 

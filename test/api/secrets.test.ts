@@ -8,13 +8,13 @@ import { is } from 'drizzle-orm';
 import { PgTable } from 'drizzle-orm/pg-core';
 import { load } from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Snapshot } from '../../api/schemas/snapshot.ts';
+import type { Snapshot } from '../../services/schemas/snapshot.ts';
 import { findArtifacts } from '../../db/queries/snapshots.ts';
 import * as schema from '../../db/schema.ts';
-import { JSON_KINDS } from '../../workers/engine/evidence.ts';
+import { JSON_KINDS } from '../../workers/model/evidence.ts';
 import { evaluate } from '../../workers/engine/evaluate.ts';
-import type { ArtifactInput } from '../../workers/engine/parse.ts';
-import type { ControlResult, EvaluationResult } from '../../workers/engine/result.ts';
+import type { ArtifactInput } from '../../workers/model/artifacts.ts';
+import type { ControlResult, EvaluationResult } from '../../workers/model/result.ts';
 import { CI, CORPUS, PLANTED, PLANTED_CI } from '../fixtures/secrets/corpus.ts';
 import { type Harness, startHarness } from '../support/harness.ts';
 

@@ -1,6 +1,8 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CONTROLS } from '../../workers/controls/index.ts';
 import { evaluatePendingBatch } from '../../workers/jobs/evaluate-snapshots.ts';
-import type { Snapshot } from '../../api/schemas/snapshot.ts';
+import type { Snapshot } from '../../services/schemas/snapshot.ts';
 import { type Harness, startHarness } from '../support/harness.ts';
 import { DOCKERFILE } from '../fixtures/node-service/artifacts.ts';
 
@@ -201,7 +203,26 @@ describe('async evaluation', () => {
     }
     const done = (await (await h.request(location)).json()) as Snapshot;
     expect(done.status).toBe('evaluated');
-    expect(done.controls).toHaveLength(15);
+    expect(done.controls).toHaveLength(CONTROLS.length);
+  });
+
+  it('marks a snapshot whose verdict cannot be stored as failed, and evaluates its neighbours', async () => {
+    const bad = (await upload(jsonBody('async-bad'), { query: '?async=true' })).headers.get('location') ?? '';
+    const good = (await upload(jsonBody('async-good'), { query: '?async=true' })).headers.get('location') ?? '';
+    const badId = bad.split('/').pop() ?? '';
+    // A fault in storing one verdict (here a constraint that refuses its result rows).
+    const constraint = `reject_${badId.replaceAll('-', '')}`;
+    await h.database.db.execute(sql.raw(`alter table control_results add constraint ${constraint} check (snapshot_id <> '${badId}')`));
+    try {
+      while ((await evaluatePendingBatch(h.database.db, () => new Date())) > 0) {
+        // drain: the failing snapshot must not be claimed again and again
+      }
+    } finally {
+      await h.database.db.execute(sql.raw(`alter table control_results drop constraint ${constraint}`));
+    }
+    const failed = (await (await h.request(bad)).json()) as Snapshot;
+    expect(failed.status).toBe('failed');
+    expect(((await (await h.request(good)).json()) as Snapshot).status).toBe('evaluated');
   });
 });
 

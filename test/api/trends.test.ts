@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TrendPoint } from '../../api/services/trend.ts';
+import type { TrendPoint } from '../../services/trend.ts';
 import { artifacts, DAY, type Variant } from '../fixtures/node-service/artifacts.ts';
 import { type Harness, startHarness } from '../support/harness.ts';
 

@@ -1,7 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Snapshot } from '../../api/schemas/snapshot.ts';
-import type { Scorecard } from '../../api/services/scorecard.ts';
+import type { Snapshot } from '../../services/schemas/snapshot.ts';
+import type { Scorecard } from '../../services/scorecard.ts';
 import { auditLog } from '../../db/schema.ts';
 import { artifacts, DAY, type Variant } from '../fixtures/node-service/artifacts.ts';
 import { type Harness, startHarness } from '../support/harness.ts';

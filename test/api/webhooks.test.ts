@@ -2,12 +2,13 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../../db/client.ts';
-import { findSnapshot, storeEvaluation } from '../../db/queries/snapshots.ts';
+import { type Db, withTransaction } from '../../db/client.ts';
+import { findSnapshot } from '../../db/queries/snapshots.ts';
+import { storeEvaluation } from '../../services/evaluations.ts';
 import { findTeamBySlug } from '../../db/queries/teams.ts';
-import type { RegressionData, EvidenceMissingData, EventEnvelope, WaiverExpiringData } from '../../api/services/notifications.ts';
+import type { RegressionData, EvidenceMissingData, EventEnvelope, WaiverExpiringData } from '../../services/notifications.ts';
 import { evaluate } from '../../workers/engine/evaluate.ts';
-import type { ArtifactKind } from '../../workers/engine/evidence.ts';
+import type { ArtifactKind } from '../../workers/model/evidence.ts';
 import { BACKOFF_CAP_MS, backoffMs, deliverDueWebhooks, type DeliveryOptions, webhookUrlProblem } from '../../workers/jobs/deliver-webhooks.ts';
 import { sweepExpiringWaivers } from '../../workers/jobs/waiver-expiry.ts';
 import { type Harness, startHarness } from '../support/harness.ts';
@@ -376,7 +377,7 @@ describe('level regressions', () => {
     if (!row) throw new Error('snapshot not found');
     // A new engine judging the stored snapshot differently (here: as the engine judges L1_LOST).
     const rejudged = evaluate({ workload: 'api', artifacts: L1_LOST });
-    await db.transaction(async (tx) => void (await storeEvaluation(tx as unknown as Db, row, { ...rejudged, engineVersion: 'next' }, new Date())));
+    await withTransaction(db, (tx) => storeEvaluation(tx, row, { ...rejudged, engineVersion: 'next' }, new Date()));
     expect(await deliveries(quiet.id)).toEqual([]);
     const got = await deliveries(loud.id);
     expect(got.map((d) => d.event)).toEqual(['level.regressed']);
@@ -390,8 +391,8 @@ describe('level regressions', () => {
     if (!row) throw new Error('snapshot not found');
     const rejudged = evaluate({ workload: 'api', artifacts: L1_LOST });
     await expect(
-      db.transaction(async (tx) => {
-        await storeEvaluation(tx as unknown as Db, row, rejudged, new Date());
+      withTransaction(db, async (tx) => {
+        await storeEvaluation(tx, row, rejudged, new Date());
         throw new Error('the write fails after the state moved');
       }),
     ).rejects.toThrow('the write fails');

@@ -5,7 +5,7 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog, sessions } from '../../db/schema.ts';
-import { hashApiKey } from '../../api/services/keys.ts';
+import { hashApiKey } from '../../services/keys.ts';
 import { safeNext } from '../../api/ui/routes.ts';
 import { type Harness, startHarness } from '../support/harness.ts';
 import { seed, type Seeded } from './seed.ts';

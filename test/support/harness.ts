@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { inject } from 'vitest';
 import { connectPostgres, type Database, openPglite } from '../../db/client.ts';
 import { createApp } from '../../api/app.ts';
-import { parseConfig } from '../../api/config.ts';
+import { parseConfig } from '../../services/config.ts';
 import type { EvaluationQueue } from '../../api/env.ts';
-import { createLogger } from '../../api/logger.ts';
+import { createLogger } from '../../services/logger.ts';
 import { nodeDeps } from '../../api/node-deps.ts';
 import { ephemeralSigner } from '../../workers/attest/keys.ts';
 

@@ -5,7 +5,7 @@
  * (host, round time, workload), so a retry of the same snapshot is never stored twice.
  */
 import { createHash } from 'node:crypto';
-import type { ArtifactKind } from '../engine/evidence.ts';
+import type { ArtifactKind } from '../model/evidence.ts';
 import { RedactionError, redactArtifact } from '../redact/index.ts';
 import type { JsonObject } from './docker-client.ts';
 import type { RoundData } from './round.ts';

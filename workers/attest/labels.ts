@@ -3,7 +3,7 @@
  * from the registry (the German is the standard's own wording); these are only the frame.
  */
 import { controlById } from '../controls/index.ts';
-import type { ControlStatus } from '../engine/result.ts';
+import type { ControlStatus } from '../model/result.ts';
 
 export const LANGS = ['en', 'de'] as const;
 export type Lang = (typeof LANGS)[number];

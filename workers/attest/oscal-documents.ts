@@ -6,7 +6,7 @@
  * checked by a test. The service serves them under /oscal/.
  */
 import { controlById } from '../controls/index.ts';
-import { CONTROL_IDS, LEVELS } from '../engine/result.ts';
+import { CONTROL_IDS, LEVELS } from '../model/result.ts';
 
 export const OSCAL_VERSION = '1.1.2';
 /** Namespace of our own OSCAL properties (level, status, verdict). */

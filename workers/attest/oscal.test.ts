@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { CONTROL_IDS } from '../engine/result.ts';
+import { CONTROL_IDS } from '../model/result.ts';
 import { oscalAssessmentResults, uuidSource } from './oscal.ts';
 import { CATALOG_FILE, csvsAssessmentPlan, csvsCatalog, documentText, PLAN_FILE } from './oscal-documents.ts';
 import { AssessmentPlan, AssessmentResults, Catalog, UUID } from './oscal-schema.ts';

@@ -5,7 +5,7 @@
  * `satisfied` or `not-satisfied`), and one risk per waiver relied on (`deviation-approved`).
  * Findings come from the settled plan, observations (with the deciding evidence) chunk by chunk.
  */
-import type { ControlStatus } from '../engine/result.ts';
+import type { ControlStatus } from '../model/result.ts';
 import { controlTitle } from './labels.ts';
 import { CATALOG_FILE, CSVS_NS, OSCAL_VERSION, objectiveId, oscalControlId, PLAN_FILE } from './oscal-documents.ts';
 import type { ControlVerdict, PlannedWorkload, ReportHeader, WorkloadReport } from './report.ts';

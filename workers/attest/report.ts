@@ -5,10 +5,10 @@
  * evidence (content hash, deciding findings) one chunk of workloads at a time.
  */
 import { controlById } from '../controls/index.ts';
-import type { ArtifactKind } from '../engine/evidence.ts';
-import { CONTROL_IDS, type ControlId, type ControlStatus, type Finding, type Level } from '../engine/result.ts';
+import type { ArtifactKind } from '../model/evidence.ts';
+import { CONTROL_IDS, type ControlId, type ControlStatus, type Finding, type Level } from '../model/result.ts';
 import { ENGINE_VERSION } from '../engine/version.ts';
-import { applyWaivers, type WaiverRule } from '../engine/waivers.ts';
+import { applyWaivers, type WaiverRule } from '../model/waivers.ts';
 
 /** Deciding findings kept per control; the rest are counted in `findingsOmitted`. */
 export const MAX_FINDINGS_PER_CONTROL = 5;

@@ -5,8 +5,8 @@
  * actually runs. Root is allowed where it only initialises: init containers, an init or
  * supervisor process, an entrypoint that hands over with gosu/su-exec/setpriv/….
  */
-import type { Container, Dockerfile, Evidence, ImageConfig, Process, ProcessList, Stage } from '../engine/evidence.ts';
-import type { Finding } from '../engine/result.ts';
+import type { Container, Dockerfile, Evidence, ImageConfig, Process, ProcessList, Stage } from '../model/evidence.ts';
+import type { Finding } from '../model/result.ts';
 import { type Control, containerFinding, finding } from './control.ts';
 import {
   INIT_SUPERVISORS,

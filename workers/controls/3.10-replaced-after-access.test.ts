@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ControlResult } from '../engine/result.ts';
+import type { ControlResult } from '../model/result.ts';
 import { sameContainerId } from './3.10-replaced-after-access.ts';
 import { deployment, dockerInspect, fixtureText, kubernetes, type Overrides, pod, type PodContainer, redisContainer } from './fixtures.ts';
 import { check, dedent, type TestArtifact } from './testing.ts';

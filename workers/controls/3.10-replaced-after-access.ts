@@ -7,8 +7,8 @@
  * own; the exec events of `docker events` and earlier snapshots (context.history) show access
  * that has ended, and the instance's start time shows whether it was replaced since.
  */
-import type { Container, ContainerEvent, EventLog, Evidence, PodInfo } from '../engine/evidence.ts';
-import type { Finding } from '../engine/result.ts';
+import type { Container, ContainerEvent, EventLog, Evidence, PodInfo } from '../model/evidence.ts';
+import type { Finding } from '../model/result.ts';
 import { type Control, type EvaluationContext, containerFinding, finding } from './control.ts';
 
 const EXEC_ACTION = /^exec_(?:start|create)\b/;

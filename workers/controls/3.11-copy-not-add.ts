@@ -5,8 +5,8 @@
  * as trusted only when the Dockerfile pins its content: `--checksum=sha256:…` for a download,
  * a full commit SHA for a git repository.
  */
-import type { AddInstruction, Dockerfile, Evidence, Fact, ImageConfig } from '../engine/evidence.ts';
-import type { Finding } from '../engine/result.ts';
+import type { AddInstruction, Dockerfile, Evidence, Fact, ImageConfig } from '../model/evidence.ts';
+import type { Finding } from '../model/result.ts';
 import { type Control, finding } from './control.ts';
 
 type SourceKind = 'local' | 'url' | 'git' | 'inline';

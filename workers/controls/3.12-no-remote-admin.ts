@@ -5,8 +5,8 @@
  * is a second door with its own credentials, outside all of that. Installing one, exposing its
  * port (22, 3389) or running its daemon is the violation; a client such as `openssh-client` is not.
  */
-import type { Container, Dockerfile, Evidence, Fact, ImageConfig, PackageInventory, ProcessList, ServiceExposure, Stage } from '../engine/evidence.ts';
-import type { Finding } from '../engine/result.ts';
+import type { Container, Dockerfile, Evidence, Fact, ImageConfig, PackageInventory, ProcessList, ServiceExposure, Stage } from '../model/evidence.ts';
+import type { Finding } from '../model/result.ts';
 import { keptPackages, listedPackages } from './3.8-minimal-packages.ts';
 import { type Control, containerFinding, finding } from './control.ts';
 import { finalImageStages } from './shared/images.ts';

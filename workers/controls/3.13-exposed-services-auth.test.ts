@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ControlResult, Finding } from '../engine/result.ts';
+import type { ControlResult, Finding } from '../model/result.ts';
 import { compose, deployment, dockerInspect, type Json, kubernetes, only, type Overrides, pod, redisContainer } from './fixtures.ts';
 import { check, dedent, type TestArtifact } from './testing.ts';
 

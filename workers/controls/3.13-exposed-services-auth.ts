@@ -4,8 +4,8 @@
  * all interfaces, runs in the host network, or sits behind a NodePort/LoadBalancer Service
  * must show authentication; bound to loopback or not published at all, it is not exposed.
  */
-import type { Container, Evidence, Port, Protocol, ServiceExposure, Source } from '../engine/evidence.ts';
-import type { Finding } from '../engine/result.ts';
+import type { Container, Evidence, Port, Protocol, ServiceExposure, Source } from '../model/evidence.ts';
+import type { Finding } from '../model/result.ts';
 import { type Control, finding } from './control.ts';
 import { SENSITIVE_SERVICES, type SensitiveService, authVerdict, serviceAtPort } from './shared/sensitive-services.ts';
 import { imageRepository } from './shared/sockets.ts';

@@ -3,8 +3,8 @@
  * fork bomb in one container exhausts the host's PIDs and takes every other container down.
  * 0, -1 and "not set" all mean unlimited, in Docker, Compose and the kubelet alike.
  */
-import type { Container, Evidence, KubeletConfig, PodInfo } from '../engine/evidence.ts';
-import type { Finding } from '../engine/result.ts';
+import type { Container, Evidence, KubeletConfig, PodInfo } from '../model/evidence.ts';
+import type { Finding } from '../model/result.ts';
 import { type Control, containerFinding, finding } from './control.ts';
 
 function describeUnlimited(value: number | null): string {

@@ -3,8 +3,8 @@
  * then with access limited to what it needs. Connecting to a runtime socket is not a write,
  * so `:ro` limits nothing: only a filtering proxy (or an equivalent declared limit) does.
  */
-import type { Container, Evidence, Mount, PodInfo } from '../engine/evidence.ts';
-import type { Finding } from '../engine/result.ts';
+import type { Container, Evidence, Mount, PodInfo } from '../model/evidence.ts';
+import type { Finding } from '../model/result.ts';
 import { type Control, containerFinding, finding } from './control.ts';
 import { type SocketExposure, imageRepository, isSocketProxyImage, socketExposure } from './shared/sockets.ts';
 

@@ -3,8 +3,8 @@
  * daemon), so `docker info` shows it and a container can only opt out (`--userns=host`). On
  * Kubernetes each pod opts in with `hostUsers: false`; the default shares the host's users.
  */
-import type { Container, DaemonInfo, Evidence, PodInfo } from '../engine/evidence.ts';
-import type { Finding } from '../engine/result.ts';
+import type { Container, DaemonInfo, Evidence, PodInfo } from '../model/evidence.ts';
+import type { Finding } from '../model/result.ts';
 import { type Control, containerFinding, finding } from './control.ts';
 
 function hasOption(options: readonly string[], name: string): boolean {

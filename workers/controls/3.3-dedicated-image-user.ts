@@ -3,8 +3,8 @@
  * Only a Dockerfile shows the creation; inspect output shows the user an image or container
  * runs as, which can show a violation (root) but cannot prove the user was created there.
  */
-import type { Container, Dockerfile, Evidence, ImageConfig, Stage, UserCreation } from '../engine/evidence.ts';
-import type { Finding } from '../engine/result.ts';
+import type { Container, Dockerfile, Evidence, ImageConfig, Stage, UserCreation } from '../model/evidence.ts';
+import type { Finding } from '../model/result.ts';
 import { type Control, containerFinding, finding } from './control.ts';
 import { createdUserMatches, createsUser, effectiveUser, isRootUser, isUnresolved, stageChain, uidOf, userPart } from './shared/users.ts';
 

@@ -3,8 +3,8 @@
  * generic defaults (Docker's `builtin`, Kubernetes `RuntimeDefault`) are exactly what the
  * standard calls non-specific, and "unconfined" is no filter at all.
  */
-import type { Container, DaemonInfo, Evidence } from '../engine/evidence.ts';
-import type { Finding } from '../engine/result.ts';
+import type { Container, DaemonInfo, Evidence } from '../model/evidence.ts';
+import type { Finding } from '../model/result.ts';
 import { type Control, containerFinding, finding } from './control.ts';
 
 const FIX: Record<Container['runtime'], string> = {

@@ -3,8 +3,8 @@
  * setuid binary or file capability inside the container lifts a process's privileges again;
  * a privileged container has every privilege to begin with, whatever else it sets.
  */
-import type { Container, DaemonInfo, Evidence } from '../engine/evidence.ts';
-import type { Finding } from '../engine/result.ts';
+import type { Container, DaemonInfo, Evidence } from '../model/evidence.ts';
+import type { Finding } from '../model/result.ts';
 import { type Control, containerFinding, finding } from './control.ts';
 
 const FIX: Record<Container['runtime'], string> = {

@@ -3,8 +3,8 @@
  * can push to the repository (or sits between the builder and the registry) decides what
  * `node:20` means tomorrow. A digest names exactly one content.
  */
-import type { BaseImageRef, Container, Dockerfile, Evidence, Stage } from '../engine/evidence.ts';
-import type { Finding } from '../engine/result.ts';
+import type { BaseImageRef, Container, Dockerfile, Evidence, Stage } from '../model/evidence.ts';
+import type { Finding } from '../model/result.ts';
 import { type Control, containerFinding, finding } from './control.ts';
 import { hasUnresolvedVariable, isImageId, parseImageRef, repositoryOf, taggedName } from './shared/images.ts';
 

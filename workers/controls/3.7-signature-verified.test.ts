@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Finding } from '../engine/result.ts';
+import type { Finding } from '../model/result.ts';
 import { deployment, expectFailFixes, fixtureText, imageInspect, type Json, kubernetes, only } from './fixtures.ts';
 import { check, type TestArtifact } from './testing.ts';
 

@@ -6,8 +6,8 @@
  * container of the workload. A signature covers a manifest digest, so a workload whose digest
  * is unknown cannot be matched to one.
  */
-import type { Container, Evidence, ImageConfig, ImagePolicy, SignatureReport, Source } from '../engine/evidence.ts';
-import type { Finding } from '../engine/result.ts';
+import type { Container, Evidence, ImageConfig, ImagePolicy, SignatureReport, Source } from '../model/evidence.ts';
+import type { Finding } from '../model/result.ts';
 import { type Control, containerFinding, finding } from './control.ts';
 import { normaliseDigest, parseImageRef, policyPatternMatches, repositoryOf } from './shared/images.ts';
 

@@ -5,8 +5,8 @@
  * For a Dockerfile only what ends up in the image counts: the final stage and the stages it is
  * built FROM. Build stages read with `COPY --from` may install anything.
  */
-import type { Dockerfile, Evidence, PackageInstall, PackageInventory, ShellCommand, Stage } from '../engine/evidence.ts';
-import type { Finding } from '../engine/result.ts';
+import type { Dockerfile, Evidence, PackageInstall, PackageInventory, ShellCommand, Stage } from '../model/evidence.ts';
+import type { Finding } from '../model/result.ts';
 import { type Control, finding } from './control.ts';
 import { finalImageStages } from './shared/images.ts';
 import { type Ecosystem, type PackageGroup, UNNEEDED_GROUPS, packageBaseName, unneededGroup } from './shared/packages.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Finding } from '../engine/result.ts';
+import type { Finding } from '../model/result.ts';
 import { compose, deployment, dockerInspect, type Json, kubernetes, OMIT, pod, redisContainer } from './fixtures.ts';
 import { check, type TestArtifact } from './testing.ts';
 

@@ -2,8 +2,8 @@
  * 3.9: the root file system is mounted read-only. Every runtime's default is a writable root
  * file system, so a setting that is absent fails just like an explicit `false`.
  */
-import type { Container, Evidence } from '../engine/evidence.ts';
-import type { Finding } from '../engine/result.ts';
+import type { Container, Evidence } from '../model/evidence.ts';
+import type { Finding } from '../model/result.ts';
 import { type Control, containerFinding } from './control.ts';
 
 function fix(c: Container): string {

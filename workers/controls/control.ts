@@ -1,16 +1,8 @@
-import type { ArtifactKind, Container, Evidence, Source } from '../engine/evidence.ts';
-import type { ControlId, Finding, FindingStatus, Level } from '../engine/result.ts';
+import type { ArtifactKind, Container, Evidence, Source } from '../model/evidence.ts';
+import type { ControlId, Finding, FindingStatus, Level } from '../model/result.ts';
+import type { EvaluationContext } from '../model/context.ts';
 
-/** Facts from outside the snapshot that some controls consult. */
-export interface EvaluationContext {
-  /** The workload's name (policies and signatures are matched against its images). */
-  workload: string | null;
-  /**
-   * Earlier observations of the same workload: containers seen with running exec sessions.
-   * 3.10 fails when such a container is still the running instance now.
-   */
-  history: { containerId: string; seenAt: string; snapshotId: string }[];
-}
+export type { EvaluationContext };
 
 export interface Control {
   id: ControlId;

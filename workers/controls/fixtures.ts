@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { dump } from 'js-yaml';
 import { expect } from 'vitest';
-import type { ControlResult, Finding } from '../engine/result.ts';
+import type { ControlResult, Finding } from '../model/result.ts';
 import { dedent, type TestArtifact } from './testing.ts';
 
 export type Json = Record<string, unknown>;

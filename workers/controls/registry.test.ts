@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CONTROL_IDS } from '../engine/result.ts';
+import { CONTROL_IDS } from '../model/result.ts';
 import { CONTROL_MODULES, CONTROLS } from './index.ts';
 
 describe('the control registry', () => {

@@ -2,9 +2,9 @@
  * Helpers for the control specs: run the whole engine (parsers included) on realistic
  * artifacts and look at one control, the way hadolint's `ruleCatches` reads.
  */
-import type { ArtifactKind } from '../engine/evidence.ts';
+import type { ArtifactKind } from '../model/evidence.ts';
 import { evaluate, type SnapshotInput } from '../engine/evaluate.ts';
-import type { ControlId, ControlResult } from '../engine/result.ts';
+import type { ControlId, ControlResult } from '../model/result.ts';
 
 export type TestArtifact = { kind: ArtifactKind; content: unknown; name?: string };
 

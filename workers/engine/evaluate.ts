@@ -1,9 +1,11 @@
 import { CONTROLS } from '../controls/index.ts';
-import type { Control, EvaluationContext } from '../controls/control.ts';
-import type { Evidence } from './evidence.ts';
-import { summarizeLevels } from './levels.ts';
-import { type ArtifactInput, buildEvidence } from './parse.ts';
-import type { ControlResult, EvaluationResult, Finding, FindingStatus } from './result.ts';
+import type { Control } from '../controls/control.ts';
+import type { EvaluationContext } from '../model/context.ts';
+import type { Evidence } from '../model/evidence.ts';
+import { summarizeLevels } from '../model/levels.ts';
+import type { ArtifactInput } from '../model/artifacts.ts';
+import { buildEvidence } from './parse.ts';
+import type { ControlResult, EvaluationResult, Finding, FindingStatus } from '../model/result.ts';
 import { ENGINE_VERSION } from './version.ts';
 
 export interface SnapshotInput {

@@ -23,9 +23,10 @@ import {
 } from '../../test/fixtures/hostile/inputs.ts';
 import { CONTROLS, controlById } from '../controls/index.ts';
 import { evaluate, statusOf } from './evaluate.ts';
-import { ARTIFACT_KINDS, type ArtifactKind, type Evidence, JSON_KINDS } from './evidence.ts';
-import { type ArtifactInput, artifactNames, buildEvidence } from './parse.ts';
-import { CONTROL_IDS, type ControlId, type EvaluationResult, type FindingStatus, LEVELS } from './result.ts';
+import { ARTIFACT_KINDS, type ArtifactKind, type Evidence, JSON_KINDS } from '../model/evidence.ts';
+import { type ArtifactInput, artifactNames } from '../model/artifacts.ts';
+import { buildEvidence } from './parse.ts';
+import { CONTROL_IDS, type ControlId, type EvaluationResult, type FindingStatus, LEVELS } from '../model/result.ts';
 
 const STATUSES: readonly string[] = ['pass', 'fail', 'unknown'];
 /** Kinds that take only text; parsed JSON given for them is refused. */

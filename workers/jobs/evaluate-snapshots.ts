@@ -1,14 +1,14 @@
-import type { Db } from '../../db/client.ts';
+import { type Db, withTransaction } from '../../db/client.ts';
 import {
   claimPendingSnapshots,
   claimSnapshot,
   findArtifacts,
   markSnapshotFailed,
   type SnapshotRow,
-  storeEvaluation,
 } from '../../db/queries/snapshots.ts';
+import { storeEvaluation } from '../../services/evaluations.ts';
 import { evaluate } from '../engine/evaluate.ts';
-import type { ArtifactKind } from '../engine/evidence.ts';
+import type { ArtifactKind } from '../model/evidence.ts';
 
 /** Evaluates one stored snapshot from its stored artifacts, inside the caller's transaction. */
 async function evaluateStored(tx: Db, row: SnapshotRow, now: Date): Promise<void> {
@@ -23,12 +23,20 @@ async function evaluateStored(tx: Db, row: SnapshotRow, now: Date): Promise<void
 /**
  * Claims and evaluates up to `limit` pending snapshots in one transaction. The row locks are
  * held until commit, so a crash leaves them pending for the next claim; SKIP LOCKED keeps two
- * instances from evaluating the same snapshot. Returns how many were evaluated.
+ * instances from evaluating the same snapshot. Returns how many were claimed.
  */
 export async function evaluatePendingBatch(db: Db, clock: () => Date, limit = 20): Promise<number> {
-  return db.transaction(async (tx) => {
-    const claimed = await claimPendingSnapshots(tx as unknown as Db, limit);
-    for (const row of claimed) await evaluateStored(tx as unknown as Db, row, clock());
+  return withTransaction(db, async (tx) => {
+    const claimed = await claimPendingSnapshots(tx, limit);
+    for (const row of claimed) {
+      // Each in a savepoint: one snapshot that throws is marked failed, as the single path does,
+      // instead of rolling back its neighbours and being claimed again on every poll.
+      try {
+        await withTransaction(tx, (sp) => evaluateStored(sp, row, clock()));
+      } catch (e) {
+        await markSnapshotFailed(tx, row.id, e instanceof Error ? e.message : String(e));
+      }
+    }
     return claimed.length;
   });
 }
@@ -36,10 +44,10 @@ export async function evaluatePendingBatch(db: Db, clock: () => Date, limit = 20
 /** The Queue consumer's path: evaluate one snapshot by id; false when it is gone or done already. */
 export async function evaluateSnapshotById(db: Db, id: string, clock: () => Date): Promise<boolean> {
   try {
-    return await db.transaction(async (tx) => {
-      const row = await claimSnapshot(tx as unknown as Db, id);
+    return await withTransaction(db, async (tx) => {
+      const row = await claimSnapshot(tx, id);
       if (!row) return false;
-      await evaluateStored(tx as unknown as Db, row, clock());
+      await evaluateStored(tx, row, clock());
       return true;
     });
   } catch (e) {

@@ -1,7 +1,8 @@
-import type { Db } from '../../db/client.ts';
-import { findArtifacts, snapshotsNotEvaluatedBy, storeEvaluation } from '../../db/queries/snapshots.ts';
+import { type Db, withTransaction } from '../../db/client.ts';
+import { findArtifacts, snapshotsNotEvaluatedBy } from '../../db/queries/snapshots.ts';
+import { storeEvaluation } from '../../services/evaluations.ts';
 import { evaluate } from '../engine/evaluate.ts';
-import type { ArtifactKind } from '../engine/evidence.ts';
+import type { ArtifactKind } from '../model/evidence.ts';
 import { ENGINE_VERSION } from '../engine/version.ts';
 
 /**
@@ -25,7 +26,7 @@ export async function reevaluateOutdated(
         workload: row.workload,
         artifacts: files.map((f) => ({ kind: f.kind as ArtifactKind, name: f.name, content: f.content })),
       });
-      await db.transaction(async (tx) => void (await storeEvaluation(tx as unknown as Db, row, result, new Date())));
+      await withTransaction(db, (tx) => storeEvaluation(tx, row, result, new Date()));
       done += 1;
     }
     after = batch[batch.length - 1]?.id;

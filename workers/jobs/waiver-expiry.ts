@@ -11,8 +11,8 @@ import {
   type StateRow,
   teamStates,
 } from '../../db/queries/webhooks.ts';
-import type { WaiverRule } from '../engine/waivers.ts';
-import { deliveriesFor, envelope, relyingOn, type WaiverExpiringData } from '../../api/services/notifications.ts';
+import type { WaiverRule } from '../model/waivers.ts';
+import { deliveriesFor, envelope, relyingOn, type WaiverExpiringData } from '../../services/notifications.ts';
 
 /** How far ahead a lapsing waiver is announced. */
 export const WAIVER_NOTICE_DAYS = 7;

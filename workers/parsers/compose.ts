@@ -1,4 +1,4 @@
-import type { Container, EnvVar, EvidencePart, Fact, SeccompSetting, Source, UserSetting } from '../engine/evidence.ts';
+import type { Container, EnvVar, EvidencePart, Fact, SeccompSetting, Source, UserSetting } from '../model/evidence.ts';
 import { composePorts, portBudget, type PortBudget } from './compose/ports.ts';
 import { child, index, interpolate, shellWords } from './compose/text.ts';
 import { composeMounts } from './compose/volumes.ts';

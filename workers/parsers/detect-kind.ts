@@ -4,7 +4,7 @@
  * looked at, nothing is parsed in full, and every pattern is linear. When the signs are not
  * clear it returns null and the caller asks the user to name the kind.
  */
-import type { ArtifactKind } from '../engine/evidence.ts';
+import type { ArtifactKind } from '../model/evidence.ts';
 
 const HEAD_BYTES = 16 * 1024;
 const SAMPLE_LINES = 50;

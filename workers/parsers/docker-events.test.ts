@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { ContainerEvent, Source } from '../engine/evidence.ts';
+import type { ContainerEvent, Source } from '../model/evidence.ts';
 import { parseDockerEvents } from './docker-events.ts';
 import { ArtifactError } from './util.ts';
 

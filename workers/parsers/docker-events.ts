@@ -1,4 +1,4 @@
-import type { ContainerEvent, EvidencePart, Source } from '../engine/evidence.ts';
+import type { ContainerEvent, EvidencePart, Source } from '../model/evidence.ts';
 import { ArtifactError, get, isRecord, num, pointer, str } from './util.ts';
 
 const MAX_LISTED_SKIPS = 5;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { ImageConfig, Source } from '../engine/evidence.ts';
+import type { ImageConfig, Source } from '../model/evidence.ts';
 import { parseDockerImageInspect } from './docker-image-inspect.ts';
 import { ArtifactError } from './util.ts';
 

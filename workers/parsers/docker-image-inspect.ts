@@ -1,4 +1,4 @@
-import type { EvidencePart, Fact, ImageConfig, Source } from '../engine/evidence.ts';
+import type { EvidencePart, Fact, ImageConfig, Source } from '../model/evidence.ts';
 import { dockerUser, parsePortKey } from './docker-inspect.ts';
 import { ArtifactError, arr, get, isRecord, jsonContent, pointer, str, strArr } from './util.ts';
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { DaemonInfo, Source } from '../engine/evidence.ts';
+import type { DaemonInfo, Source } from '../model/evidence.ts';
 import { parseDockerInfo } from './docker-info.ts';
 import { ArtifactError } from './util.ts';
 

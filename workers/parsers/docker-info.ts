@@ -1,4 +1,4 @@
-import type { DaemonInfo, EvidencePart, Source } from '../engine/evidence.ts';
+import type { DaemonInfo, EvidencePart, Source } from '../model/evidence.ts';
 import { ArtifactError, get, isRecord, jsonContent, strArr } from './util.ts';
 
 /** Keys every `docker info` / `GET /info` answer has; an object with none of them is something else. */

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { Container, Source } from '../engine/evidence.ts';
+import type { Container, Source } from '../model/evidence.ts';
 import { dockerUser, parseDockerInspect } from './docker-inspect.ts';
 import { ArtifactError } from './util.ts';
 

@@ -9,7 +9,7 @@ import type {
   SeccompSetting,
   Source,
   UserSetting,
-} from '../engine/evidence.ts';
+} from '../model/evidence.ts';
 import {
   ArtifactError,
   arr,

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Dockerfile, Source, Stage } from '../engine/evidence.ts';
+import type { Dockerfile, Source, Stage } from '../model/evidence.ts';
 import { MAX_DOCKERFILE_CHARS, parseDockerfile } from './dockerfile.ts';
 import { ArtifactError } from './util.ts';
 

@@ -7,7 +7,7 @@
  * installs and user creations are read.
  */
 import { Add, Arg, Copy, DockerfileParser, Env, type Instruction, ModifiableInstruction, Run } from 'dockerfile-ast';
-import type { AddInstruction, Dockerfile, EvidencePart, Protocol, Source, Stage } from '../engine/evidence.ts';
+import type { AddInstruction, Dockerfile, EvidencePart, Protocol, Source, Stage } from '../model/evidence.ts';
 import {
   type ManagerConfig,
   type SimpleCommand,

@@ -1,4 +1,4 @@
-import type { ArtifactKind, EvidencePart, Source } from '../engine/evidence.ts';
+import type { ArtifactKind, EvidencePart, Source } from '../model/evidence.ts';
 import { parseCompose } from './compose.ts';
 import { parseDockerEvents } from './docker-events.ts';
 import { parseDockerImageInspect } from './docker-image-inspect.ts';

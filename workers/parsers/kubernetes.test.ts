@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { Container, EvidencePart, Source } from '../engine/evidence.ts';
+import type { Container, EvidencePart, Source } from '../model/evidence.ts';
 import { parseKubernetes } from './kubernetes.ts';
 import { ArtifactError } from './util.ts';
 

@@ -6,7 +6,7 @@ import type {
   PodInfo,
   ServiceExposure,
   Source,
-} from '../engine/evidence.ts';
+} from '../model/evidence.ts';
 import { at } from './kubernetes/paths.ts';
 import { readPod } from './kubernetes/pod.ts';
 import { kyvernoPolicies, sigstorePolicy } from './kubernetes/policies.ts';

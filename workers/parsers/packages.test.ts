@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { PackageInventory, Source } from '../engine/evidence.ts';
+import type { PackageInventory, Source } from '../model/evidence.ts';
 import { parsePackages } from './packages.ts';
 import { ArtifactError } from './util.ts';
 

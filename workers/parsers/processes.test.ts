@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { Process, Source } from '../engine/evidence.ts';
+import type { Process, Source } from '../model/evidence.ts';
 import { nameFromArgs, parseProcesses } from './processes.ts';
 import { ArtifactError } from './util.ts';
 

@@ -1,4 +1,4 @@
-import type { EvidencePart, Process, Source } from '../engine/evidence.ts';
+import type { EvidencePart, Process, Source } from '../model/evidence.ts';
 import { ArtifactError, arr, get, isRecord, num, scalarStr } from './util.ts';
 
 const MAX_LISTED_SKIPS = 5;

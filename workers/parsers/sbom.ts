@@ -1,4 +1,4 @@
-import type { EvidencePart, PackageInventory, Source } from '../engine/evidence.ts';
+import type { EvidencePart, PackageInventory, Source } from '../model/evidence.ts';
 import { ArtifactError, arr, get, isRecord, jsonContent, pointer, str, strArr } from './util.ts';
 
 type Pkg = PackageInventory['packages'][number];

@@ -11,7 +11,7 @@
  * The second half reads what a simple command does that the evidence model records: package
  * installs (apt, apk, dnf/yum/microdnf, zypper, pip, npm, gem, piped installers) and user creation.
  */
-import type { PackageInstall, PackageManager, UserCreation } from '../engine/evidence.ts';
+import type { PackageInstall, PackageManager, UserCreation } from '../model/evidence.ts';
 
 /** A here-document body as written, and where it starts in the script. */
 export interface ShellHeredoc {

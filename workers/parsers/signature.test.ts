@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { SignatureReport, Source } from '../engine/evidence.ts';
+import type { SignatureReport, Source } from '../model/evidence.ts';
 import { parseSignature } from './signature.ts';
 import { ArtifactError } from './util.ts';
 

@@ -1,4 +1,4 @@
-import type { EvidencePart, SignatureReport, Source } from '../engine/evidence.ts';
+import type { EvidencePart, SignatureReport, Source } from '../model/evidence.ts';
 import { ArtifactError, get, isRecord, str } from './util.ts';
 
 type Verified = SignatureReport['verified'][number];

@@ -4,8 +4,8 @@
  * so verdicts never depend on a secret and no finding, export or log can repeat one. Pure: no
  * I/O, nothing Node-only (runs in the Worker too). See docs/security.md for the rules.
  */
-import type { ArtifactKind } from '../engine/evidence.ts';
-import { type ArtifactInput, artifactNames } from '../engine/parse.ts';
+import type { ArtifactKind } from '../model/evidence.ts';
+import { type ArtifactInput, artifactNames } from '../model/artifacts.ts';
 import { isSecretName } from './names.ts';
 import { redactDockerfile } from './dockerfile.ts';
 import { redactJsonText } from './json-text.ts';

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { CORPUS, PLANTED } from '../../test/fixtures/secrets/corpus.ts';
 import { dedent } from '../controls/testing.ts';
 import { evaluate } from '../engine/evaluate.ts';
-import type { ArtifactKind } from '../engine/evidence.ts';
+import type { ArtifactKind } from '../model/evidence.ts';
 import { commandSpans } from './command.ts';
 import { PLACEHOLDER, redactArtifact, redactMetadata, redactUpload, RedactionError } from './index.ts';
 import { isSecretName, keepsEnvValue } from './names.ts';

@@ -2,8 +2,8 @@
  * JUnit XML, the shape GitLab's `artifacts:reports:junit` and most CI test views read: one test
  * case per control, so a pipeline shows the verdict control by control.
  */
-import type { ControlId, ControlResult, EvaluationResult, Finding, Level } from '../engine/result.ts';
-import { LEVELS } from '../engine/result.ts';
+import type { ControlId, ControlResult, EvaluationResult, Finding, Level } from '../model/result.ts';
+import { LEVELS } from '../model/result.ts';
 
 export interface JUnitMeta {
   workload?: string | null;

@@ -5,7 +5,7 @@
  */
 import type { Location, Log, ReportingDescriptor, Result } from 'sarif';
 import type { Control } from '../controls/control.ts';
-import type { ControlId, ControlResult, EvaluationResult, Finding } from '../engine/result.ts';
+import type { ControlId, ControlResult, EvaluationResult, Finding } from '../model/result.ts';
 
 /** The control metadata the rules are described with (`CONTROLS` fits). */
 export type ControlInfo = Pick<Control, 'id' | 'levels' | 'title' | 'text' | 'remediation'>;

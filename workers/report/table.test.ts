@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { sampleResult } from '../../test/fixtures/report/sample-result.ts';
-import { summarizeLevels } from '../engine/levels.ts';
+import { summarizeLevels } from '../model/levels.ts';
 import { levelVerdict, toTable } from './table.ts';
 
 function rows(table: string): string[] {

@@ -3,8 +3,8 @@
  * level is met. Finding text comes from untrusted artifacts, so control characters (terminal
  * escape sequences among them) are removed before anything is printed.
  */
-import type { ControlResult, ControlStatus, EvaluationResult, Level, LevelSummary } from '../engine/result.ts';
-import { LEVELS } from '../engine/result.ts';
+import type { ControlResult, ControlStatus, EvaluationResult, Level, LevelSummary } from '../model/result.ts';
+import { LEVELS } from '../model/result.ts';
 
 export interface TableOptions {
   /** ANSI colours for the status column and level lines. Off unless asked for. */

@@ -1,7 +1,7 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { requireRole } from '../../auth.ts';
 import type { AppEnv } from '../../env.ts';
-import { createApiKey } from '../../services/api-keys.ts';
+import { createApiKey } from '../../../services/api-keys.ts';
 import { problems } from '../responses.ts';
 import { CreateApiKey, CreatedApiKey } from './schemas.ts';
 

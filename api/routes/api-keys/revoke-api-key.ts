@@ -3,7 +3,7 @@ import { revokeApiKey } from '../../../db/queries/api-keys.ts';
 import { recordAudit } from '../../../db/queries/audit.ts';
 import { requireRole } from '../../auth.ts';
 import type { AppEnv } from '../../env.ts';
-import { NotFound } from '../../errors.ts';
+import { NotFound } from '../../../services/errors.ts';
 import { problems } from '../responses.ts';
 
 const route = createRoute({

@@ -8,7 +8,7 @@ import { recordAudit } from '../../../db/queries/audit.ts';
 import { HTML_CSP } from '../../../workers/attest/html.ts';
 import type { AppEnv } from '../../env.ts';
 import { problem } from '../../problem.ts';
-import { attestationFilename, planAttestation, renderAttestation } from '../../services/attestation.ts';
+import { attestationFilename, planAttestation, renderAttestation } from '../../../services/attestation.ts';
 import { type AttestationQuery, attestationMoment } from './schemas.ts';
 
 export async function respondWithAttestation(

@@ -1,8 +1,8 @@
 import { z } from '@hono/zod-openapi';
 import { LANGS } from '../../../workers/attest/labels.ts';
-import { DomainError } from '../../errors.ts';
-import { Environment, Level } from '../../schemas/snapshot.ts';
-import { ATTESTATION_FORMATS } from '../../services/attestation.ts';
+import { DomainError } from '../../../services/errors.ts';
+import { Environment, Level } from '../../../services/schemas/snapshot.ts';
+import { ATTESTATION_FORMATS } from '../../../services/attestation.ts';
 
 export const AttestationQuery = z.object({
   level: Level.openapi({ description: 'The level attested: a workload meets it when each of its controls passes or is waived' }),

@@ -3,7 +3,7 @@ import { listAuditEntries } from '../../../db/queries/audit-log.ts';
 import { findTeamBySlug } from '../../../db/queries/teams.ts';
 import { requireRole } from '../../auth.ts';
 import type { AppEnv } from '../../env.ts';
-import { DomainError, NotFound } from '../../errors.ts';
+import { DomainError, NotFound } from '../../../services/errors.ts';
 import { problems } from '../responses.ts';
 import { TeamSlug } from '../teams/schemas.ts';
 

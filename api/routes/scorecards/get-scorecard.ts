@@ -1,7 +1,7 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { authorizeTeam } from '../../auth.ts';
 import type { AppEnv } from '../../env.ts';
-import { loadScorecards } from '../../services/reports.ts';
+import { loadScorecards } from '../../../services/reports.ts';
 import { problems } from '../responses.ts';
 import { TeamParam } from '../teams/schemas.ts';
 import { Scorecard, ScorecardQuery, scorecardMoment } from './schemas.ts';

@@ -2,8 +2,8 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { listTeams } from '../../../db/queries/teams.ts';
 import { isOrgWide } from '../../auth.ts';
 import type { AppEnv } from '../../env.ts';
-import { loadScorecards } from '../../services/reports.ts';
-import { orgTotals, rankScorecards } from '../../services/scorecard.ts';
+import { loadScorecards } from '../../../services/reports.ts';
+import { orgTotals, rankScorecards } from '../../../services/scorecard.ts';
 import { problems } from '../responses.ts';
 import { OrgTotals, Scorecard, ScorecardQuery, scorecardMoment } from './schemas.ts';
 

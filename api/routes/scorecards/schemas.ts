@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
-import { CONTROL_IDS } from '../../../workers/engine/result.ts';
-import { DomainError } from '../../errors.ts';
-import { ArtifactKind, Environment, Level } from '../../schemas/snapshot.ts';
+import { CONTROL_IDS } from '../../../workers/model/result.ts';
+import { DomainError } from '../../../services/errors.ts';
+import { ArtifactKind, Environment, Level } from '../../../services/schemas/snapshot.ts';
 
 export const LevelCount = z.object({ compliant: z.number().int(), total: z.number().int() }).openapi('LevelCount');
 const Levels = z.object({ L1: LevelCount, L2: LevelCount, L3: LevelCount });

@@ -1,8 +1,8 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { authorizeTeam } from '../../auth.ts';
 import type { AppEnv } from '../../env.ts';
-import { Snapshot } from '../../schemas/snapshot.ts';
-import { loadSnapshot } from '../../services/snapshots.ts';
+import { Snapshot } from '../../../services/schemas/snapshot.ts';
+import { loadSnapshot } from '../../../services/snapshots.ts';
 import { problems } from '../responses.ts';
 import { respondWithSnapshot, SARIF_TYPE } from './respond.ts';
 

@@ -1,9 +1,9 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { authorizeTeam } from '../../auth.ts';
 import type { AppEnv } from '../../env.ts';
-import { DomainError } from '../../errors.ts';
-import { Snapshot } from '../../schemas/snapshot.ts';
-import { loadSnapshotViews } from '../../services/snapshots.ts';
+import { DomainError } from '../../../services/errors.ts';
+import { Snapshot } from '../../../services/schemas/snapshot.ts';
+import { loadSnapshotViews } from '../../../services/snapshots.ts';
 import { problems } from '../responses.ts';
 import { TeamParam } from '../teams/schemas.ts';
 

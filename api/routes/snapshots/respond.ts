@@ -1,10 +1,10 @@
 import type { Context } from 'hono';
 import { CONTROLS } from '../../../workers/controls/index.ts';
-import type { ControlId, EvaluationResult } from '../../../workers/engine/result.ts';
+import type { ControlId, EvaluationResult } from '../../../workers/model/result.ts';
 import { toJUnit } from '../../../workers/report/junit.ts';
 import { toSarif } from '../../../workers/report/sarif.ts';
 import type { AppEnv } from '../../env.ts';
-import type { Snapshot } from '../../schemas/snapshot.ts';
+import type { Snapshot } from '../../../services/schemas/snapshot.ts';
 
 export const SARIF_TYPE = 'application/sarif+json';
 

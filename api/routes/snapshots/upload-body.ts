@@ -1,10 +1,10 @@
 import type { Context } from 'hono';
-import { ARTIFACT_KINDS, type ArtifactKind, JSON_KINDS } from '../../../workers/engine/evidence.ts';
-import type { ArtifactInput } from '../../../workers/engine/parse.ts';
+import { ARTIFACT_KINDS, type ArtifactKind, JSON_KINDS } from '../../../workers/model/evidence.ts';
+import type { ArtifactInput } from '../../../workers/model/artifacts.ts';
 import type { AppEnv } from '../../env.ts';
-import { DomainError, UnsupportedMediaType } from '../../errors.ts';
-import { Environment, SnapshotUpload, Workload } from '../../schemas/snapshot.ts';
-import type { UploadInput } from '../../services/ingest.ts';
+import { DomainError, UnsupportedMediaType } from '../../../services/errors.ts';
+import { Environment, SnapshotUpload, Workload } from '../../../services/schemas/snapshot.ts';
+import type { UploadInput } from '../../../services/ingest.ts';
 
 /** A 400 naming the offending fields. */
 class BadRequest extends DomainError {

@@ -3,7 +3,7 @@ import { recordAudit } from '../../../db/queries/audit.ts';
 import { insertTeam } from '../../../db/queries/teams.ts';
 import { requireRole } from '../../auth.ts';
 import type { AppEnv } from '../../env.ts';
-import { Conflict } from '../../errors.ts';
+import { Conflict } from '../../../services/errors.ts';
 import { problems } from '../responses.ts';
 import { Team, TeamSlug } from './schemas.ts';
 

@@ -1,12 +1,12 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { CONTROL_IDS } from '../../../workers/engine/result.ts';
+import { CONTROL_IDS } from '../../../workers/model/result.ts';
 import { authorizeTeam } from '../../auth.ts';
 import type { AppEnv } from '../../env.ts';
-import { DomainError } from '../../errors.ts';
-import { Environment } from '../../schemas/snapshot.ts';
-import { DAY_MS } from '../../services/scorecard.ts';
-import { loadTrend } from '../../services/reports.ts';
-import { countPeriods, dayStart, INTERVALS, type Interval, MAX_POINTS, periods, trendCsv } from '../../services/trend.ts';
+import { DomainError } from '../../../services/errors.ts';
+import { Environment } from '../../../services/schemas/snapshot.ts';
+import { DAY_MS } from '../../../services/scorecard.ts';
+import { loadTrend } from '../../../services/reports.ts';
+import { countPeriods, dayStart, INTERVALS, type Interval, MAX_POINTS, periods, trendCsv } from '../../../services/trend.ts';
 import { LevelCount } from '../scorecards/schemas.ts';
 import { problems } from '../responses.ts';
 import { TeamParam } from '../teams/schemas.ts';

@@ -1,6 +1,6 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { listWaivers } from '../../../db/queries/waivers.ts';
-import { CONTROL_IDS } from '../../../workers/engine/result.ts';
+import { CONTROL_IDS } from '../../../workers/model/result.ts';
 import { authorizeTeam } from '../../auth.ts';
 import type { AppEnv } from '../../env.ts';
 import { problems } from '../responses.ts';

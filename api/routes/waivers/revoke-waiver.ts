@@ -4,7 +4,7 @@ import { findTeamsByIds } from '../../../db/queries/teams.ts';
 import { findWaiver, revokeWaiver } from '../../../db/queries/waivers.ts';
 import { authorizeTeam } from '../../auth.ts';
 import type { AppEnv } from '../../env.ts';
-import { Conflict, NotFound } from '../../errors.ts';
+import { Conflict, NotFound } from '../../../services/errors.ts';
 import { problems } from '../responses.ts';
 import { Waiver, WaiverIdParam, waiverView } from './schemas.ts';
 

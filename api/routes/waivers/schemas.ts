@@ -1,8 +1,8 @@
 import { z } from '@hono/zod-openapi';
 import { toWaiverRule, type WaiverRow } from '../../../db/queries/waivers.ts';
-import { waiverActive } from '../../../workers/engine/waivers.ts';
-import { CONTROL_IDS } from '../../../workers/engine/result.ts';
-import { Environment } from '../../schemas/snapshot.ts';
+import { waiverActive } from '../../../workers/model/waivers.ts';
+import { CONTROL_IDS } from '../../../workers/model/result.ts';
+import { Environment } from '../../../services/schemas/snapshot.ts';
 
 /** A workload name, or a glob over names: `*` any run of characters, `?` one. */
 export const WORKLOAD_GLOB = /^[A-Za-z0-9*?][A-Za-z0-9._\/:*?-]{0,199}$/;

@@ -4,8 +4,8 @@ import { countWebhooks, insertWebhook, listWebhooks } from '../../../db/queries/
 import { webhookUrlProblem } from '../../../workers/jobs/deliver-webhooks.ts';
 import { authorizeTeam, requireRole } from '../../auth.ts';
 import type { AppEnv } from '../../env.ts';
-import { Conflict, DomainError } from '../../errors.ts';
-import { EVENT_TYPES, generateWebhookSecret } from '../../services/notifications.ts';
+import { Conflict, DomainError } from '../../../services/errors.ts';
+import { EVENT_TYPES, generateWebhookSecret } from '../../../services/notifications.ts';
 import { problems } from '../responses.ts';
 import { TeamParam } from '../teams/schemas.ts';
 import { CreatedWebhook, CreateWebhook, webhookView } from './schemas.ts';

@@ -3,7 +3,7 @@ import { recordAudit } from '../../../db/queries/audit.ts';
 import { deleteWebhook, findWebhook } from '../../../db/queries/webhooks.ts';
 import { authorizeTeam, requireRole } from '../../auth.ts';
 import type { AppEnv } from '../../env.ts';
-import { NotFound } from '../../errors.ts';
+import { NotFound } from '../../../services/errors.ts';
 import { problems } from '../responses.ts';
 import { WebhookIdParam } from './schemas.ts';
 

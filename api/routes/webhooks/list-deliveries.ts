@@ -2,7 +2,7 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { findWebhook, listDeliveries } from '../../../db/queries/webhooks.ts';
 import { authorizeTeam, requireRole } from '../../auth.ts';
 import type { AppEnv } from '../../env.ts';
-import { NotFound } from '../../errors.ts';
+import { NotFound } from '../../../services/errors.ts';
 import { problems } from '../responses.ts';
 import { Delivery, deliveryView, WebhookIdParam } from './schemas.ts';
 

@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import type { AttemptRow, DeliveryRow, WebhookRow } from '../../../db/queries/webhooks.ts';
-import { EVENT_TYPES } from '../../services/notifications.ts';
+import { EVENT_TYPES } from '../../../services/notifications.ts';
 
 export const WebhookEvent = z.enum(EVENT_TYPES).openapi('WebhookEvent', {
   description:

@@ -2,10 +2,10 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { latestPerWorkload } from '../../../db/queries/snapshots.ts';
 import { listWaivers, toWaiverRule } from '../../../db/queries/waivers.ts';
 import { controlById } from '../../../workers/controls/index.ts';
-import { applyWaivers } from '../../../workers/engine/waivers.ts';
+import { applyWaivers } from '../../../workers/model/waivers.ts';
 import { authorizeTeam } from '../../auth.ts';
 import type { AppEnv } from '../../env.ts';
-import { Environment, LevelSummary } from '../../schemas/snapshot.ts';
+import { Environment, LevelSummary } from '../../../services/schemas/snapshot.ts';
 import { problems } from '../responses.ts';
 import { TeamParam } from '../teams/schemas.ts';
 

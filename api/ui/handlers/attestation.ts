@@ -4,13 +4,13 @@
  * entry), authorised by the session instead of a bearer key — a link cannot carry a header.
  */
 import { listTeams } from '../../../db/queries/teams.ts';
-import { LEVELS, type Level } from '../../../workers/engine/result.ts';
+import { LEVELS, type Level } from '../../../workers/model/result.ts';
 import { authorizeTeam, isOrgWide, requireRole } from '../../auth.ts';
-import { DomainError } from '../../errors.ts';
+import { DomainError } from '../../../services/errors.ts';
 import { respondWithAttestation } from '../../routes/attestations/respond.ts';
 import { AttestationQuery } from '../../routes/attestations/schemas.ts';
 import { TEAM_SLUG } from '../../routes/teams/schemas.ts';
-import { planAttestation } from '../../services/attestation.ts';
+import { planAttestation } from '../../../services/attestation.ts';
 import { visibleTeams } from '../data.ts';
 import { t } from '../i18n.ts';
 import { type UiContext, viewOf } from '../middleware.ts';

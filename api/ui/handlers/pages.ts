@@ -1,10 +1,10 @@
 /** The page handlers: check access as the API does, load through the API's services, render. */
 import { authorizeTeam } from '../../auth.ts';
-import { DomainError, NotFound } from '../../errors.ts';
-import { ENVIRONMENT_PATTERN, type Snapshot, WORKLOAD_PATTERN } from '../../schemas/snapshot.ts';
-import { loadSnapshot } from '../../services/snapshots.ts';
+import { DomainError, NotFound } from '../../../services/errors.ts';
+import { ENVIRONMENT_PATTERN, type Snapshot, WORKLOAD_PATTERN } from '../../../services/schemas/snapshot.ts';
+import { loadSnapshot } from '../../../services/snapshots.ts';
 import { TEAM_SLUG } from '../../routes/teams/schemas.ts';
-import { CONTROL_IDS } from '../../../workers/engine/result.ts';
+import { CONTROL_IDS } from '../../../workers/model/result.ts';
 import { activeWaivers, isRange, rankedScorecards, teamTrend, teamView, visibleTeams, workloadHistory } from '../data.ts';
 import { diffSnapshots } from '../diff.ts';
 import { type UiContext, viewOf } from '../middleware.ts';

@@ -1,5 +1,5 @@
 /** The attestation page: choose scope, level and date; preview the verdict; download the documents. */
-import { LEVELS, type Level } from '../../../workers/engine/result.ts';
+import { LEVELS, type Level } from '../../../workers/model/result.ts';
 import type { ReportPlan } from '../../../workers/attest/report.ts';
 import { notice, richText, scrollBox, statusBadge, workloadHref } from '../components.ts';
 import { controlTitle, dateTime } from '../format.ts';

@@ -1,7 +1,7 @@
 /** The organisation overview: teams ranked by L3, L2, L1 compliance, each with its 30-day trend. */
-import { LEVELS, type Level } from '../../../workers/engine/result.ts';
-import type { OrgTotals, Scorecard } from '../../services/scorecard.ts';
-import type { TrendPoint } from '../../services/trend.ts';
+import { LEVELS, type Level } from '../../../workers/model/result.ts';
+import type { OrgTotals, Scorecard } from '../../../services/scorecard.ts';
+import type { TrendPoint } from '../../../services/trend.ts';
 import { levelStat, scrollBox, teamHref } from '../components.ts';
 import { dateTime, percent } from '../format.ts';
 import { type Html, html } from '../html.ts';

@@ -2,10 +2,10 @@
  * A team: the three levels, the workload × control grid, the trend (per level or per control),
  * stale workloads and the waivers in force.
  */
-import type { TeamRef } from '../../auth.ts';
-import { CONTROL_IDS, LEVELS, type ControlStatus } from '../../../workers/engine/result.ts';
+import type { TeamRef } from '../../../services/deps.ts';
+import { CONTROL_IDS, LEVELS, type ControlStatus } from '../../../workers/model/result.ts';
 import type { Waiver } from '../../routes/waivers/schemas.ts';
-import type { TrendPoint } from '../../services/trend.ts';
+import type { TrendPoint } from '../../../services/trend.ts';
 import { levelBadges, levelStat, richText, scrollBox, statusBadge, teamHref, workloadHref } from '../components.ts';
 import type { Range, TeamView } from '../data.ts';
 import { controlTitle, dateOnly, dateTime, percent, percentValue, shortDay } from '../format.ts';

@@ -2,10 +2,10 @@
  * A workload: one snapshot's findings with evidence and remediation (the latest unless another
  * is chosen), the history of its snapshots, and what changed between two of them.
  */
-import type { TeamRef } from '../../auth.ts';
+import type { TeamRef } from '../../../services/deps.ts';
 import { controlById } from '../../../workers/controls/index.ts';
-import type { Level } from '../../../workers/engine/result.ts';
-import type { Snapshot } from '../../schemas/snapshot.ts';
+import type { Level } from '../../../workers/model/result.ts';
+import type { Snapshot } from '../../../services/schemas/snapshot.ts';
 import { levelBadges, notice, richText, scrollBox, statusBadge, teamHref, workloadHref } from '../components.ts';
 import type { SnapshotDiff } from '../diff.ts';
 import { controlTitle, dateOnly, dateTime, shortId } from '../format.ts';

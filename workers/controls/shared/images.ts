@@ -5,7 +5,7 @@
  * Used by 3.6 (pinned by digest?), 3.7 (which digest runs, which policy covers it) and the
  * Dockerfile controls that need to know which stages end up in the image (3.8, 3.12).
  */
-import type { Dockerfile, Stage } from '../../engine/evidence.ts';
+import type { Dockerfile, Stage } from '../../model/evidence.ts';
 
 export interface ImageRef {
   raw: string;

@@ -6,7 +6,7 @@
  * Env values may be redacted to a placeholder before they reach us, so a secret counts as
  * set when its variable is present and non-empty; its value is never read or repeated.
  */
-import type { Container } from '../../engine/evidence.ts';
+import type { Container } from '../../model/evidence.ts';
 
 /** A setting seen in a container's environment or command line. */
 export type Setting =

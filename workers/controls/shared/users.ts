@@ -3,7 +3,7 @@
  * Dockerfile's stage chain to its effective USER, and spotting an entrypoint that drops root
  * itself (`gosu app`, `su-exec app`, …). Shared by 3.1 and 3.3 so both read users alike.
  */
-import type { Fact, Stage, UserCreation } from '../../engine/evidence.ts';
+import type { Fact, Stage, UserCreation } from '../../model/evidence.ts';
 
 /** The user part of a `user[:group]` spec, trimmed: `0:1000` → `0`. */
 export function userPart(spec: string): string {

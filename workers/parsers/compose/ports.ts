@@ -1,4 +1,4 @@
-import type { Port } from '../../engine/evidence.ts';
+import type { Port } from '../../model/evidence.ts';
 import { arr, get, isRecord, num, protocol, scalarStr, str } from '../util.ts';
 import { child, index, interpolate } from './text.ts';
 

@@ -1,4 +1,4 @@
-import type { Mount } from '../../engine/evidence.ts';
+import type { Mount } from '../../model/evidence.ts';
 import { arr, bool, get, isRecord, scalarStr, str, type JsonRecord } from '../util.ts';
 import { child, index, interpolate } from './text.ts';
 

@@ -1,4 +1,4 @@
-import type { Container, EnvVar, Fact, Mount, PodInfo, Port, Source } from '../../engine/evidence.ts';
+import type { Container, EnvVar, Fact, Mount, PodInfo, Port, Source } from '../../model/evidence.ts';
 import { arr, bool, get, isRecord, num, protocol, rec, scalarStr, str, strArr, strRecord, type JsonRecord } from '../util.ts';
 import { at } from './paths.ts';
 import { containerFlag, effectiveSeccomp, effectiveUser, noNewPrivileges, type SecurityScope } from './security.ts';

@@ -1,4 +1,4 @@
-import type { ImagePolicy, Source } from '../../engine/evidence.ts';
+import type { ImagePolicy, Source } from '../../model/evidence.ts';
 import { arr, bool, get, str, strArr, type JsonRecord } from '../util.ts';
 import { at } from './paths.ts';
 

@@ -1,4 +1,4 @@
-import type { Fact, SeccompSetting, UserSetting } from '../../engine/evidence.ts';
+import type { Fact, SeccompSetting, UserSetting } from '../../model/evidence.ts';
 import { arr, bool, get, num, rec, str, type JsonRecord } from '../util.ts';
 import { at, child } from './paths.ts';
 

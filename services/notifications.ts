@@ -3,7 +3,7 @@
  * (db/queries/snapshots.ts calls in here inside its transaction) and when the waiver sweep runs.
  * Detection only writes outbox rows; workers/jobs/deliver-webhooks.ts sends them. See docs/webhooks.md.
  */
-import type { Db } from '../../db/client.ts';
+import type { Db } from '../db/client.ts';
 import {
   insertDeliveries,
   lockWorkloadState,
@@ -12,11 +12,11 @@ import {
   teamStates,
   type WebhookTarget,
   webhookTargets,
-} from '../../db/queries/webhooks.ts';
-import { unrevokedWaiverRules } from '../../db/queries/waivers.ts';
-import type { ArtifactKind } from '../../workers/engine/evidence.ts';
-import { type Level, LEVELS } from '../../workers/engine/result.ts';
-import type { WaiverRule } from '../../workers/engine/waivers.ts';
+} from '../db/queries/webhooks.ts';
+import { unrevokedWaiverRules } from '../db/queries/waivers.ts';
+import type { ArtifactKind } from '../workers/model/evidence.ts';
+import { type Level, LEVELS } from '../workers/model/result.ts';
+import type { WaiverRule } from '../workers/model/waivers.ts';
 import { CONTROL_META, workloadVerdict } from './scorecard.ts';
 
 export const EVENT_TYPES = ['level.regressed', 'evidence.missing', 'waiver.expiring'] as const;

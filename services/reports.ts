@@ -2,12 +2,12 @@
  * Loading what the scorecards and trends are computed from, in one place, so the API routes and
  * the dashboard show the same figures from the same queries.
  */
-import type { WorkloadStateAt } from '../../db/queries/states.ts';
-import { snapshotsForWindow, statesAsOf } from '../../db/queries/states.ts';
-import { toWaiverRule, waiversInForce } from '../../db/queries/waivers.ts';
-import type { WaiverRule } from '../../workers/engine/waivers.ts';
-import type { TeamRef } from '../auth.ts';
-import type { Deps } from '../env.ts';
+import type { WorkloadStateAt } from '../db/queries/states.ts';
+import { snapshotsForWindow, statesAsOf } from '../db/queries/states.ts';
+import { toWaiverRule, waiversInForce } from '../db/queries/waivers.ts';
+import type { WaiverRule } from '../workers/model/waivers.ts';
+import type { TeamRef } from './deps.ts';
+import type { ServiceDeps } from './deps.ts';
 import { buildScorecard, type Scorecard } from './scorecard.ts';
 import { buildTrend, type Period, type TrendPoint } from './trend.ts';
 
@@ -34,7 +34,7 @@ export interface TeamStates {
  * states it was built from: two queries for any number of teams.
  */
 export async function loadScorecards(
-  deps: Deps,
+  deps: ServiceDeps,
   teams: readonly TeamRef[],
   asOf: Date,
   environment?: string,
@@ -57,7 +57,7 @@ export async function loadScorecards(
 }
 
 /** A team's trend over the given points: one query for the window's snapshots, one for its waivers. */
-export async function loadTrend(deps: Deps, team: TeamRef, points: readonly Period[], environment?: string): Promise<TrendPoint[]> {
+export async function loadTrend(deps: ServiceDeps, team: TeamRef, points: readonly Period[], environment?: string): Promise<TrendPoint[]> {
   const first = points[0];
   const last = points[points.length - 1];
   if (!first || !last) return [];

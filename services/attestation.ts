@@ -6,20 +6,20 @@
  * The signed JSON and the PDF need the whole document (a signature covers all of it; pdf-lib
  * builds in memory) and are linear in the workloads.
  */
-import { decidingResults, snapshotHeads } from '../../db/queries/attestations.ts';
-import type { Db } from '../../db/client.ts';
-import { statesAsOf } from '../../db/queries/states.ts';
-import { toWaiverRule, waiversInForce } from '../../db/queries/waivers.ts';
-import { csvReport } from '../../workers/attest/csv.ts';
-import { sha256, toHex, utf8 } from '../../workers/attest/encoding.ts';
-import { htmlReport } from '../../workers/attest/html.ts';
-import type { Signer } from '../../workers/attest/keys.ts';
-import type { Lang } from '../../workers/attest/labels.ts';
-import { oscalAssessmentResults } from '../../workers/attest/oscal.ts';
-import { completeWorkload, planReport, type ReportPlan, type StateInput, type WorkloadReport } from '../../workers/attest/report.ts';
-import { buildStatement, signStatement } from '../../workers/attest/statement.ts';
-import type { Level } from '../../workers/engine/result.ts';
-import type { WaiverRule } from '../../workers/engine/waivers.ts';
+import { decidingResults, snapshotHeads } from '../db/queries/attestations.ts';
+import type { Db } from '../db/client.ts';
+import { statesAsOf } from '../db/queries/states.ts';
+import { toWaiverRule, waiversInForce } from '../db/queries/waivers.ts';
+import { csvReport } from '../workers/attest/csv.ts';
+import { sha256, toHex, utf8 } from '../workers/attest/encoding.ts';
+import { htmlReport } from '../workers/attest/html.ts';
+import type { Signer } from '../workers/attest/keys.ts';
+import type { Lang } from '../workers/attest/labels.ts';
+import { oscalAssessmentResults } from '../workers/attest/oscal.ts';
+import { completeWorkload, planReport, type ReportPlan, type StateInput, type WorkloadReport } from '../workers/attest/report.ts';
+import { buildStatement, signStatement } from '../workers/attest/statement.ts';
+import type { Level } from '../workers/model/result.ts';
+import type { WaiverRule } from '../workers/model/waivers.ts';
 import { isStale } from './scorecard.ts';
 
 export const ATTESTATION_FORMATS = ['json', 'html', 'pdf', 'csv', 'oscal'] as const;
@@ -135,7 +135,7 @@ export async function renderAttestation(db: Db, plan: ReportPlan, o: RenderOptio
     }
     case 'pdf': {
       // Loaded on demand: pdf-lib is the largest dependency and only this format needs it.
-      const { renderPdf } = await import('../../workers/attest/pdf.ts');
+      const { renderPdf } = await import('../workers/attest/pdf.ts');
       const bytes = await renderPdf(plan.header, plan.workloads, await allWorkloads(db, plan), o.lang);
       return { contentType: 'application/pdf', body: bytes, sha256: toHex(await sha256(bytes)), extension: 'pdf' };
     }

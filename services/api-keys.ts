@@ -1,9 +1,9 @@
-import { recordAudit } from '../../db/queries/audit.ts';
-import { insertApiKey } from '../../db/queries/api-keys.ts';
-import { findTeamBySlug } from '../../db/queries/teams.ts';
-import type { Db } from '../../db/client.ts';
-import type { Role } from '../env.ts';
-import { InvalidInput, NotFound } from '../errors.ts';
+import { recordAudit } from '../db/queries/audit.ts';
+import { insertApiKey } from '../db/queries/api-keys.ts';
+import { findTeamBySlug } from '../db/queries/teams.ts';
+import type { Db } from '../db/client.ts';
+import type { Role } from './deps.ts';
+import { InvalidInput, NotFound } from './errors.ts';
 import { generateApiKey } from './keys.ts';
 
 export interface CreatedKey {

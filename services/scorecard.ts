@@ -3,11 +3,11 @@
  * force at that moment applied. Pure functions over rows the caller loaded, so the team view,
  * the org-wide view and the trend count exactly alike.
  */
-import type { StoredStatus, WorkloadStateAt } from '../../db/queries/states.ts';
-import { controlById } from '../../workers/controls/index.ts';
-import type { ArtifactKind } from '../../workers/engine/evidence.ts';
-import { CONTROL_IDS, type ControlId, type ControlStatus, type Level, LEVELS } from '../../workers/engine/result.ts';
-import { applyWaivers, globMatches, type WaiverRule } from '../../workers/engine/waivers.ts';
+import type { StoredStatus, WorkloadStateAt } from '../db/queries/states.ts';
+import { controlById } from '../workers/controls/index.ts';
+import type { ArtifactKind } from '../workers/model/evidence.ts';
+import { CONTROL_IDS, type ControlId, type ControlStatus, type Level, LEVELS } from '../workers/model/result.ts';
+import { applyWaivers, globMatches, type WaiverRule } from '../workers/model/waivers.ts';
 
 export const DAY_MS = 86_400_000;
 

@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
-import { ARTIFACT_KINDS } from '../../workers/engine/evidence.ts';
-import { CONTROL_IDS, LEVELS } from '../../workers/engine/result.ts';
+import { ARTIFACT_KINDS } from '../../workers/model/evidence.ts';
+import { CONTROL_IDS, LEVELS } from '../../workers/model/result.ts';
 import { MAX_RECORDED, REDACTION_KINDS } from '../../workers/redact/index.ts';
 
 export const WORKLOAD_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._\/:-]{0,199}$/;

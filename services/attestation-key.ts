@@ -5,9 +5,9 @@
  */
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { generatePrivateJwk, parsePrivateJwk, type PrivateJwk, type Signer, signerFromJwk } from '../../workers/attest/keys.ts';
-import type { Config } from '../config.ts';
-import type { Logger } from '../logger.ts';
+import { generatePrivateJwk, parsePrivateJwk, type PrivateJwk, type Signer, signerFromJwk } from '../workers/attest/keys.ts';
+import type { Config } from './config.ts';
+import type { Logger } from './logger.ts';
 import { signerFromConfig } from './attestation-signer.ts';
 
 export const SIGNING_KEY_FILE = 'signing-key.jwk';

@@ -4,9 +4,9 @@
  * latest snapshot by then, carried forward until its next snapshot or until it goes stale, with
  * the waivers in force at that moment. Computed in memory from one ordered list of snapshots.
  */
-import type { WorkloadStateAt } from '../../db/queries/states.ts';
-import { CONTROL_IDS, type Level, LEVELS } from '../../workers/engine/result.ts';
-import { waiverActive, type WaiverRule } from '../../workers/engine/waivers.ts';
+import type { WorkloadStateAt } from '../db/queries/states.ts';
+import { CONTROL_IDS, type Level, LEVELS } from '../workers/model/result.ts';
+import { waiverActive, type WaiverRule } from '../workers/model/waivers.ts';
 import { CONTROL_META, type ControlCounts, DAY_MS, isStale, verdictMemo, type WorkloadVerdict } from './scorecard.ts';
 
 export const INTERVALS = ['day', 'week'] as const;

@@ -1,4 +1,4 @@
-import type { Db } from '../../db/client.ts';
+import type { Db } from '../db/client.ts';
 import {
   findArtifactSummaries,
   findArtifacts,
@@ -7,10 +7,10 @@ import {
   listSnapshots,
   type SnapshotFilter,
   type SnapshotRow,
-} from '../../db/queries/snapshots.ts';
-import { listWaivers, toWaiverRule } from '../../db/queries/waivers.ts';
-import type { Snapshot } from '../schemas/snapshot.ts';
-import { NotFound } from '../errors.ts';
+} from '../db/queries/snapshots.ts';
+import { listWaivers, toWaiverRule } from '../db/queries/waivers.ts';
+import type { Snapshot } from './schemas/snapshot.ts';
+import { NotFound } from './errors.ts';
 import { snapshotView } from './snapshot-view.ts';
 
 /** Loads one snapshot as the API shows it, with the waivers in force at `at`. */

@@ -1,6 +1,6 @@
 /** The attestation signer from configuration; runtime-neutral, so the Worker uses it as Node does. */
-import { parsePrivateJwk, type Signer, signerFromJwk } from '../../workers/attest/keys.ts';
-import type { Config } from '../config.ts';
+import { parsePrivateJwk, type Signer, signerFromJwk } from '../workers/attest/keys.ts';
+import type { Config } from './config.ts';
 
 // The Worker builds its deps per request; importing and checking the same key each time is waste.
 // Keyed by the secret's text, so a rotated secret takes effect at once.

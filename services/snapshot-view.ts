@@ -1,9 +1,9 @@
-import type { ControlResultRow, SnapshotRow } from '../../db/queries/snapshots.ts';
-import type { ArtifactRow } from '../../db/queries/snapshots.ts';
-import { controlById } from '../../workers/controls/index.ts';
-import { CONTROL_IDS, type Finding } from '../../workers/engine/result.ts';
-import { applyWaivers, type WaiverRule } from '../../workers/engine/waivers.ts';
-import type { Snapshot } from '../schemas/snapshot.ts';
+import type { ControlResultRow, SnapshotRow } from '../db/queries/snapshots.ts';
+import type { ArtifactRow } from '../db/queries/snapshots.ts';
+import { controlById } from '../workers/controls/index.ts';
+import { CONTROL_IDS, type Finding } from '../workers/model/result.ts';
+import { applyWaivers, type WaiverRule } from '../workers/model/waivers.ts';
+import type { Snapshot } from './schemas/snapshot.ts';
 
 /**
  * The evaluated snapshot as the API shows it: stored engine verdicts in the standard's order,

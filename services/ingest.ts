@@ -1,13 +1,15 @@
-import { findSnapshotByIdempotencyKey, insertSnapshot, type SnapshotRow } from '../../db/queries/snapshots.ts';
-import type { TeamRef } from '../auth.ts';
-import { evaluateEvidence } from '../../workers/engine/evaluate.ts';
-import type { EvaluationResult } from '../../workers/engine/result.ts';
-import { type ArtifactInput, buildEvidence, artifactNames } from '../../workers/engine/parse.ts';
-import type { ArtifactKind } from '../../workers/engine/evidence.ts';
+import { findSnapshotByIdempotencyKey, type SnapshotRow } from '../db/queries/snapshots.ts';
+import { storeSnapshot } from './evaluations.ts';
+import type { TeamRef } from './deps.ts';
+import { evaluateEvidence } from '../workers/engine/evaluate.ts';
+import type { EvaluationResult } from '../workers/model/result.ts';
+import { type ArtifactInput, artifactNames } from '../workers/model/artifacts.ts';
+import { buildEvidence } from '../workers/engine/parse.ts';
+import type { ArtifactKind } from '../workers/model/evidence.ts';
 import { toHex } from './keys.ts';
-import type { Deps, Principal } from '../env.ts';
-import { IdempotencyMismatch, InvalidInput } from '../errors.ts';
-import { redactUpload } from '../../workers/redact/index.ts';
+import type { Principal, ServiceDeps } from './deps.ts';
+import { IdempotencyMismatch, InvalidInput } from './errors.ts';
+import { redactUpload } from '../workers/redact/index.ts';
 
 export interface UploadInput {
   workload: string;
@@ -33,7 +35,7 @@ export const DEFAULT_ENVIRONMENT = 'default';
  * parsed before anything is written, so an unreadable one is refused with nothing stored.
  */
 export async function ingestSnapshot(
-  deps: Deps,
+  deps: ServiceDeps,
   principal: Principal,
   team: TeamRef,
   input: UploadInput,
@@ -73,7 +75,7 @@ export async function ingestSnapshot(
     content: texts[i] ?? '',
     size: new TextEncoder().encode(texts[i] ?? '').length,
   }));
-  const row = await insertSnapshot(
+  const row = await storeSnapshot(
     deps.db,
     {
       id: crypto.randomUUID(),
