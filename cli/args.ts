@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { ARTIFACT_KINDS, type ArtifactKind } from '../workers/model/evidence.ts';
+import { isKind } from '../workers/engine/kinds.ts';
 import { LEVELS, type Level } from '../workers/model/result.ts';
 
 /** What a command may touch of the outside world; the tests and `main` provide it. */
@@ -146,10 +147,6 @@ export function parseKindSpec(spec: string): [string, ArtifactKind] {
     throw new UsageError(`unknown kind ${JSON.stringify(kind)} in --kind ${spec}; kinds: ${ARTIFACT_KINDS.join(', ')}`);
   }
   return [file, kind];
-}
-
-function isKind(s: string): s is ArtifactKind {
-  return (ARTIFACT_KINDS as readonly string[]).includes(s);
 }
 
 function parseLevel(s: string): Level {

@@ -11,7 +11,7 @@ import type { ArtifactInput } from '../workers/model/artifacts.ts';
 import { buildEvidence } from '../workers/engine/parse.ts';
 import type { EvaluationResult } from '../workers/model/result.ts';
 import { LEVELS } from '../workers/model/result.ts';
-import { detectKind } from '../workers/parsers/detect-kind.ts';
+import { detectKind } from '../workers/engine/detect-kind.ts';
 import { toJUnit } from '../workers/report/junit.ts';
 import { toSarif } from '../workers/report/sarif.ts';
 import { levelLine, toTable } from '../workers/report/table.ts';

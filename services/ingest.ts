@@ -3,13 +3,14 @@ import { storeSnapshot } from './evaluations.ts';
 import type { TeamRef } from './deps.ts';
 import { evaluateEvidence } from '../workers/engine/evaluate.ts';
 import type { EvaluationResult } from '../workers/model/result.ts';
-import { type ArtifactInput, artifactNames } from '../workers/model/artifacts.ts';
+import type { ArtifactInput } from '../workers/model/artifacts.ts';
+import { artifactNames } from '../workers/engine/kinds.ts';
 import { buildEvidence } from '../workers/engine/parse.ts';
 import type { ArtifactKind } from '../workers/model/evidence.ts';
 import { toHex } from './keys.ts';
 import type { Principal, ServiceDeps } from './deps.ts';
 import { IdempotencyMismatch, InvalidInput } from './errors.ts';
-import { redactUpload } from '../workers/redact/index.ts';
+import { redactUpload } from '../workers/engine/redact.ts';
 
 export interface UploadInput {
   workload: string;

@@ -8,7 +8,8 @@ import { and, count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../services/config.ts';
 import { artifacts, controlResults, snapshots, teams, workloadState } from '../../db/schema.ts';
-import { ARTIFACT_KINDS, type ArtifactKind, JSON_KINDS } from '../../workers/model/evidence.ts';
+import { ARTIFACT_KINDS, type ArtifactKind } from '../../workers/model/evidence.ts';
+import { PARSED_JSON_KINDS } from '../../workers/engine/kinds.ts';
 import {
   aliasBomb,
   continuationDockerfile,
@@ -21,7 +22,7 @@ import {
 } from '../fixtures/hostile/inputs.ts';
 import { type Harness, startHarness } from '../support/harness.ts';
 
-const ACCEPTS_PARSED: readonly ArtifactKind[] = [...JSON_KINDS, 'docker-events'];
+const ACCEPTS_PARSED: readonly ArtifactKind[] = [...PARSED_JSON_KINDS, 'docker-events'];
 
 let h: Harness;
 let team: string;

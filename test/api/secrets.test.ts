@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Snapshot } from '../../services/schemas/snapshot.ts';
 import { findArtifacts } from '../../db/queries/snapshots.ts';
 import * as schema from '../../db/schema.ts';
-import { JSON_KINDS } from '../../workers/model/evidence.ts';
+import { PARSED_JSON_KINDS } from '../../workers/engine/kinds.ts';
 import { evaluate } from '../../workers/engine/evaluate.ts';
 import type { ArtifactInput } from '../../workers/model/artifacts.ts';
 import type { ControlResult, EvaluationResult } from '../../workers/model/result.ts';
@@ -42,7 +42,7 @@ const unredacted = (): ArtifactInput[] => CORPUS.map((a) => ({ kind: a.kind, nam
 /** The content as the JSON form may give it: JSON kinds parsed (YAML ones through the YAML loader), the rest as text. */
 function parsedForm(): ArtifactInput[] {
   return CORPUS.map((a) => {
-    if (!JSON_KINDS.includes(a.kind)) return { kind: a.kind, name: a.name, content: a.text };
+    if (!PARSED_JSON_KINDS.includes(a.kind)) return { kind: a.kind, name: a.name, content: a.text };
     if (a.kind === 'kubernetes' || a.kind === 'compose') return { kind: a.kind, name: a.name, content: loadYamlDocs(a.text) };
     // Signature output is JSON only for some tools; text stays text.
     try {

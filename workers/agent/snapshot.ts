@@ -6,7 +6,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { ArtifactKind } from '../model/evidence.ts';
-import { RedactionError, redactArtifact } from '../redact/index.ts';
+import { RedactionError } from '../redact/index.ts';
+import { redactArtifact } from '../engine/redact.ts';
 import type { JsonObject } from './docker-client.ts';
 import type { RoundData } from './round.ts';
 import { eventNanos } from './time.ts';

@@ -23,8 +23,9 @@ import {
 } from '../../test/fixtures/hostile/inputs.ts';
 import { CONTROLS, controlById } from '../controls/index.ts';
 import { evaluate, statusOf } from './evaluate.ts';
-import { ARTIFACT_KINDS, type ArtifactKind, type Evidence, JSON_KINDS } from '../model/evidence.ts';
-import { type ArtifactInput, artifactNames } from '../model/artifacts.ts';
+import { ARTIFACT_KINDS, type ArtifactKind, type Evidence } from '../model/evidence.ts';
+import type { ArtifactInput } from '../model/artifacts.ts';
+import { artifactNames, PARSED_JSON_KINDS } from './kinds.ts';
 import { buildEvidence } from './parse.ts';
 import { CONTROL_IDS, type ControlId, type EvaluationResult, type FindingStatus, LEVELS } from '../model/result.ts';
 
@@ -34,7 +35,7 @@ const TEXT_ONLY: readonly ArtifactKind[] = ['dockerfile', 'packages', 'processes
 /** Kinds that take only JSON: text that is no JSON object or array cannot be read. */
 const JSON_ONLY: readonly ArtifactKind[] = ['docker-inspect', 'docker-image-inspect', 'docker-info', 'sbom'];
 /** Kinds whose content may be handed over already parsed (the JSON upload form). */
-const ACCEPTS_PARSED: readonly ArtifactKind[] = [...JSON_KINDS, 'docker-events'];
+const ACCEPTS_PARSED: readonly ArtifactKind[] = [...PARSED_JSON_KINDS, 'docker-events'];
 
 /**
  * Moderate run counts: the whole file stays well under a minute on a loaded 2-core machine.

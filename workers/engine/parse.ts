@@ -1,6 +1,6 @@
-import { PARSERS } from '../parsers/index.ts';
 import { ArtifactError } from '../parsers/util.ts';
-import { type ArtifactInput, artifactNames } from '../model/artifacts.ts';
+import type { ArtifactInput } from '../model/artifacts.ts';
+import { artifactNames, kindSpec } from './kinds.ts';
 import { type Evidence, type EvidencePart, emptyEvidence } from '../model/evidence.ts';
 
 /**
@@ -12,8 +12,7 @@ export function buildEvidence(inputs: readonly ArtifactInput[]): Evidence {
   const names = artifactNames(inputs);
   inputs.forEach((input, i) => {
     const source = { artifact: names[i] ?? input.kind, kind: input.kind };
-    // Own keys only: a kind of `constructor` or `toString` must not reach Object's members.
-    const parser = Object.hasOwn(PARSERS, input.kind) ? PARSERS[input.kind] : undefined;
+    const parser = kindSpec(input.kind)?.parse;
     if (!parser) {
       evidence.artifacts.push({ source, error: `unknown artifact kind ${JSON.stringify(input.kind)}`, notes: [] });
       return;

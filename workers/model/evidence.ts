@@ -23,17 +23,6 @@ export const ARTIFACT_KINDS = [
 ] as const;
 export type ArtifactKind = (typeof ARTIFACT_KINDS)[number];
 
-/** The kinds whose `content` may be given as already-parsed JSON. */
-export const JSON_KINDS: readonly ArtifactKind[] = [
-  'docker-inspect',
-  'docker-image-inspect',
-  'docker-info',
-  'kubernetes',
-  'compose',
-  'signature',
-  'sbom',
-];
-
 /** Which artifact a fact came from. */
 export interface Source {
   artifact: string;

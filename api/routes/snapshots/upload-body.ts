@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
-import { ARTIFACT_KINDS, type ArtifactKind, JSON_KINDS } from '../../../workers/model/evidence.ts';
+import { ARTIFACT_KINDS } from '../../../workers/model/evidence.ts';
+import { isKind, PARSED_JSON_KINDS } from '../../../workers/engine/kinds.ts';
 import type { ArtifactInput } from '../../../workers/model/artifacts.ts';
 import type { AppEnv } from '../../env.ts';
 import { DomainError, UnsupportedMediaType } from '../../../services/errors.ts';
@@ -11,7 +12,6 @@ class BadRequest extends DomainError {
   override name = 'BadRequest';
 }
 
-const isKind = (k: string): k is ArtifactKind => (ARTIFACT_KINDS as readonly string[]).includes(k);
 
 /**
  * Reads the three equivalent upload forms of the public contract into one UploadInput:
@@ -45,7 +45,7 @@ async function readJson(c: Context<AppEnv>): Promise<UploadInput> {
   const u = parsed.data;
   const errors: { path: string; message: string }[] = [];
   u.artifacts.forEach((a, i) => {
-    if (typeof a.content !== 'string' && !JSON_KINDS.includes(a.kind)) {
+    if (typeof a.content !== 'string' && !PARSED_JSON_KINDS.includes(a.kind)) {
       errors.push({ path: `artifacts.${i}.content`, message: `${a.kind} content must be text` });
     }
   });

@@ -1,63 +1,81 @@
 /**
- * Guesses an artifact's kind from its file name and the start of its content, so `csvs check`
- * and uploads need no `--kind` for the usual files. Cheap on purpose: only the first 16 KB are
- * looked at, nothing is parsed in full, and every pattern is linear. When the signs are not
- * clear it returns null and the caller asks the user to name the kind.
+ * The signs by which an artifact's kind is told from its file name and the start of its content,
+ * so `csvs check` and uploads need no `--kind` for the usual files. Cheap on purpose: only the
+ * first 16 KB are looked at, nothing is parsed in full, and every pattern is linear. Each kind's
+ * signs are named in the table of kinds (workers/engine/kinds.ts), which also fixes the order in
+ * which kinds are tried.
  */
-import type { ArtifactKind } from '../model/evidence.ts';
 
 const HEAD_BYTES = 16 * 1024;
 const SAMPLE_LINES = 50;
 const MAX_PACKAGE_LINE = 256;
 
-/** The kind of an artifact, or null when unsure. `name` may be a path. */
-export function detectKind(name: string, text: string): ArtifactKind | null {
-  // Content first: CI names files freely (`compose-shop.json` may well be `docker inspect` output).
-  return kindFromContent(text) ?? kindFromName(baseName(name).toLowerCase());
+/** What the signs look at, computed once per artifact. */
+export interface ContentHead {
+  /** The head (first 16 KB, BOM removed). */
+  head: string;
+  /** The head without leading white space. */
+  start: string;
+  /** Whether the content starts like JSON (`{` or `[`). */
+  json: boolean;
+  /** Object keys seen in a JSON head. */
+  keys: ReadonlySet<string>;
+  /** The head's lines (a line cut off at the 16 KB mark left out). */
+  lines: readonly string[];
+  /** The lines with content, trimmed. */
+  content: readonly string[];
 }
 
-function kindFromContent(text: string): ArtifactKind | null {
+export function contentHead(text: string): ContentHead | null {
   const head = text.slice(0, HEAD_BYTES).replace(/^\uFEFF/, '');
   const start = head.trimStart();
   if (start === '') return null;
-  if (start.startsWith('{') || start.startsWith('[')) return jsonKind(start);
-  return textKind(head, text.length > HEAD_BYTES);
+  const json = start.startsWith('{') || start.startsWith('[');
+  const keys = new Set<string>();
+  if (json) for (const m of start.matchAll(/"([A-Za-z_$@][\w.$-]*)"\s*:/g)) if (m[1]) keys.add(m[1]);
+  const lines = head.split(/\r?\n/);
+  // A line cut off at the 16 KB mark would look malformed; leave it out.
+  if (text.length > HEAD_BYTES) lines.pop();
+  const content = lines.map((l) => l.trim()).filter((l) => l !== '');
+  return { head, start, json, keys, lines, content };
 }
 
-function baseName(path: string): string {
+export function baseName(path: string): string {
   const parts = path.split(/[\\/]/);
-  return parts[parts.length - 1] ?? path;
+  return (parts[parts.length - 1] ?? path).toLowerCase();
 }
 
-function kindFromName(base: string): ArtifactKind | null {
-  if (/^(docker-)?compose([.-][\w.-]*)?\.ya?ml$/.test(base)) return 'compose';
-  // `Dockerfile`, `Dockerfile.prod`, `api.dockerfile`, `Containerfile`; but not `Dockerfile.md`.
+/** `compose.yaml`, `docker-compose.prod.yml`. */
+export function isComposeFileName(base: string): boolean {
+  return /^(docker-)?compose([.-][\w.-]*)?\.ya?ml$/.test(base);
+}
+
+/** `Dockerfile`, `Dockerfile.prod`, `api.dockerfile`, `Containerfile`; but not `Dockerfile.md`. */
+export function isDockerfileName(base: string): boolean {
   const dockerfile = /^(docker|container)file([.-][\w.-]*)?$/.test(base) || /\.(docker|container)file$/.test(base);
-  if (dockerfile && !/\.(json|ya?ml|md|txt|xml|sarif|sh)$/.test(base)) return 'dockerfile';
-  return null;
+  return dockerfile && !/\.(json|ya?ml|md|txt|xml|sarif|sh)$/.test(base);
 }
 
 // ------------------------------------------------------------------------------- JSON
 
-function jsonKind(start: string): ArtifactKind | null {
-  if (isEventLine(start)) return 'docker-events';
-  const keys = new Set<string>();
-  for (const m of start.matchAll(/"([A-Za-z_$@][\w.$-]*)"\s*:/g)) if (m[1]) keys.add(m[1]);
-  const has = (k: string) => keys.has(k);
-  if (has('Titles') && has('Processes')) return 'processes';
-  if (has('bomFormat') || has('spdxVersion')) return 'sbom';
-  if (has('critical') && (has('image') || has('docker-manifest-digest'))) return 'signature';
-  if (/"mediaType"\s*:\s*"application\/vnd\.dev\.sigstore\.bundle/.test(start)) return 'signature';
-  if (has('HostConfig') && has('State')) return 'docker-inspect';
-  if (has('RepoTags') || has('RootFS')) return 'docker-image-inspect';
-  // The OCI image config as a registry serves it (`crane config`, `skopeo inspect --config`).
-  if (has('architecture') && has('config') && (has('rootfs') || has('history'))) return 'docker-image-inspect';
-  if (has('ServerVersion') || has('SecurityOptions')) return 'docker-info';
-  if (has('apiVersion') && has('kind')) return 'kubernetes';
-  if (has('services')) return 'compose';
-  // The events parser also takes a JSON array of events.
-  if (has('Action') && (has('Actor') || has('timeNano'))) return 'docker-events';
-  return null;
+/** cosign verify's JSON, a Sigstore bundle, or `docker trust inspect`. */
+export function isSignatureJson(h: ContentHead): boolean {
+  const has = (k: string) => h.keys.has(k);
+  if (has('SignedTags') || has('AdministrativeKeys')) return true;
+  if (has('critical') && (has('image') || has('docker-manifest-digest'))) return true;
+  return /"mediaType"\s*:\s*"application\/vnd\.dev\.sigstore\.bundle/.test(h.start);
+}
+
+/** The OCI image config as a registry serves it (`crane config`, `skopeo inspect --config`) counts too. */
+export function isImageInspectJson(h: ContentHead): boolean {
+  const has = (k: string) => h.keys.has(k);
+  return has('RepoTags') || has('RootFS') || (has('architecture') && has('config') && (has('rootfs') || has('history')));
+}
+
+/** Events one JSON object a line, or (the events parser also takes a JSON array) objects with Action and Actor. */
+export function isEventsJson(h: ContentHead): boolean {
+  if (isEventLine(h.start)) return true;
+  return h.keys.has('Action') && (h.keys.has('Actor') || h.keys.has('timeNano'));
 }
 
 /** `docker events --format '{{json .}}'`: one complete object a line, with Type/Action or status/id. */
@@ -79,29 +97,32 @@ function isEventLine(start: string): boolean {
 
 // ------------------------------------------------------------------------------- text
 
-function textKind(head: string, truncated: boolean): ArtifactKind | null {
-  const lines = head.split(/\r?\n/);
-  // A line cut off at the 16 KB mark would look malformed; leave it out.
-  if (truncated) lines.pop();
-  if (isDockerfile(lines)) return 'dockerfile';
-  if (/^apiVersion:[ \t]*\S/m.test(head) && /^kind:[ \t]*\S/m.test(head)) return 'kubernetes';
-  if (/^services:[ \t]*(#.*)?$/m.test(head) || /^services:[ \t]*\{/m.test(head)) return 'compose';
-  if (isSignatureText(head)) return 'signature';
-  const content = lines.map((l) => l.trim()).filter((l) => l !== '');
-  if (content[0] !== undefined && isProcessHeader(content[0])) return 'processes';
-  if (isPackageList(content)) return 'packages';
-  return null;
+/** A CycloneDX XML or SPDX tag-value SBOM. */
+export function isNonJsonSbom(h: ContentHead): boolean {
+  return /<bom\b[^>]*cyclonedx\.org\/schema\/bom/.test(h.head) || /^SPDXVersion:[ \t]*SPDX-/m.test(h.head);
+}
+
+/** Kubernetes YAML: top-level `apiVersion:` and `kind:`. */
+export function isKubernetesYaml(h: ContentHead): boolean {
+  return /^apiVersion:[ \t]*\S/m.test(h.head) && /^kind:[ \t]*\S/m.test(h.head);
+}
+
+/** Compose YAML: a top-level `services:` block or flow mapping. */
+export function isComposeYaml(h: ContentHead): boolean {
+  return /^services:[ \t]*(#.*)?$/m.test(h.head) || /^services:[ \t]*\{/m.test(h.head);
 }
 
 /** The first instruction (after comments and parser directives) is FROM, or ARG before a FROM. */
-function isDockerfile(lines: string[]): boolean {
+export function isDockerfile(h: ContentHead): boolean {
+  const lines = h.lines;
   const first = lines.map((l) => l.trim()).find((l) => l !== '' && !l.startsWith('#'));
   if (first === undefined) return false;
   if (/^FROM\s+\S/i.test(first)) return true;
   return /^ARG\s+\S/i.test(first) && lines.some((l) => /^\s*FROM\s+\S/i.test(l));
 }
 
-function isSignatureText(head: string): boolean {
+export function isSignatureText(h: ContentHead): boolean {
+  const head = h.head;
   return (
     /^Verification for \S+ --/m.test(head) ||
     head.includes('The following checks were performed on each of these signatures') ||
@@ -114,7 +135,9 @@ const USER_COLUMNS = ['USER', 'EUSER', 'RUSER', 'UNAME', 'UID', 'EUID', 'RUID'];
 const COMMAND_COLUMNS = ['CMD', 'COMMAND', 'ARGS', 'CMDLINE', 'COMM', 'UCOMM', 'UCMD'];
 
 /** `ps` / `docker top` headers (any `-o` selection): a user column, a PID column and a command column. */
-function isProcessHeader(line: string): boolean {
+export function isProcessHeader(h: ContentHead): boolean {
+  const line = h.content[0];
+  if (line === undefined) return false;
   const columns = new Set(line.toUpperCase().split(/\s+/));
   const has = (names: string[]) => names.some((c) => columns.has(c));
   return columns.has('PID') && has(USER_COLUMNS) && has(COMMAND_COLUMNS);
@@ -123,7 +146,8 @@ function isProcessHeader(line: string): boolean {
 type PackageFormat = 'dpkg-l' | 'dpkg-query' | 'apk' | 'rpm';
 
 /** Most sampled lines look like one package manager's listing. */
-function isPackageList(lines: string[]): boolean {
+export function isPackageList(h: ContentHead): boolean {
+  const lines = h.content;
   if (lines.some((l) => l.startsWith('Desired=Unknown/Install/Remove/Purge/Hold'))) return true;
   const sample = lines.slice(0, SAMPLE_LINES);
   if (sample.length === 0) return false;
