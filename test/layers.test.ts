@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 const ROOT = new URL('..', import.meta.url).pathname;
 
 /** Lowest first. A unit is a folder; the most specific folder that holds a file is its unit. */
-export const LAYERS: readonly (readonly string[])[] = [
+const LAYERS: readonly (readonly string[])[] = [
   // What the engine speaks: evidence, results, levels, waivers, the evaluation context.
   ['workers/model'],
   // Readers of artifacts, and the facts several controls share.
