@@ -2,17 +2,30 @@ import type { MiddlewareHandler } from 'hono';
 import { findActiveKeyByHash, touchApiKey } from '../db/queries/api-keys.ts';
 import { findTeamBySlug } from '../db/queries/teams.ts';
 import type { TeamRef } from '../services/deps.ts';
-import type { AppEnv, Principal, Role } from './env.ts';
+import type { AppEnv, Deps, Principal, Role } from './env.ts';
 import { Forbidden, NotFound, Unauthenticated } from '../services/errors.ts';
 import { constantTimeEqual, hashApiKey } from '../services/keys.ts';
+import { isOrgWide, ORG_WIDE_ROLES } from '../services/visibility.ts';
 
 /** The key id the audit log shows for CSVS_ADMIN_KEY. */
 export const ENV_ADMIN = 'admin-env';
 
 /**
- * Resolves `Authorization: Bearer <key>` to a principal. Keys are looked up by their SHA-256;
- * CSVS_ADMIN_KEY (for bootstrapping) is compared by hash in constant time.
+ * The principal an API key stands for, by the key's SHA-256 (bearer keys and dashboard sessions
+ * alike); null when the key is unknown or revoked. CSVS_ADMIN_KEY (for bootstrapping) is compared
+ * by hash in constant time.
  */
+export async function principalForKeyHash(deps: Pick<Deps, 'db' | 'config'>, keyHash: string): Promise<Principal | null> {
+  const admin = deps.config.CSVS_ADMIN_KEY;
+  if (admin && constantTimeEqual(keyHash, await hashApiKey(admin))) {
+    return { keyId: ENV_ADMIN, role: 'admin', teamId: null, teamSlug: null };
+  }
+  const found = await findActiveKeyByHash(deps.db, keyHash);
+  if (!found) return null;
+  return { keyId: found.key.id, role: found.key.role, teamId: found.key.teamId, teamSlug: found.teamSlug };
+}
+
+/** Resolves `Authorization: Bearer <key>` to a principal (principalForKeyHash). */
 export function authenticate(): MiddlewareHandler<AppEnv> {
   // When this instance last recorded each key's use: saves a write per request (bounded map).
   const touched = new Map<string, number>();
@@ -20,20 +33,16 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
     const header = c.req.header('authorization') ?? '';
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!match?.[1]) throw new Unauthenticated('send an API key as "Authorization: Bearer <key>"');
-    const { db, config, clock } = c.var.deps;
-    const hash = await hashApiKey(match[1]);
-    if (config.CSVS_ADMIN_KEY && constantTimeEqual(hash, await hashApiKey(config.CSVS_ADMIN_KEY))) {
-      c.set('principal', { keyId: ENV_ADMIN, role: 'admin', teamId: null, teamSlug: null });
-      return next();
-    }
-    const found = await findActiveKeyByHash(db, hash);
-    if (!found) throw new Unauthenticated('the API key is unknown or revoked');
-    c.set('principal', { keyId: found.key.id, role: found.key.role, teamId: found.key.teamId, teamSlug: found.teamSlug });
+    const { db, clock } = c.var.deps;
+    const principal = await principalForKeyHash(c.var.deps, await hashApiKey(match[1]));
+    if (!principal) throw new Unauthenticated('the API key is unknown or revoked');
+    c.set('principal', principal);
+    if (principal.keyId === ENV_ADMIN) return next();
     const now = clock();
-    if (now.getTime() - (touched.get(found.key.id) ?? 0) > 60_000) {
+    if (now.getTime() - (touched.get(principal.keyId) ?? 0) > 60_000) {
       if (touched.size > 10_000) touched.clear();
-      touched.set(found.key.id, now.getTime());
-      await touchApiKey(db, found.key.id, now);
+      touched.set(principal.keyId, now.getTime());
+      await touchApiKey(db, principal.keyId, now);
     }
     return next();
   };
@@ -50,12 +59,13 @@ const ALLOWED: Record<TeamAction, readonly Role[]> = {
   waive: ['auditor', 'admin'],
 };
 
-export function isOrgWide(p: Principal): boolean {
-  return p.role === 'admin' || p.role === 'auditor';
-}
-
 export function requireRole(p: Principal, ...roles: Role[]): void {
   if (!roles.includes(p.role)) throw new Forbidden(`this needs the ${roles.join(' or ')} role; the key has ${p.role}`);
+}
+
+/** For what spans every team (the org attestation, the audit log): auditor or admin keys only. */
+export function requireOrgWide(p: Principal): void {
+  requireRole(p, ...ORG_WIDE_ROLES);
 }
 
 

@@ -24,7 +24,8 @@ import type { Writable } from 'node:stream';
 import postgres from 'postgres';
 import { migratePostgres } from '../db/migrate.ts';
 import { evaluate } from '../workers/engine/evaluate.ts';
-import { CONTROL_IDS, type FindingStatus } from '../workers/model/result.ts';
+import type { FindingStatus } from '../workers/model/result.ts';
+import { CONTROL_IDS } from '../workers/controls/index.ts';
 import { ENGINE_VERSION } from '../workers/engine/version.ts';
 
 export const BENCH_DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/csvs_bench';

@@ -7,9 +7,9 @@
  * builds in memory) and are linear in the workloads.
  */
 import { decidingResults, snapshotHeads } from '../db/queries/attestations.ts';
+import { recordAudit } from '../db/queries/audit.ts';
 import type { Db } from '../db/client.ts';
 import { statesAsOf } from '../db/queries/states.ts';
-import { toWaiverRule, waiversInForce } from '../db/queries/waivers.ts';
 import { csvReport } from '../workers/attest/csv.ts';
 import { sha256, toHex, utf8 } from '../workers/attest/encoding.ts';
 import { htmlReport } from '../workers/attest/html.ts';
@@ -19,8 +19,11 @@ import { oscalAssessmentResults } from '../workers/attest/oscal.ts';
 import { completeWorkload, planReport, type ReportPlan, type StateInput, type WorkloadReport } from '../workers/attest/report.ts';
 import { buildStatement, signStatement } from '../workers/attest/statement.ts';
 import type { Level } from '../workers/model/result.ts';
-import type { WaiverRule } from '../workers/model/waivers.ts';
+import type { ServiceDeps } from './deps.ts';
+import type { AttestationQuery } from './schemas/attestation.ts';
+import { waiverRulesInForce } from './reports.ts';
 import { isStale } from './scorecard.ts';
+import { momentUpToNow } from './time.ts';
 
 export const ATTESTATION_FORMATS = ['json', 'html', 'pdf', 'csv', 'oscal'] as const;
 export type AttestationFormat = (typeof ATTESTATION_FORMATS)[number];
@@ -45,18 +48,12 @@ export interface AttestationRequest {
 export async function planAttestation(db: Db, r: AttestationRequest): Promise<ReportPlan> {
   const teamIds = r.scope.teams.map((t) => t.id);
   const slugs = new Map(r.scope.teams.map((t) => [t.id, t.slug]));
-  const [states, waivers] = await Promise.all([statesAsOf(db, teamIds, r.at, r.environment), waiversInForce(db, teamIds, r.at, r.at)]);
+  const [states, waivers] = await Promise.all([statesAsOf(db, teamIds, r.at, r.environment), waiverRulesInForce(db, teamIds, r.at)]);
   const fresh: StateInput[] = [];
   const stale: StateInput[] = [];
   for (const s of states) {
     const input = { ...s, team: slugs.get(s.teamId) ?? s.teamId };
     (isStale(s.observedAt, r.at, r.staleAfterDays) ? stale : fresh).push(input);
-  }
-  const byTeam = new Map<string, WaiverRule[]>();
-  for (const w of waivers) {
-    const list = byTeam.get(w.teamId);
-    if (list) list.push(toWaiverRule(w));
-    else byTeam.set(w.teamId, [toWaiverRule(w)]);
   }
   return planReport({
     scope: { type: r.scope.type, teams: r.scope.teams.map((t) => t.slug) },
@@ -67,7 +64,7 @@ export async function planAttestation(db: Db, r: AttestationRequest): Promise<Re
     staleAfterDays: r.staleAfterDays,
     fresh,
     stale,
-    waivers: byTeam,
+    waivers,
   });
 }
 
@@ -161,4 +158,57 @@ export function attestationFilename(plan: ReportPlan, extension: string): string
   const scope = plan.header.scope.type === 'team' ? (plan.header.scope.teams[0] ?? 'team') : 'org';
   const at = plan.header.asOf.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
   return `csvs-attestation-${scope}-${plan.header.level}-${at}.${extension}`;
+}
+
+export interface AttestationExport {
+  plan: ReportPlan;
+  rendered: RenderedAttestation;
+  filename: string;
+}
+
+/**
+ * One export, as both the API and the dashboard hand it out: planned as of `q.at` (never in the
+ * future), rendered, and written to the audit log. Whole documents (json, pdf) are audited with
+ * their SHA-256; streamed ones (csv, html, oscal) before their first byte is read. A json export
+ * needs `deps.signer`: the caller answers "not configured" before asking without one.
+ */
+export async function exportAttestation(
+  deps: Pick<ServiceDeps, 'db' | 'clock' | 'config' | 'signer'>,
+  actor: string,
+  scope: AttestationRequest['scope'],
+  q: AttestationQuery,
+  baseUrl: string,
+): Promise<AttestationExport> {
+  const { db, clock, config, signer } = deps;
+  const now = clock();
+  const at = momentUpToNow(q.at, now, 'an attestation');
+  const plan = await planAttestation(db, {
+    scope,
+    level: q.level,
+    at,
+    environment: q.environment,
+    staleAfterDays: config.STALE_AFTER_DAYS,
+    now,
+  });
+  const rendered = await renderAttestation(db, plan, { format: q.format, lang: q.lang, baseUrl, signer });
+  await recordAudit(db, {
+    actor,
+    action: 'attestation.export',
+    teamId: scope.type === 'team' ? (scope.teams[0]?.id ?? null) : null,
+    target: scope.type === 'team' ? (scope.teams[0]?.slug ?? null) : 'org',
+    details: {
+      scope: scope.type,
+      format: q.format,
+      level: q.level,
+      at: plan.header.asOf,
+      environment: q.environment ?? null,
+      lang: q.lang,
+      compliant: plan.header.verdict.compliant,
+      total: plan.header.verdict.total,
+      stale: plan.header.stale.workloads.length,
+      ...(rendered.sha256 ? { sha256: rendered.sha256 } : {}),
+      ...(rendered.keyid ? { keyid: rendered.keyid } : {}),
+    },
+  });
+  return { plan, rendered, filename: attestationFilename(plan, rendered.extension) };
 }

@@ -18,6 +18,7 @@ import type { ArtifactKind } from '../workers/model/evidence.ts';
 import { type Level, LEVELS } from '../workers/model/result.ts';
 import type { WaiverRule } from '../workers/model/waivers.ts';
 import { CONTROL_META, workloadVerdict } from './scorecard.ts';
+import type { WaiverTerms } from './schemas/waiver.ts';
 
 export const EVENT_TYPES = ['level.regressed', 'evidence.missing', 'waiver.expiring'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
@@ -75,15 +76,8 @@ export interface EvidenceMissingData {
 }
 
 export interface WaiverExpiringData {
-  waiver: {
-    id: string;
-    control: string;
-    workloads: string;
-    environment: string | null;
-    justification: string;
-    approvedBy: string;
-    expiresAt: string;
-  };
+  /** As waiverTerms shows it. */
+  waiver: WaiverTerms;
   expiresInHours: number;
   /** Workloads whose level rests on this waiver now: they lose these levels when it lapses. */
   relying: { workload: string; environment: string; levels: Level[] }[];

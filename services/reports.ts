@@ -2,13 +2,14 @@
  * Loading what the scorecards and trends are computed from, in one place, so the API routes and
  * the dashboard show the same figures from the same queries.
  */
+import type { Db } from '../db/client.ts';
 import type { WorkloadStateAt } from '../db/queries/states.ts';
 import { snapshotsForWindow, statesAsOf } from '../db/queries/states.ts';
 import { toWaiverRule, waiversInForce } from '../db/queries/waivers.ts';
 import type { WaiverRule } from '../workers/model/waivers.ts';
 import type { TeamRef } from './deps.ts';
 import type { ServiceDeps } from './deps.ts';
-import { buildScorecard, type Scorecard } from './scorecard.ts';
+import { buildScorecard, type OrgTotals, orgTotals, rankScorecards, type Scorecard } from './scorecard.ts';
 import { buildTrend, type Period, type TrendPoint } from './trend.ts';
 
 function groupBy<T>(rows: readonly T[], key: (r: T) => string): Map<string, T[]> {
@@ -20,6 +21,12 @@ function groupBy<T>(rows: readonly T[], key: (r: T) => string): Map<string, T[]>
     else out.set(k, [r]);
   }
   return out;
+}
+
+/** The waivers of these teams in force at `at`, as rules, by team id (oldest first in each). */
+export async function waiverRulesInForce(db: Db, teamIds: string[], at: Date): Promise<Map<string, WaiverRule[]>> {
+  const byTeam = groupBy(await waiversInForce(db, teamIds, at, at), (w) => w.teamId);
+  return new Map([...byTeam].map(([teamId, rows]) => [teamId, rows.map(toWaiverRule)]));
 }
 
 export interface TeamStates {
@@ -40,12 +47,11 @@ export async function loadScorecards(
   environment?: string,
 ): Promise<TeamStates[]> {
   const ids = teams.map((t) => t.id);
-  const [states, waivers] = await Promise.all([statesAsOf(deps.db, ids, asOf, environment), waiversInForce(deps.db, ids, asOf, asOf)]);
+  const [states, waiversByTeam] = await Promise.all([statesAsOf(deps.db, ids, asOf, environment), waiverRulesInForce(deps.db, ids, asOf)]);
   const statesByTeam = groupBy(states, (s) => s.teamId);
-  const waiversByTeam = groupBy(waivers, (w) => w.teamId);
   return teams.map((team) => {
     const teamStates = statesByTeam.get(team.id) ?? [];
-    const rules = (waiversByTeam.get(team.id) ?? []).map(toWaiverRule);
+    const rules = waiversByTeam.get(team.id) ?? [];
     const card = buildScorecard(teamStates, rules, {
       team: team.slug,
       environment: environment ?? null,
@@ -54,6 +60,17 @@ export async function loadScorecards(
     });
     return { team, states: teamStates, waivers: rules, card };
   });
+}
+
+/** GET /v1/scorecards and the dashboard's overview: the teams' scorecards, ranked, with the totals. */
+export async function rankedScorecards(
+  deps: ServiceDeps,
+  teams: readonly TeamRef[],
+  asOf: Date,
+  environment?: string,
+): Promise<{ items: (Scorecard & { rank: number })[]; totals: OrgTotals }> {
+  const cards = (await loadScorecards(deps, teams, asOf, environment)).map((l) => l.card);
+  return { items: rankScorecards(cards), totals: orgTotals(cards) };
 }
 
 /** A team's trend over the given points: one query for the window's snapshots, one for its waivers. */

@@ -4,12 +4,12 @@
  * the org-wide view and the trend count exactly alike.
  */
 import type { StoredStatus, WorkloadStateAt } from '../db/queries/states.ts';
-import { controlById } from '../workers/controls/index.ts';
+import { controlById, CONTROL_IDS } from '../workers/controls/index.ts';
 import type { ArtifactKind } from '../workers/model/evidence.ts';
-import { CONTROL_IDS, type ControlId, type ControlStatus, type Level, LEVELS } from '../workers/model/result.ts';
+import { type ControlId, type ControlStatus, type Level, LEVELS } from '../workers/model/result.ts';
 import { applyWaivers, globMatches, type WaiverRule } from '../workers/model/waivers.ts';
-
-export const DAY_MS = 86_400_000;
+import { type WaiverTerms, waiverTerms } from './schemas/waiver.ts';
+import { DAY_MS } from './time.ts';
 
 interface ControlMeta {
   id: ControlId;
@@ -32,9 +32,16 @@ export interface WorkloadVerdict {
 }
 
 /**
- * One workload's verdict at `at`. A control missing from the stored statuses (a snapshot from an
- * engine that did not know it yet) counts as unknown: no evidence was judged, so no level is met.
+ * Stored statuses (`{ "3.1": "pass", … }`, a snapshot's or a workload state's) as the fifteen
+ * controls in the standard's order, ready for applyWaivers. A control missing from them (a
+ * snapshot from an engine that did not know it yet) counts as unknown: no evidence was judged, so
+ * no level is met. Ids the registry no longer knows are left out.
  */
+export function storedControls(statuses: Readonly<Record<string, StoredStatus>>): { id: ControlId; levels: Level[]; status: ControlStatus }[] {
+  return CONTROL_META.map((m) => ({ id: m.id, levels: m.levels, status: statuses[m.id] ?? 'unknown' }));
+}
+
+/** One workload's verdict at `at`, from its stored statuses (storedControls). */
 export function workloadVerdict(
   statuses: Readonly<Record<string, StoredStatus>>,
   waivers: readonly WaiverRule[],
@@ -42,8 +49,7 @@ export function workloadVerdict(
   environment: string,
   at: Date,
 ): WorkloadVerdict {
-  const controls = CONTROL_META.map((m) => ({ id: m.id, levels: m.levels, status: (statuses[m.id] ?? 'unknown') as ControlStatus }));
-  const r = applyWaivers(controls, waivers, workload, environment, at);
+  const r = applyWaivers(storedControls(statuses), waivers, workload, environment, at);
   return {
     statuses: r.controls.map((c) => c.status),
     compliant: { L1: r.levels.L1.compliant, L2: r.levels.L2.compliant, L3: r.levels.L3.compliant },
@@ -113,14 +119,7 @@ export interface ScorecardControl extends ControlCounts {
   missingEvidence?: { decidedBy: ArtifactKind[]; workloads: WorkloadRef[] };
 }
 
-export interface ScorecardWaiver {
-  id: string;
-  control: string;
-  workloads: string;
-  environment: string | null;
-  justification: string;
-  approvedBy: string;
-  expiresAt: string;
+export interface ScorecardWaiver extends WaiverTerms {
   /** The workloads whose `fail` this waiver turned into `waived`. */
   covers: WorkloadRef[];
 }
@@ -186,7 +185,7 @@ export function buildScorecard(states: readonly WorkloadStateAt[], waivers: read
     });
     if (failed.length > 0) failing.push({ ...ref, controls: failed });
     for (const w of v.waiversUsed) {
-      const entry = used.get(w.id) ?? waiverEntry(w);
+      const entry = used.get(w.id) ?? { ...waiverTerms(w), covers: [] };
       entry.covers.push(ref);
       used.set(w.id, entry);
     }
@@ -202,19 +201,6 @@ export function buildScorecard(states: readonly WorkloadStateAt[], waivers: read
     failing,
     waivers: [...used.values()].sort((a, b) => a.control.localeCompare(b.control, 'en', { numeric: true }) || a.id.localeCompare(b.id)),
     staleWorkloads,
-  };
-}
-
-function waiverEntry(w: WaiverRule): ScorecardWaiver {
-  return {
-    id: w.id,
-    control: w.controlId,
-    workloads: w.workloads,
-    environment: w.environment,
-    justification: w.justification,
-    approvedBy: w.approvedBy,
-    expiresAt: w.expiresAt.toISOString(),
-    covers: [],
   };
 }
 

@@ -1,7 +1,7 @@
 import type { ControlResultRow, SnapshotRow } from '../db/queries/snapshots.ts';
 import type { ArtifactRow } from '../db/queries/snapshots.ts';
-import { controlById } from '../workers/controls/index.ts';
-import { CONTROL_IDS, type Finding } from '../workers/model/result.ts';
+import { controlById, CONTROL_IDS } from '../workers/controls/index.ts';
+import type { Finding } from '../workers/model/result.ts';
 import { applyWaivers, type WaiverRule } from '../workers/model/waivers.ts';
 import type { Snapshot } from './schemas/snapshot.ts';
 

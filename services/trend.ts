@@ -5,9 +5,11 @@
  * the waivers in force at that moment. Computed in memory from one ordered list of snapshots.
  */
 import type { WorkloadStateAt } from '../db/queries/states.ts';
-import { CONTROL_IDS, type Level, LEVELS } from '../workers/model/result.ts';
+import { type Level, LEVELS } from '../workers/model/result.ts';
+import { CONTROL_IDS } from '../workers/controls/index.ts';
 import { waiverActive, type WaiverRule } from '../workers/model/waivers.ts';
-import { CONTROL_META, type ControlCounts, DAY_MS, isStale, verdictMemo, type WorkloadVerdict } from './scorecard.ts';
+import { CONTROL_META, type ControlCounts, isStale, verdictMemo, type WorkloadVerdict } from './scorecard.ts';
+import { DAY_MS, dayStart, weekStart } from './time.ts';
 
 export const INTERVALS = ['day', 'week'] as const;
 export type Interval = (typeof INTERVALS)[number];
@@ -31,23 +33,17 @@ export interface Period {
   asOf: Date;
 }
 
-/** Midnight UTC of the day `d` falls in. */
-export function dayStart(d: Date): Date {
-  return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()));
-}
+/** How long one period of the interval lasts. */
+const STEP_MS: Record<Interval, number> = { day: DAY_MS, week: 7 * DAY_MS };
 
-/** Midnight UTC of the Monday of the ISO week `d` falls in (weeks start on Monday, as in ISO 8601). */
-export function weekStart(d: Date): Date {
-  const day = dayStart(d);
-  return new Date(day.getTime() - ((day.getUTCDay() + 6) % 7) * DAY_MS);
+/** The start of the day or ISO week `d` falls in. */
+function periodStart(d: Date, interval: Interval): Date {
+  return interval === 'day' ? dayStart(d) : weekStart(d);
 }
 
 /** How many points [from, to] has at this interval, without building them. */
 export function countPeriods(from: Date, to: Date, interval: Interval): number {
-  const step = interval === 'day' ? DAY_MS : 7 * DAY_MS;
-  const first = interval === 'day' ? dayStart(from) : weekStart(from);
-  const last = interval === 'day' ? dayStart(to) : weekStart(to);
-  return Math.floor((last.getTime() - first.getTime()) / step) + 1;
+  return Math.floor((periodStart(to, interval).getTime() - periodStart(from, interval).getTime()) / STEP_MS[interval]) + 1;
 }
 
 /**
@@ -55,8 +51,8 @@ export function countPeriods(from: Date, to: Date, interval: Interval): number {
  * at its last millisecond, but never later than `now` (the current day is shown as it stands).
  */
 export function periods(from: Date, to: Date, interval: Interval, now: Date): Period[] {
-  const step = interval === 'day' ? DAY_MS : 7 * DAY_MS;
-  const first = interval === 'day' ? dayStart(from) : weekStart(from);
+  const step = STEP_MS[interval];
+  const first = periodStart(from, interval);
   const out: Period[] = [];
   const count = countPeriods(from, to, interval);
   for (let i = 0; i < count; i++) {

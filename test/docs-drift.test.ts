@@ -1,14 +1,22 @@
 import { readFile } from 'node:fs/promises';
+import { relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CONTROLS_DOC, renderControlsDoc } from '../cli/write-controls-doc.ts';
-import { OPENAPI_FILE, renderOpenApi } from '../cli/write-openapi.ts';
+import { GENERATED } from '../cli/generate.ts';
 
-describe('generated files are committed up to date', () => {
-  it('openapi/openapi.json matches the schemas (run `npm run openapi:write`)', async () => {
-    expect(await readFile(OPENAPI_FILE, 'utf8')).toBe(renderOpenApi());
+const ROOT = new URL('..', import.meta.url).pathname;
+
+describe('generated files are committed up to date (run `npm run generate`)', () => {
+  it.each(GENERATED.map((g) => [relative(ROOT, g.file.pathname), g] as const))('%s matches what it is made from', async (_, g) => {
+    expect(await readFile(g.file, 'utf8'), `${relative(ROOT, g.file.pathname)} is out of date with ${g.from}`).toBe(g.render());
   });
 
-  it('docs/controls.md matches the control modules (run `npm run docs:controls`)', async () => {
-    expect(await readFile(CONTROLS_DOC, 'utf8')).toBe(renderControlsDoc());
+  it('covers the engine version, the OpenAPI document, the controls page and both OSCAL documents', () => {
+    expect(GENERATED.map((g) => relative(ROOT, g.file.pathname)).sort()).toEqual([
+      'docs/controls.md',
+      'openapi/openapi.json',
+      'oscal/csvs-v3-assessment-plan.json',
+      'oscal/csvs-v3-catalog.json',
+      'workers/engine/version.ts',
+    ]);
   });
 });

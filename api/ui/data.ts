@@ -3,35 +3,16 @@
  * use (scorecards, trends, waivers, snapshots), so a figure on a page equals the API's.
  */
 import { statesAsOf, type WorkloadStateAt } from '../../db/queries/states.ts';
-import { listTeams, type TeamRow } from '../../db/queries/teams.ts';
 import type { TeamRef } from '../../services/deps.ts';
-import { listWaivers } from '../../db/queries/waivers.ts';
 import type { ControlStatus, Level } from '../../workers/model/result.ts';
 import type { WaiverRule } from '../../workers/model/waivers.ts';
-import { isOrgWide } from '../auth.ts';
-import type { Deps, Principal } from '../env.ts';
-import { type Waiver, waiverView } from '../routes/waivers/schemas.ts';
+import type { Deps } from '../env.ts';
 import type { Snapshot } from '../../services/schemas/snapshot.ts';
-import { isStale, orgTotals, rankScorecards, type OrgTotals, type Scorecard, workloadVerdict } from '../../services/scorecard.ts';
-import { dayStart, type Interval, periods, type TrendPoint } from '../../services/trend.ts';
+import { isStale, type Scorecard, workloadVerdict } from '../../services/scorecard.ts';
+import { type Interval, periods, type TrendPoint } from '../../services/trend.ts';
 import { loadScorecards, loadTrend } from '../../services/reports.ts';
 import { loadSnapshotViews } from '../../services/snapshots.ts';
-import { DAY_MS } from '../../services/scorecard.ts';
-
-/** The teams a principal may see: all for org-wide keys, its own otherwise (as GET /v1/scorecards). */
-export async function visibleTeams(deps: Deps, p: Principal): Promise<TeamRow[]> {
-  return (await listTeams(deps.db)).filter((t) => isOrgWide(p) || t.id === p.teamId);
-}
-
-/** As GET /v1/scorecards: every visible team's scorecard, ranked, with the totals. */
-export async function rankedScorecards(
-  deps: Deps,
-  teams: readonly TeamRef[],
-  asOf: Date,
-): Promise<{ items: (Scorecard & { rank: number })[]; totals: OrgTotals }> {
-  const cards = (await loadScorecards(deps, teams, asOf)).map((l) => l.card);
-  return { items: rankScorecards(cards), totals: orgTotals(cards) };
-}
+import { firstOfDays } from '../../services/time.ts';
 
 export interface GridRow {
   workload: string;
@@ -93,17 +74,12 @@ export function isRange(v: unknown): v is Range {
  */
 export async function teamTrend(deps: Deps, team: TeamRef, range: Range, now: Date, environment?: string): Promise<TrendPoint[]> {
   const { days, interval } = RANGES[range];
-  const from = new Date(dayStart(now).getTime() - (days - 1) * DAY_MS);
+  const from = firstOfDays(now, days);
   const points = periods(from, now, interval, now);
   const first = points[0];
   const last = points[points.length - 1];
   if (!first || !last) return [];
   return loadTrend(deps, team, points, environment);
-}
-
-/** As GET /v1/teams/{team}/waivers?active=true. */
-export async function activeWaivers(deps: Deps, team: TeamRef, now: Date): Promise<Waiver[]> {
-  return (await listWaivers(deps.db, team.id)).map((row) => waiverView(row, team.slug, now)).filter((w) => w.active);
 }
 
 /** As GET /v1/teams/{team}/snapshots?workload=…: newest first, statuses without findings. */

@@ -5,24 +5,12 @@
  */
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
-import { findActiveKeyByHash } from '../../db/queries/api-keys.ts';
 import { deleteExpiredSessions, deleteSession, findLiveSession, insertSession } from '../../db/queries/sessions.ts';
-import { ENV_ADMIN } from '../auth.ts';
+import { principalForKeyHash } from '../auth.ts';
 import type { Deps, Principal } from '../env.ts';
-import { constantTimeEqual, hashApiKey, toHex } from '../../services/keys.ts';
+import { hashApiKey, toHex } from '../../services/keys.ts';
 
 export const SESSION_COOKIE = 'csvs_session';
-
-/** The principal an API key stands for, by the key's hash: the same rules as `authenticate()`. */
-export async function principalForKeyHash(deps: Deps, keyHash: string): Promise<Principal | null> {
-  const admin = deps.config.CSVS_ADMIN_KEY;
-  if (admin && constantTimeEqual(keyHash, await hashApiKey(admin))) {
-    return { keyId: ENV_ADMIN, role: 'admin', teamId: null, teamSlug: null };
-  }
-  const found = await findActiveKeyByHash(deps.db, keyHash);
-  if (!found) return null;
-  return { keyId: found.key.id, role: found.key.role, teamId: found.key.teamId, teamSlug: found.teamSlug };
-}
 
 function newToken(): string {
   return toHex(crypto.getRandomValues(new Uint8Array(32)));

@@ -1,7 +1,9 @@
 import { z } from '@hono/zod-openapi';
 import { ARTIFACT_KINDS } from '../../workers/model/evidence.ts';
-import { CONTROL_IDS, LEVELS } from '../../workers/model/result.ts';
+import { LEVELS } from '../../workers/model/result.ts';
+import { CONTROL_IDS } from '../../workers/controls/index.ts';
 import { MAX_RECORDED, REDACTION_KINDS } from '../../workers/redact/index.ts';
+import { WaiverTerms } from './waiver.ts';
 
 export const WORKLOAD_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._\/:-]{0,199}$/;
 export const ENVIRONMENT_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
@@ -60,14 +62,8 @@ export const Finding = z
   })
   .openapi('Finding');
 
-export const Waiver = z
-  .object({
-    id: z.string(),
-    justification: z.string(),
-    approvedBy: z.string(),
-    expiresAt: z.string(),
-  })
-  .openapi('AppliedWaiver');
+/** The waiver that turned a control's `fail` into `waived`: part of its terms. */
+export const AppliedWaiver = WaiverTerms.pick({ id: true, justification: true, approvedBy: true, expiresAt: true }).openapi('AppliedWaiver');
 
 export const ControlResult = z
   .object({
@@ -78,7 +74,7 @@ export const ControlResult = z
     findings: z.array(Finding),
     remediation: z.string(),
     decidedBy: z.array(ArtifactKind).optional().openapi({ description: 'For unknown: the kinds that would decide it' }),
-    waiver: Waiver.optional(),
+    waiver: AppliedWaiver.optional(),
   })
   .openapi('ControlResult');
 

@@ -6,6 +6,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
+import { CONTROLS } from '../../workers/controls/index.ts';
 import { startEvaluationLoop } from '../../api/evaluation-loop.ts';
 import { createLogger } from '../../services/logger.ts';
 import type { Snapshot } from '../../services/schemas/snapshot.ts';
@@ -35,7 +36,7 @@ it('evaluates after a restart what was acknowledged with 202 before it', async (
       await new Promise((r) => setTimeout(r, 50));
     }
     expect(body?.status).toBe('evaluated');
-    expect(body?.controls).toHaveLength(15);
+    expect(body?.controls).toHaveLength(CONTROLS.length);
   } finally {
     await loop.stop();
     await second.close();
@@ -64,7 +65,7 @@ it("evaluates every pending snapshot with two instances' loops claiming side by 
     for (const id of ids) {
       const body = (await (await h.request(`/v1/snapshots/${id}`)).json()) as Snapshot;
       expect(body.status).toBe('evaluated');
-      expect(body.controls).toHaveLength(15);
+      expect(body.controls).toHaveLength(CONTROLS.length);
     }
   } finally {
     await Promise.all(loops.map((l) => l.stop()));

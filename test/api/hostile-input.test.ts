@@ -6,6 +6,7 @@
  */
 import { and, count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CONTROLS } from '../../workers/controls/index.ts';
 import { parseConfig } from '../../services/config.ts';
 import { artifacts, controlResults, snapshots, teams, workloadState } from '../../db/schema.ts';
 import { ARTIFACT_KINDS, type ArtifactKind } from '../../workers/model/evidence.ts';
@@ -73,9 +74,9 @@ async function expectCleanOutcome(workload: string, send: () => Promise<Response
   if (res.status === 201) {
     const snapshot = JSON.parse(body) as { workload: string; controls: { id: string }[]; artifacts: unknown[] };
     expect(snapshot.workload).toBe(workload);
-    expect(snapshot.controls).toHaveLength(15);
+    expect(snapshot.controls).toHaveLength(CONTROLS.length);
     expect(snapshot.artifacts).toHaveLength(artifactCount);
-    expect(await rows(workload)).toEqual({ snapshots: 1, artifacts: artifactCount, controlResults: 15, workloadState: 1 });
+    expect(await rows(workload)).toEqual({ snapshots: 1, artifacts: artifactCount, controlResults: CONTROLS.length, workloadState: 1 });
   } else {
     expect(res.status, body.slice(0, 500)).toBeGreaterThanOrEqual(400);
     expect(res.status, body.slice(0, 500)).toBeLessThan(500);

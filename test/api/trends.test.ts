@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CONTROLS } from '../../workers/controls/index.ts';
 import type { TrendPoint } from '../../services/trend.ts';
 import { artifacts, DAY, type Variant } from '../fixtures/node-service/artifacts.ts';
 import { type Harness, startHarness } from '../support/harness.ts';
@@ -163,7 +164,7 @@ describe('CSV export', () => {
     const text = await res.text();
     const lines = text.trimEnd().split('\r\n');
     expect(lines[0]).toBe('at,as_of,scope,id,compliant,total,pass,fail,waived,unknown');
-    expect(lines).toHaveLength(1 + 4 * (3 + 15));
+    expect(lines).toHaveLength(1 + 4 * (3 + CONTROLS.length));
     const rows = lines.slice(1).map((l) => l.split(','));
     for (const r of rows) expect(r).toHaveLength(10);
     for (const p of json.series) {

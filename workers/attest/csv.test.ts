@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { CONTROLS } from '../controls/index.ts';
 import { controlById } from '../controls/index.ts';
 import { CSV_COLUMNS, csvCell, csvReport } from './csv.ts';
 import { collect, inChunks, parseCsv, sampleReport } from './testing.ts';
@@ -20,7 +21,7 @@ describe('csv', () => {
     const text = await collect(csvReport(plan.header, inChunks(workloads, 3), 'en'));
     const rows = parseCsv(text);
     expect(rows[0]).toEqual([...CSV_COLUMNS]);
-    expect(rows).toHaveLength(1 + workloads.length * 15);
+    expect(rows).toHaveLength(1 + workloads.length * CONTROLS.length);
     for (const r of rows) expect(r).toHaveLength(CSV_COLUMNS.length);
     const col = (name: (typeof CSV_COLUMNS)[number]) => CSV_COLUMNS.indexOf(name);
     const row = (workload: string, control: string) => rows.find((r) => r[col('workload')] === workload && r[col('control')] === control) ?? [];

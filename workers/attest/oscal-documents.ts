@@ -2,11 +2,11 @@
  * The two OSCAL documents the assessment results point at: a minimal catalog of CSVS V3 (the
  * fifteen controls as `csvs-3.x`, each with its statement and assessment objective) and an
  * assessment plan that reviews them. Built from the control registry, so they cannot drift from
- * the rules; oscal/*.json are these, written by `node workers/attest/write-oscal.ts` and
+ * the rules; oscal/*.json are these, written by `npm run generate` and
  * checked by a test. The service serves them under /oscal/.
  */
-import { controlById } from '../controls/index.ts';
-import { CONTROL_IDS, LEVELS } from '../model/result.ts';
+import { controlById, CONTROL_IDS } from '../controls/index.ts';
+import { LEVELS } from '../model/result.ts';
 
 export const OSCAL_VERSION = '1.1.2';
 /** Namespace of our own OSCAL properties (level, status, verdict). */

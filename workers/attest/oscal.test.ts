@@ -1,12 +1,10 @@
-import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { CONTROL_IDS } from '../model/result.ts';
+import { CONTROL_IDS } from '../controls/index.ts';
 import { oscalAssessmentResults, uuidSource } from './oscal.ts';
-import { CATALOG_FILE, csvsAssessmentPlan, csvsCatalog, documentText, PLAN_FILE } from './oscal-documents.ts';
+import { CATALOG_FILE, csvsAssessmentPlan, csvsCatalog, PLAN_FILE } from './oscal-documents.ts';
 import { AssessmentPlan, AssessmentResults, Catalog, UUID } from './oscal-schema.ts';
 import { collect, inChunks, sampleReport } from './testing.ts';
-import { OSCAL_DIR } from './write-oscal.ts';
 
 type AR = z.infer<typeof AssessmentResults>;
 const BASE = 'https://csvs.example.com';
@@ -114,12 +112,7 @@ describe('OSCAL assessment results', () => {
 });
 
 describe('the OSCAL catalog and assessment plan', () => {
-  it('are committed as generated from the registry (run `node workers/attest/write-oscal.ts`)', async () => {
-    expect(await readFile(new URL(CATALOG_FILE, OSCAL_DIR), 'utf8')).toBe(documentText(csvsCatalog()));
-    expect(await readFile(new URL(PLAN_FILE, OSCAL_DIR), 'utf8')).toBe(documentText(csvsAssessmentPlan()));
-  });
-
-  it('are well-formed OSCAL, list all fifteen controls, and the plan points at the catalog', () => {
+  it('are well-formed OSCAL, list every control, and the plan points at the catalog', () => {
     const catalog = Catalog.parse(csvsCatalog());
     expect(catalog.catalog.groups[0]?.controls.map((c) => c.id)).toEqual(CONTROL_IDS.map((id) => `csvs-${id}`));
     const plan = AssessmentPlan.parse(csvsAssessmentPlan());

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { controlById } from '../controls/index.ts';
-import { CONTROL_IDS } from '../model/result.ts';
+import { controlById, CONTROL_IDS } from '../controls/index.ts';
 import { ENGINE_VERSION } from '../engine/version.ts';
 import { completeWorkload, MAX_FINDINGS_PER_CONTROL, MAX_MESSAGE_CHARS, planReport } from './report.ts';
 import { AS_OF, sampleReport, STATES, WAIVER } from './testing.ts';

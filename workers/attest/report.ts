@@ -4,9 +4,9 @@
  * workload's verdict from the stored statuses (small rows), then `completeWorkload` adds the
  * evidence (content hash, deciding findings) one chunk of workloads at a time.
  */
-import { controlById } from '../controls/index.ts';
+import { controlById, CONTROL_IDS } from '../controls/index.ts';
 import type { ArtifactKind } from '../model/evidence.ts';
-import { CONTROL_IDS, type ControlId, type ControlStatus, type Finding, type Level } from '../model/result.ts';
+import type { ControlId, ControlStatus, Finding, Level } from '../model/result.ts';
 import { ENGINE_VERSION } from '../engine/version.ts';
 import { applyWaivers, type WaiverRule } from '../model/waivers.ts';
 

@@ -3,7 +3,8 @@
  * outright, one through a waiver, one failing 3.11 with many findings, one without run-time
  * evidence) and a stale one, with findings shaped as the engine stores them.
  */
-import { CONTROL_IDS, type Level } from '../model/result.ts';
+import type { Level } from '../model/result.ts';
+import { CONTROL_IDS } from '../controls/index.ts';
 import type { WaiverRule } from '../model/waivers.ts';
 import { completeWorkload, planReport, type ReportPlan, type StateInput, type StoredEvidence, type WorkloadReport } from './report.ts';
 

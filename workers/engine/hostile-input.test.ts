@@ -21,13 +21,13 @@ import {
   PROTO_KEYS,
   withNuls,
 } from '../../test/fixtures/hostile/inputs.ts';
-import { CONTROLS, controlById } from '../controls/index.ts';
+import { CONTROLS, controlById, CONTROL_IDS } from '../controls/index.ts';
 import { evaluate, statusOf } from './evaluate.ts';
 import { ARTIFACT_KINDS, type ArtifactKind, type Evidence } from '../model/evidence.ts';
 import type { ArtifactInput } from '../model/artifacts.ts';
 import { artifactNames, PARSED_JSON_KINDS } from './kinds.ts';
 import { buildEvidence } from './parse.ts';
-import { CONTROL_IDS, type ControlId, type EvaluationResult, type FindingStatus, LEVELS } from '../model/result.ts';
+import { type ControlId, type EvaluationResult, type FindingStatus, LEVELS } from '../model/result.ts';
 
 const STATUSES: readonly string[] = ['pass', 'fail', 'unknown'];
 /** Kinds that take only text; parsed JSON given for them is refused. */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { CONTROLS } from '../controls/index.ts';
 import { HOSTILE, sampleResult } from '../../test/fixtures/report/sample-result.ts';
 import { attribute, text, toJUnit } from './junit.ts';
 
@@ -81,8 +82,8 @@ describe('toJUnit', () => {
     const { root, suite: s, cases } = suite('checkout-api');
     expect(root.name).toBe('testsuites');
     expect(root.children.filter((c) => c.name === 'testsuite')).toHaveLength(1);
-    expect(s.attrs).toMatchObject({ name: 'CSVS V3 checkout-api', tests: '15', failures: '4', skipped: '3', errors: '0' });
-    expect(cases).toHaveLength(15);
+    expect(s.attrs).toMatchObject({ name: 'CSVS V3 checkout-api', tests: String(CONTROLS.length), failures: '4', skipped: '3', errors: '0' });
+    expect(cases).toHaveLength(CONTROLS.length);
     expect(cases[3]?.attrs.name).toBe('3.4 Title of 3.4');
   });
 

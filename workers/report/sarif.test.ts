@@ -1,7 +1,7 @@
 import type { Result } from 'sarif';
 import { describe, expect, it } from 'vitest';
 import { SAMPLE_CONTROLS, sampleResult } from '../../test/fixtures/report/sample-result.ts';
-import { CONTROL_IDS } from '../model/result.ts';
+import { CONTROL_IDS } from '../controls/index.ts';
 import { artifactUri, fnv1a64, toSarif } from './sarif.ts';
 
 const meta = { controls: SAMPLE_CONTROLS, waivers: { '3.5': 'DB image cannot run with it; ticket SEC-42' } } as const;

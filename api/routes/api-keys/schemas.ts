@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { ROLES } from '../../env.ts';
-import { TeamSlug } from '../teams/schemas.ts';
+import { TeamSlug } from '../../../services/schemas/team.ts';
 
 export const Role = z.enum(ROLES).openapi('Role');
 

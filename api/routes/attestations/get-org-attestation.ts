@@ -1,10 +1,11 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { listTeams } from '../../../db/queries/teams.ts';
-import { requireRole } from '../../auth.ts';
+import { requireOrgWide } from '../../auth.ts';
 import type { AppEnv } from '../../env.ts';
 import { problems } from '../responses.ts';
-import { respondWithAttestation } from './respond.ts';
-import { ATTESTATION_RESPONSES, AttestationQuery } from './schemas.ts';
+import { respondWithAttestation } from '../../attestation-response.ts';
+import { AttestationQuery } from '../../../services/schemas/attestation.ts';
+import { ATTESTATION_RESPONSES } from './schemas.ts';
 
 const route = createRoute({
   method: 'get',
@@ -20,7 +21,7 @@ const route = createRoute({
 
 export function register(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
-    requireRole(c.var.principal, 'auditor', 'admin');
+    requireOrgWide(c.var.principal);
     const teams = await listTeams(c.var.deps.db);
     return (await respondWithAttestation(c, { type: 'org', teams }, c.req.valid('query'))) as never;
   });

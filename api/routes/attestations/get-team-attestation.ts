@@ -3,8 +3,9 @@ import { authorizeTeam } from '../../auth.ts';
 import type { AppEnv } from '../../env.ts';
 import { problems } from '../responses.ts';
 import { TeamParam } from '../teams/schemas.ts';
-import { respondWithAttestation } from './respond.ts';
-import { ATTESTATION_RESPONSES, AttestationQuery } from './schemas.ts';
+import { respondWithAttestation } from '../../attestation-response.ts';
+import { AttestationQuery } from '../../../services/schemas/attestation.ts';
+import { ATTESTATION_RESPONSES } from './schemas.ts';
 
 const route = createRoute({
   method: 'get',

@@ -1,23 +1,4 @@
 import { z } from '@hono/zod-openapi';
-import { LANGS } from '../../../workers/attest/labels.ts';
-import { DomainError } from '../../../services/errors.ts';
-import { Environment, Level } from '../../../services/schemas/snapshot.ts';
-import { ATTESTATION_FORMATS } from '../../../services/attestation.ts';
-
-export const AttestationQuery = z.object({
-  level: Level.openapi({ description: 'The level attested: a workload meets it when each of its controls passes or is waived' }),
-  at: z.iso
-    .datetime({ offset: true })
-    .optional()
-    .openapi({ description: 'The moment attested (default now, never in the future): latest snapshots and waivers in force as of then' }),
-  format: z
-    .enum(ATTESTATION_FORMATS)
-    .default('json')
-    .openapi({ description: 'json: a signed DSSE envelope (in-toto Statement v1); html / pdf: printable reports; csv: one row per workload × control; oscal: OSCAL 1.1.2 assessment-results' }),
-  lang: z.enum(LANGS).default('en').openapi({ description: 'Language of html, pdf and csv titles; de uses the standard\'s German text' }),
-  environment: Environment.optional().openapi({ description: 'Only this environment; all when absent' }),
-});
-export type AttestationQuery = z.infer<typeof AttestationQuery>;
 
 export const DsseEnvelope = z
   .object({
@@ -47,11 +28,3 @@ export const ATTESTATION_RESPONSES = {
     },
   },
 } as const;
-
-/** The moment attested: `at` if given (never in the future), else now. */
-export function attestationMoment(at: string | undefined, now: Date): Date {
-  if (at === undefined) return now;
-  const d = new Date(at);
-  if (d > now) throw new DomainError('an attestation cannot look ahead', [{ path: 'at', message: `must not be after now (${now.toISOString()})` }]);
-  return d;
-}

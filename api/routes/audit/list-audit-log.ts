@@ -1,11 +1,11 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { listAuditEntries } from '../../../db/queries/audit-log.ts';
 import { findTeamBySlug } from '../../../db/queries/teams.ts';
-import { requireRole } from '../../auth.ts';
+import { requireOrgWide } from '../../auth.ts';
 import type { AppEnv } from '../../env.ts';
 import { DomainError, NotFound } from '../../../services/errors.ts';
 import { problems } from '../responses.ts';
-import { TeamSlug } from '../teams/schemas.ts';
+import { TeamSlug } from '../../../services/schemas/team.ts';
 
 const AuditEntry = z
   .object({
@@ -59,7 +59,7 @@ function decodeCursor(cursor: string): number {
 
 export function register(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
-    requireRole(c.var.principal, 'auditor', 'admin');
+    requireOrgWide(c.var.principal);
     const q = c.req.valid('query');
     const { db } = c.var.deps;
     let teamId: string | undefined;

@@ -4,7 +4,8 @@ import type { AppEnv } from '../../env.ts';
 import { loadScorecards } from '../../../services/reports.ts';
 import { problems } from '../responses.ts';
 import { TeamParam } from '../teams/schemas.ts';
-import { Scorecard, ScorecardQuery, scorecardMoment } from './schemas.ts';
+import { momentUpToNow } from '../../../services/time.ts';
+import { Scorecard, ScorecardQuery } from './schemas.ts';
 
 const route = createRoute({
   method: 'get',
@@ -26,7 +27,7 @@ export function register(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
     const team = await authorizeTeam(c, c.req.valid('param').team, 'read');
     const q = c.req.valid('query');
-    const asOf = scorecardMoment(q.at, c.var.deps.clock());
+    const asOf = momentUpToNow(q.at, c.var.deps.clock(), 'a scorecard');
     const [loaded] = await loadScorecards(c.var.deps, [team], asOf, q.environment);
     if (!loaded) throw new Error('no scorecard loaded');
     return c.json(loaded.card, 200);

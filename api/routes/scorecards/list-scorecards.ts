@@ -1,11 +1,10 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { listTeams } from '../../../db/queries/teams.ts';
-import { isOrgWide } from '../../auth.ts';
 import type { AppEnv } from '../../env.ts';
-import { loadScorecards } from '../../../services/reports.ts';
-import { orgTotals, rankScorecards } from '../../../services/scorecard.ts';
+import { rankedScorecards } from '../../../services/reports.ts';
+import { visibleTeams } from '../../../services/visibility.ts';
 import { problems } from '../responses.ts';
-import { OrgTotals, Scorecard, ScorecardQuery, scorecardMoment } from './schemas.ts';
+import { momentUpToNow } from '../../../services/time.ts';
+import { OrgTotals, Scorecard, ScorecardQuery } from './schemas.ts';
 
 const route = createRoute({
   method: 'get',
@@ -33,12 +32,11 @@ const route = createRoute({
 export function register(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
     const q = c.req.valid('query');
-    const p = c.var.principal;
     const { db, clock } = c.var.deps;
-    const asOf = scorecardMoment(q.at, clock());
-    const teams = (await listTeams(db)).filter((t) => isOrgWide(p) || t.id === p.teamId);
-    const cards = (await loadScorecards(c.var.deps, teams, asOf, q.environment)).map((l) => l.card);
-    return c.json({ items: rankScorecards(cards), totals: orgTotals(cards), asOf: asOf.toISOString() }, 200);
+    const asOf = momentUpToNow(q.at, clock(), 'a scorecard');
+    const teams = await visibleTeams(db, c.var.principal);
+    const { items, totals } = await rankedScorecards(c.var.deps, teams, asOf, q.environment);
+    return c.json({ items, totals, asOf: asOf.toISOString() }, 200);
   });
 }
 

@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
-import { CONTROL_IDS } from '../../../workers/model/result.ts';
-import { DomainError } from '../../../services/errors.ts';
+import { CONTROL_IDS } from '../../../workers/controls/index.ts';
 import { ArtifactKind, Environment, Level } from '../../../services/schemas/snapshot.ts';
+import { WaiverTerms } from '../../../services/schemas/waiver.ts';
 
 export const LevelCount = z.object({ compliant: z.number().int(), total: z.number().int() }).openapi('LevelCount');
 const Levels = z.object({ L1: LevelCount, L2: LevelCount, L3: LevelCount });
@@ -33,18 +33,7 @@ export const Scorecard = z
     ),
     failing: z.array(WorkloadRef.extend({ controls: z.array(z.string()) })),
     waivers: z
-      .array(
-        z.object({
-          id: z.string(),
-          control: z.string(),
-          workloads: z.string(),
-          environment: z.string().nullable(),
-          justification: z.string(),
-          approvedBy: z.string(),
-          expiresAt: z.string(),
-          covers: z.array(WorkloadRef),
-        }),
-      )
+      .array(WaiverTerms.extend({ covers: z.array(WorkloadRef) }))
       .openapi({ description: 'The waivers relied on: each turned at least one `fail` into `waived`' }),
     staleWorkloads: z.array(WorkloadRef.extend({ observedAt: z.string(), snapshotId: z.string() })),
   })
@@ -66,11 +55,3 @@ export const ScorecardQuery = z.object({
     .optional()
     .openapi({ description: 'The moment to look at (default now): latest snapshots and waivers in force as of then' }),
 });
-
-/** The moment a scorecard is taken at: `at` if given (never in the future), else now. */
-export function scorecardMoment(at: string | undefined, now: Date): Date {
-  if (at === undefined) return now;
-  const d = new Date(at);
-  if (d > now) throw new DomainError('a scorecard cannot look ahead', [{ path: 'at', message: `must not be after now (${now.toISOString()})` }]);
-  return d;
-}

@@ -5,7 +5,8 @@ import { requireRole } from '../../auth.ts';
 import type { AppEnv } from '../../env.ts';
 import { Conflict } from '../../../services/errors.ts';
 import { problems } from '../responses.ts';
-import { Team, TeamSlug } from './schemas.ts';
+import { TeamSlug } from '../../../services/schemas/team.ts';
+import { Team } from './schemas.ts';
 
 const CreateTeam = z.object({ slug: TeamSlug, name: z.string().trim().min(1).max(200) }).openapi('CreateTeam');
 

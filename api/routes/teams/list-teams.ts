@@ -1,6 +1,5 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { listTeams } from '../../../db/queries/teams.ts';
-import { isOrgWide } from '../../auth.ts';
+import { visibleTeams } from '../../../services/visibility.ts';
 import type { AppEnv } from '../../env.ts';
 import { problems } from '../responses.ts';
 import { Team } from './schemas.ts';
@@ -18,9 +17,7 @@ const route = createRoute({
 
 export function register(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
-    const p = c.var.principal;
-    const all = await listTeams(c.var.deps.db);
-    const visible = isOrgWide(p) ? all : all.filter((t) => t.id === p.teamId);
+    const visible = await visibleTeams(c.var.deps.db, c.var.principal);
     return c.json({ items: visible.map((t) => ({ id: t.id, slug: t.slug, name: t.name, createdAt: t.createdAt.toISOString() })) }, 200);
   });
 }

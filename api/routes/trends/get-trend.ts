@@ -1,12 +1,12 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { CONTROL_IDS } from '../../../workers/model/result.ts';
+import { CONTROL_IDS } from '../../../workers/controls/index.ts';
 import { authorizeTeam } from '../../auth.ts';
 import type { AppEnv } from '../../env.ts';
 import { DomainError } from '../../../services/errors.ts';
 import { Environment } from '../../../services/schemas/snapshot.ts';
-import { DAY_MS } from '../../../services/scorecard.ts';
 import { loadTrend } from '../../../services/reports.ts';
-import { countPeriods, dayStart, INTERVALS, type Interval, MAX_POINTS, periods, trendCsv } from '../../../services/trend.ts';
+import { countPeriods, INTERVALS, type Interval, MAX_POINTS, periods, trendCsv } from '../../../services/trend.ts';
+import { dayStart, firstOfDays } from '../../../services/time.ts';
 import { LevelCount } from '../scorecards/schemas.ts';
 import { problems } from '../responses.ts';
 import { TeamParam } from '../teams/schemas.ts';
@@ -78,7 +78,7 @@ function parseMoment(value: string): Date {
 /** Checks the window and names every offending parameter at once. */
 function trendWindow(q: { from?: string | undefined; to?: string | undefined; interval: Interval }, now: Date): { from: Date; to: Date } {
   const to = q.to === undefined ? now : parseMoment(q.to);
-  const from = q.from === undefined ? new Date(dayStart(to).getTime() - 29 * DAY_MS) : parseMoment(q.from);
+  const from = q.from === undefined ? firstOfDays(to, 30) : parseMoment(q.from);
   const errors: { path: string; message: string }[] = [];
   if (dayStart(to) > now) errors.push({ path: 'to', message: `must not be in the future (now is ${now.toISOString()})` });
   if (from > to) errors.push({ path: 'from', message: 'must not be after to' });

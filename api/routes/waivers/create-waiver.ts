@@ -4,10 +4,11 @@ import { insertWaiver } from '../../../db/queries/waivers.ts';
 import { authorizeTeam } from '../../auth.ts';
 import type { AppEnv } from '../../env.ts';
 import { DomainError } from '../../../services/errors.ts';
-import { DAY_MS } from '../../../services/scorecard.ts';
+import { DAY_MS } from '../../../services/time.ts';
 import { problems } from '../responses.ts';
 import { TeamParam } from '../teams/schemas.ts';
-import { CreateWaiver, Waiver, waiverView } from './schemas.ts';
+import { Waiver, waiverView } from '../../../services/schemas/waiver.ts';
+import { CreateWaiver } from './schemas.ts';
 
 const route = createRoute({
   method: 'post',

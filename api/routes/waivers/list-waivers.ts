@@ -1,11 +1,11 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { listWaivers } from '../../../db/queries/waivers.ts';
-import { CONTROL_IDS } from '../../../workers/model/result.ts';
+import { CONTROL_IDS } from '../../../workers/controls/index.ts';
 import { authorizeTeam } from '../../auth.ts';
 import type { AppEnv } from '../../env.ts';
 import { problems } from '../responses.ts';
 import { TeamParam } from '../teams/schemas.ts';
-import { Waiver, waiverView } from './schemas.ts';
+import { Waiver } from '../../../services/schemas/waiver.ts';
+import { loadWaiverViews } from '../../../services/waivers.ts';
 
 const route = createRoute({
   method: 'get',
@@ -30,9 +30,10 @@ export function register(app: OpenAPIHono<AppEnv>): void {
     const team = await authorizeTeam(c, c.req.valid('param').team, 'read');
     const q = c.req.valid('query');
     const now = c.var.deps.clock();
-    const items = (await listWaivers(c.var.deps.db, team.id))
-      .map((row) => waiverView(row, team.slug, now))
-      .filter((w) => (q.active === undefined || w.active === (q.active === 'true')) && (q.control === undefined || w.control === q.control));
+    const items = await loadWaiverViews(c.var.deps.db, team, now, {
+      active: q.active === undefined ? undefined : q.active === 'true',
+      control: q.control,
+    });
     return c.json({ items }, 200);
   });
 }

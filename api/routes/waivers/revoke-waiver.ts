@@ -6,7 +6,8 @@ import { authorizeTeam } from '../../auth.ts';
 import type { AppEnv } from '../../env.ts';
 import { Conflict, NotFound } from '../../../services/errors.ts';
 import { problems } from '../responses.ts';
-import { Waiver, WaiverIdParam, waiverView } from './schemas.ts';
+import { Waiver, waiverView } from '../../../services/schemas/waiver.ts';
+import { WaiverIdParam } from './schemas.ts';
 
 const route = createRoute({
   method: 'delete',

@@ -1,7 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { toWaiverRule, type WaiverRow } from '../../../db/queries/waivers.ts';
-import { waiverActive } from '../../../workers/model/waivers.ts';
-import { CONTROL_IDS } from '../../../workers/model/result.ts';
+import { CONTROL_IDS } from '../../../workers/controls/index.ts';
 import { Environment } from '../../../services/schemas/snapshot.ts';
 
 /** A workload name, or a glob over names: `*` any run of characters, `?` one. */
@@ -27,40 +25,4 @@ export const CreateWaiver = z
   })
   .openapi('CreateWaiver');
 
-export const Waiver = z
-  .object({
-    id: z.string().uuid(),
-    team: z.string(),
-    control: z.string(),
-    workloads: z.string(),
-    environment: z.string().nullable(),
-    justification: z.string(),
-    approvedBy: z.string().openapi({ description: 'The id of the API key that granted it (`admin-env` for CSVS_ADMIN_KEY)' }),
-    createdAt: z.string(),
-    expiresAt: z.string(),
-    revokedAt: z.string().nullable(),
-    revokedBy: z.string().nullable().openapi({ description: 'The id of the API key that revoked it' }),
-    active: z.boolean().openapi({ description: 'In force now: granted, not expired, not revoked' }),
-  })
-  .openapi('Waiver');
-export type Waiver = z.infer<typeof Waiver>;
-
 export const WaiverIdParam = z.object({ id: z.string().uuid().openapi({ param: { name: 'id', in: 'path' } }) });
-
-/** A stored waiver as the API shows it, `active` as of `now`. */
-export function waiverView(row: WaiverRow, teamSlug: string, now: Date): Waiver {
-  return {
-    id: row.id,
-    team: teamSlug,
-    control: row.controlId,
-    workloads: row.workloads,
-    environment: row.environment,
-    justification: row.justification,
-    approvedBy: row.approvedBy,
-    createdAt: row.createdAt.toISOString(),
-    expiresAt: row.expiresAt.toISOString(),
-    revokedAt: row.revokedAt?.toISOString() ?? null,
-    revokedBy: row.revokedBy,
-    active: waiverActive(toWaiverRule(row), now),
-  };
-}

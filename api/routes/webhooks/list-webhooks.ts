@@ -1,7 +1,8 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { listWebhooks } from '../../../db/queries/webhooks.ts';
-import { authorizeTeam, isOrgWide, requireRole } from '../../auth.ts';
+import { authorizeTeam, requireRole } from '../../auth.ts';
 import type { AppEnv } from '../../env.ts';
+import { isOrgWide } from '../../../services/visibility.ts';
 import { problems } from '../responses.ts';
 import { TeamParam } from '../teams/schemas.ts';
 import { Webhook, webhookView } from './schemas.ts';

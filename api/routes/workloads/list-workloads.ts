@@ -1,11 +1,11 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { latestPerWorkload } from '../../../db/queries/snapshots.ts';
 import { listWaivers, toWaiverRule } from '../../../db/queries/waivers.ts';
-import { controlById } from '../../../workers/controls/index.ts';
 import { applyWaivers } from '../../../workers/model/waivers.ts';
 import { authorizeTeam } from '../../auth.ts';
 import type { AppEnv } from '../../env.ts';
 import { Environment, LevelSummary } from '../../../services/schemas/snapshot.ts';
+import { isStale, storedControls } from '../../../services/scorecard.ts';
 import { problems } from '../responses.ts';
 import { TeamParam } from '../teams/schemas.ts';
 
@@ -38,24 +38,19 @@ export function register(app: OpenAPIHono<AppEnv>): void {
     const team = await authorizeTeam(c, c.req.valid('param').team, 'read');
     const { db, clock, config } = c.var.deps;
     const now = clock();
-    const staleBefore = now.getTime() - config.STALE_AFTER_DAYS * 86_400_000;
     const [rows, waivers] = await Promise.all([
       latestPerWorkload(db, team.id, c.req.valid('query').environment),
       listWaivers(db, team.id),
     ]);
     const rules = waivers.map(toWaiverRule);
     const items = rows.map((r) => {
-      const controls = Object.entries(r.statuses).flatMap(([id, status]) => {
-        const meta = controlById(id);
-        return meta ? [{ id: meta.id, status, levels: [...meta.levels] }] : [];
-      });
-      const waived = applyWaivers(controls, rules, r.workload, r.environment, now);
+      const waived = applyWaivers(storedControls(r.statuses), rules, r.workload, r.environment, now);
       return {
         workload: r.workload,
         environment: r.environment,
         snapshotId: r.snapshotId,
         observedAt: r.observedAt.toISOString(),
-        stale: r.observedAt.getTime() < staleBefore,
+        stale: isStale(r.observedAt, now, config.STALE_AFTER_DAYS),
         controls: waived.controls.map((x) => ({ id: x.id, status: x.status })),
         levels: waived.levels,
       };

@@ -5,13 +5,13 @@
  */
 import { listTeams } from '../../../db/queries/teams.ts';
 import { LEVELS, type Level } from '../../../workers/model/result.ts';
-import { authorizeTeam, isOrgWide, requireRole } from '../../auth.ts';
+import { authorizeTeam, requireOrgWide } from '../../auth.ts';
 import { DomainError } from '../../../services/errors.ts';
-import { respondWithAttestation } from '../../routes/attestations/respond.ts';
-import { AttestationQuery } from '../../routes/attestations/schemas.ts';
-import { TEAM_SLUG } from '../../routes/teams/schemas.ts';
+import { respondWithAttestation } from '../../attestation-response.ts';
+import { AttestationQuery } from '../../../services/schemas/attestation.ts';
+import { TEAM_SLUG } from '../../../services/schemas/team.ts';
 import { planAttestation } from '../../../services/attestation.ts';
-import { visibleTeams } from '../data.ts';
+import { isOrgWide, visibleTeams } from '../../../services/visibility.ts';
 import { t } from '../i18n.ts';
 import { type UiContext, viewOf } from '../middleware.ts';
 import { type AttestationChoice, attestationPage as render, DOWNLOAD_FORMATS } from '../pages/attestation.ts';
@@ -24,7 +24,7 @@ type Scope = { type: 'team' | 'org'; teams: { id: string; slug: string }[] };
 /** The teams a scope covers, checked as the API checks it: the org needs auditor or admin. */
 async function resolveScope(c: UiContext, scope: string): Promise<Scope> {
   if (scope === ORG) {
-    requireRole(c.var.principal, 'auditor', 'admin');
+    requireOrgWide(c.var.principal);
     return { type: 'org', teams: await listTeams(c.var.deps.db) };
   }
   if (!TEAM_SLUG.test(scope)) throw new DomainError(`"${scope}" is not a team`);
@@ -50,7 +50,7 @@ export async function attestationPage(c: UiContext): Promise<Response> {
   const p = c.var.principal;
   const deps = c.var.deps;
   const now = deps.clock();
-  const teams = await visibleTeams(deps, p);
+  const teams = await visibleTeams(deps.db, p);
   const scopes = [
     ...(isOrgWide(p) ? [{ value: ORG, label: t(v.lang, 'scopeOrg') }] : []),
     ...teams.map((team) => ({ value: team.slug, label: team.slug })),

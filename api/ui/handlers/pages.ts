@@ -3,9 +3,12 @@ import { authorizeTeam } from '../../auth.ts';
 import { DomainError, NotFound } from '../../../services/errors.ts';
 import { ENVIRONMENT_PATTERN, type Snapshot, WORKLOAD_PATTERN } from '../../../services/schemas/snapshot.ts';
 import { loadSnapshot } from '../../../services/snapshots.ts';
-import { TEAM_SLUG } from '../../routes/teams/schemas.ts';
-import { CONTROL_IDS } from '../../../workers/model/result.ts';
-import { activeWaivers, isRange, rankedScorecards, teamTrend, teamView, visibleTeams, workloadHistory } from '../data.ts';
+import { TEAM_SLUG } from '../../../services/schemas/team.ts';
+import { CONTROL_IDS } from '../../../workers/controls/index.ts';
+import { visibleTeams } from '../../../services/visibility.ts';
+import { rankedScorecards } from '../../../services/reports.ts';
+import { loadWaiverViews } from '../../../services/waivers.ts';
+import { isRange, teamTrend, teamView, workloadHistory } from '../data.ts';
 import { diffSnapshots } from '../diff.ts';
 import { type UiContext, viewOf } from '../middleware.ts';
 import { overviewPage } from '../pages/overview.ts';
@@ -19,7 +22,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export async function overview(c: UiContext): Promise<Response> {
   const deps = c.var.deps;
   const now = deps.clock();
-  const teams = await visibleTeams(deps, c.var.principal);
+  const teams = await visibleTeams(deps.db, c.var.principal);
   const { items, totals } = await rankedScorecards(deps, teams, now);
   // A team without any workload has no trend to draw: skip its queries.
   const seen = new Set(items.filter((card) => card.workloads.total + card.workloads.stale > 0).map((card) => card.team));
@@ -54,7 +57,7 @@ export async function team(c: UiContext): Promise<Response> {
   const [view, trend, waivers] = await Promise.all([
     teamView(deps, row, now, environment),
     teamTrend(deps, row, range, now, environment),
-    activeWaivers(deps, row, now),
+    loadWaiverViews(deps.db, row, now, { active: true }),
   ]);
   return c.html(teamPage(viewOf(c), { team: row, view, environment, chart, range, trend, waivers, now }));
 }

@@ -3,8 +3,10 @@
  * stale workloads and the waivers in force.
  */
 import type { TeamRef } from '../../../services/deps.ts';
-import { CONTROL_IDS, LEVELS, type ControlStatus } from '../../../workers/model/result.ts';
-import type { Waiver } from '../../routes/waivers/schemas.ts';
+import { LEVELS, type ControlStatus } from '../../../workers/model/result.ts';
+import { CONTROL_IDS } from '../../../workers/controls/index.ts';
+import type { Waiver } from '../../../services/schemas/waiver.ts';
+import { DAY_MS } from '../../../services/time.ts';
 import type { TrendPoint } from '../../../services/trend.ts';
 import { levelBadges, levelStat, richText, scrollBox, statusBadge, teamHref, workloadHref } from '../components.ts';
 import type { Range, TeamView } from '../data.ts';
@@ -158,8 +160,8 @@ function waiverSection(v: View, d: TeamPageData): Html {
   const covers = new Map(d.view.card.waivers.map((w) => [w.id, w.covers]));
   const soon = (w: Waiver) => {
     const ms = new Date(w.expiresAt).getTime() - d.now.getTime();
-    if (ms > EXPIRING_DAYS * 86_400_000) return '';
-    const days = Math.floor(ms / 86_400_000);
+    if (ms > EXPIRING_DAYS * DAY_MS) return '';
+    const days = Math.floor(ms / DAY_MS);
     return html` <span class="badge soon">${days < 1 ? t(lang, 'expiresToday') : t(lang, 'expiresSoon', { n: days })}</span>`;
   };
   return html`<section class="card" aria-labelledby="waivers-h">

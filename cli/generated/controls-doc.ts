@@ -1,19 +1,18 @@
 /**
- * Renders docs/controls.md from the control modules (`npm run docs:controls`), so the auditor's
- * page and the rules cannot drift apart; a test fails when the committed page is out of date.
+ * docs/controls.md, rendered from the control modules (`npm run generate`), so the auditor's page
+ * and the rules cannot drift apart; a test fails when the committed page is out of date.
  */
-import { writeFile } from 'node:fs/promises';
-import { CONTROLS } from '../workers/controls/index.ts';
-import { ENGINE_VERSION } from '../workers/engine/version.ts';
+import { CONTROLS } from '../../workers/controls/index.ts';
+import { deriveEngineVersion } from './engine-version.ts';
 
-export const CONTROLS_DOC = new URL('../docs/controls.md', import.meta.url);
+export const CONTROLS_DOC = new URL('../../docs/controls.md', import.meta.url);
 
 export function renderControlsDoc(): string {
   const out: string[] = [
     '# How each control of CSVS V3 is decided',
     '',
-    `Generated from the control modules in \`workers/controls/\` (engine ${ENGINE_VERSION}); do not edit by hand —`,
-    'run `npm run docs:controls`.',
+    `Generated from the control modules in \`workers/controls/\` (engine ${deriveEngineVersion()}); do not edit by hand —`,
+    'run `npm run generate`.',
     '',
     'One snapshot is one workload at one moment. Each control gets one status by the worst-of rule:',
     '`fail` when any artifact (any container in it) shows a violation; `pass` when none does and at',
@@ -50,9 +49,4 @@ export function renderControlsDoc(): string {
     );
   }
   return `${out.join('\n')}\n`;
-}
-
-if (import.meta.main) {
-  await writeFile(CONTROLS_DOC, renderControlsDoc());
-  console.log(`wrote ${CONTROLS_DOC.pathname}`);
 }
