@@ -76,6 +76,11 @@ export const snapshots = pgTable(
      * index entry per snapshot instead of fifteen wide result rows. Null until evaluated.
      */
     statuses: jsonb('statuses').$type<Record<string, 'pass' | 'fail' | 'unknown'>>(),
+    /**
+     * Containers this snapshot shows were accessed (exec sessions), for 3.10 in later snapshots
+     * of the workload: `[{ containerId, at }]`. Null when none (or not evaluated yet).
+     */
+    accessed: jsonb('accessed').$type<{ containerId: string; at: string }[]>(),
   },
   (t) => [
     uniqueIndex('snapshots_idempotency_idx')
@@ -88,6 +93,10 @@ export const snapshots = pgTable(
     index('snapshots_pending_idx')
       .on(t.receivedAt)
       .where(sql`${t.status} = 'pending'`),
+    // The few snapshots that saw access, per workload in time: 3.10's history is read from here.
+    index('snapshots_accessed_idx')
+      .on(t.teamId, t.workload, t.environment, t.observedAt)
+      .where(sql`${t.accessed} is not null`),
     // Covers a trend's window (team, time range) with everything it reads, for index-only scans.
     index('snapshots_team_evaluated_idx')
       .on(t.teamId, t.observedAt, t.workload, t.environment, t.id, t.statuses)

@@ -8,8 +8,38 @@ import {
   type SnapshotRow,
   type StoredResult,
   storedStatuses,
+  findAccessHistory,
+  findArtifacts,
 } from '../db/queries/snapshots.ts';
+import { accessedContainers, needsHistory } from '../workers/controls/3.10-replaced-after-access.ts';
+import { evaluateEvidence } from '../workers/engine/evaluate.ts';
+import type { ArtifactKind, Evidence } from '../workers/model/evidence.ts';
+import { buildEvidence } from '../workers/engine/parse.ts';
+import type { EvaluationResult } from '../workers/model/result.ts';
 import { type Cause, recordStateChange, watchWorkloadState } from './notifications.ts';
+
+export interface Verdict {
+  result: EvaluationResult;
+  /** The containers this snapshot shows were accessed, kept for 3.10 in later snapshots. */
+  accessed: SnapshotRow['accessed'];
+}
+
+/**
+ * Evaluates a snapshot of a workload: its own evidence, and for 3.10 the containers earlier
+ * snapshots of the same workload saw accessed ("across snapshots" in CONTROLS.md). Costs one
+ * indexed query, and only for snapshots that show Docker containers.
+ */
+export async function evaluateSnapshot(
+  db: Db,
+  key: { teamId: string; workload: string; environment: string },
+  observedAt: Date,
+  evidence: Evidence,
+): Promise<Verdict> {
+  const history = needsHistory(evidence) ? await findAccessHistory(db, key, observedAt) : [];
+  const result = evaluateEvidence(evidence, { workload: key.workload, history });
+  const accessed = accessedContainers(evidence, observedAt);
+  return { result, accessed: accessed.length > 0 ? accessed : null };
+}
 
 /**
  * Stores an upload: the snapshot and its artifacts and, when it was evaluated inline, its
@@ -34,10 +64,28 @@ export async function storeSnapshot(
  * by a newer engine). Call it inside a transaction: the verdict, the state and any webhook
  * event commit together.
  */
-export async function storeEvaluation(db: Db, row: SnapshotRow, result: StoredResult, evaluatedAt: Date): Promise<SnapshotRow> {
-  const current = await markSnapshotEvaluated(db, row, result, evaluatedAt);
+export async function storeEvaluation(
+  db: Db,
+  row: SnapshotRow,
+  result: StoredResult,
+  evaluatedAt: Date,
+  accessed: SnapshotRow['accessed'] = row.accessed,
+): Promise<SnapshotRow> {
+  const current = await markSnapshotEvaluated(db, row, result, evaluatedAt, accessed);
   await recordVerdict(db, current, result, row.status === 'evaluated' ? 're-evaluation' : 'upload', { replacing: true });
   return current;
+}
+
+/**
+ * Evaluates a stored snapshot from its stored (redacted) artifacts with the current engine and
+ * stores the verdict: the background evaluation of async uploads, and re-evaluation after a rule
+ * change. Call it inside a transaction.
+ */
+export async function evaluateStored(db: Db, row: SnapshotRow, now: Date): Promise<SnapshotRow> {
+  const files = await findArtifacts(db, row.id);
+  const evidence = buildEvidence(files.map((f) => ({ kind: f.kind as ArtifactKind, name: f.name, content: f.content })));
+  const { result, accessed } = await evaluateSnapshot(db, row, row.observedAt, evidence);
+  return storeEvaluation(db, row, result, now, accessed);
 }
 
 /**

@@ -1,7 +1,6 @@
 import { findSnapshotByIdempotencyKey, type SnapshotRow } from '../db/queries/snapshots.ts';
-import { storeSnapshot } from './evaluations.ts';
+import { evaluateSnapshot, storeSnapshot } from './evaluations.ts';
 import type { TeamRef } from './deps.ts';
-import { evaluateEvidence } from '../workers/engine/evaluate.ts';
 import type { EvaluationResult } from '../workers/model/result.ts';
 import type { ArtifactInput } from '../workers/model/artifacts.ts';
 import { artifactNames } from '../workers/engine/kinds.ts';
@@ -68,7 +67,9 @@ export async function ingestSnapshot(
   const environment = input.environment ?? DEFAULT_ENVIRONMENT;
   const names = artifactNames(input.artifacts);
   const contentHash = await hashUpload(input, environment, texts);
-  const result = options.async ? null : evaluateEvidence(evidence, { workload: input.workload, history: [] });
+  const observedAt = input.observedAt ?? now;
+  const verdict = options.async ? null : await evaluateSnapshot(deps.db, { teamId: team.id, workload: input.workload, environment }, observedAt, evidence);
+  const result = verdict?.result ?? null;
   const files = input.artifacts.map((a, i) => ({
     position: i,
     kind: a.kind,
@@ -83,7 +84,7 @@ export async function ingestSnapshot(
       teamId: team.id,
       workload: input.workload,
       environment,
-      observedAt: input.observedAt ?? now,
+      observedAt,
       receivedAt: now,
       ci: input.ci ?? null,
       contentHash,
@@ -91,6 +92,7 @@ export async function ingestSnapshot(
       status: 'pending',
       uploadedBy: principal.keyId === 'admin-env' ? null : principal.keyId,
       redactions: redacted.redactions,
+      accessed: verdict?.accessed ?? null,
     },
     files,
     result,

@@ -37,10 +37,16 @@ export async function insertSnapshotRow(
 }
 
 /** Marks a stored snapshot evaluated with the result's statuses (clearing an earlier error). */
-export async function markSnapshotEvaluated(db: Db, row: SnapshotRow, result: StoredResult, evaluatedAt: Date): Promise<SnapshotRow> {
+export async function markSnapshotEvaluated(
+  db: Db,
+  row: SnapshotRow,
+  result: StoredResult,
+  evaluatedAt: Date,
+  accessed: SnapshotRow['accessed'],
+): Promise<SnapshotRow> {
   const updated = await db
     .update(snapshots)
-    .set({ status: 'evaluated', engineVersion: result.engineVersion, evaluatedAt, error: null, statuses: storedStatuses(result) })
+    .set({ status: 'evaluated', engineVersion: result.engineVersion, evaluatedAt, error: null, statuses: storedStatuses(result), accessed })
     .where(eq(snapshots.id, row.id))
     .returning();
   return updated[0] ?? row;
@@ -79,6 +85,40 @@ export async function moveWorkloadState(db: Db, row: SnapshotRow, statuses: Reco
     })
     .returning({ snapshotId: workloadState.snapshotId });
   return moved.length > 0;
+}
+
+/** One earlier sighting of an accessed container, as 3.10's history takes it. */
+export interface AccessSighting {
+  containerId: string;
+  seenAt: string;
+  snapshotId: string;
+}
+
+/**
+ * Containers seen accessed in the workload's snapshots observed before `before` (the newest
+ * `limit` such snapshots), for 3.10: such a container still running later was not replaced.
+ */
+export async function findAccessHistory(
+  db: Db,
+  key: { teamId: string; workload: string; environment: string },
+  before: Date,
+  limit = 500,
+): Promise<AccessSighting[]> {
+  const rows = await db
+    .select({ id: snapshots.id, accessed: snapshots.accessed })
+    .from(snapshots)
+    .where(
+      and(
+        eq(snapshots.teamId, key.teamId),
+        eq(snapshots.workload, key.workload),
+        eq(snapshots.environment, key.environment),
+        lt(snapshots.observedAt, before),
+        sql`${snapshots.accessed} is not null`,
+      ),
+    )
+    .orderBy(desc(snapshots.observedAt))
+    .limit(limit);
+  return rows.flatMap((r) => (r.accessed ?? []).map((a) => ({ containerId: a.containerId, seenAt: a.at, snapshotId: r.id })));
 }
 
 export async function findSnapshotByIdempotencyKey(db: Db, teamId: string, key: string): Promise<SnapshotRow | null> {

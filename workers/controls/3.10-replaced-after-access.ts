@@ -251,6 +251,32 @@ function checkPod(pod: PodInfo): Finding[] {
 
 // ---------------------------------------------------------------- earlier snapshots
 
+/** Earlier snapshots can matter only to a snapshot that shows Docker containers by id. */
+export function needsHistory(evidence: Evidence): boolean {
+  return evidence.containers.some((c) => c.source.kind === 'docker-inspect' && c.id !== null);
+}
+
+/**
+ * The containers this snapshot shows were accessed, for later snapshots of the workload to check
+ * (they come back as `context.history`): docker-inspect containers with exec sessions running,
+ * at `observedAt`, and containers with exec events that are not health probes, at the last exec.
+ */
+export function accessedContainers(evidence: Evidence, observedAt: Date): { containerId: string; at: string }[] {
+  const docker = dockerContainers(evidence);
+  const seen: { containerId: string; at: string }[] = [];
+  for (const c of evidence.containers) {
+    if (c.source.kind === 'docker-inspect' && c.id && (c.execIds?.value.length ?? 0) > 0) {
+      seen.push({ containerId: c.id, at: observedAt.toISOString() });
+    }
+  }
+  for (const log of evidence.events) {
+    for (const g of execGroups(log, docker).groups) {
+      seen.push({ containerId: g.id, at: Number.isFinite(g.last.time) ? iso(g.last.time) : observedAt.toISOString() });
+    }
+  }
+  return seen;
+}
+
 function checkHistory(history: EvaluationContext['history'], containers: DockerContainers): Finding[] {
   const seen = new Map<string, EvaluationContext['history'][number]>();
   const seenIds = new Map<string, string[]>();

@@ -1,24 +1,6 @@
 import { type Db, withTransaction } from '../../db/client.ts';
-import {
-  claimPendingSnapshots,
-  claimSnapshot,
-  findArtifacts,
-  markSnapshotFailed,
-  type SnapshotRow,
-} from '../../db/queries/snapshots.ts';
-import { storeEvaluation } from '../../services/evaluations.ts';
-import { evaluate } from '../engine/evaluate.ts';
-import type { ArtifactKind } from '../model/evidence.ts';
-
-/** Evaluates one stored snapshot from its stored artifacts, inside the caller's transaction. */
-async function evaluateStored(tx: Db, row: SnapshotRow, now: Date): Promise<void> {
-  const files = await findArtifacts(tx, row.id);
-  const result = evaluate({
-    workload: row.workload,
-    artifacts: files.map((f) => ({ kind: f.kind as ArtifactKind, name: f.name, content: f.content })),
-  });
-  await storeEvaluation(tx, row, result, now);
-}
+import { claimPendingSnapshots, claimSnapshot, markSnapshotFailed } from '../../db/queries/snapshots.ts';
+import { evaluateStored } from '../../services/evaluations.ts';
 
 /**
  * Claims and evaluates up to `limit` pending snapshots in one transaction. The row locks are

@@ -1,8 +1,6 @@
 import { type Db, withTransaction } from '../../db/client.ts';
-import { findArtifacts, snapshotsNotEvaluatedBy } from '../../db/queries/snapshots.ts';
-import { storeEvaluation } from '../../services/evaluations.ts';
-import { evaluate } from '../engine/evaluate.ts';
-import type { ArtifactKind } from '../model/evidence.ts';
+import { snapshotsNotEvaluatedBy } from '../../db/queries/snapshots.ts';
+import { evaluateStored } from '../../services/evaluations.ts';
 import { ENGINE_VERSION } from '../engine/version.ts';
 
 /**
@@ -21,12 +19,7 @@ export async function reevaluateOutdated(
     const batch = await snapshotsNotEvaluatedBy(db, version, options.batchSize, after);
     if (batch.length === 0) return done;
     for (const row of batch) {
-      const files = await findArtifacts(db, row.id);
-      const result = evaluate({
-        workload: row.workload,
-        artifacts: files.map((f) => ({ kind: f.kind as ArtifactKind, name: f.name, content: f.content })),
-      });
-      await withTransaction(db, (tx) => storeEvaluation(tx, row, result, new Date()));
+      await withTransaction(db, (tx) => evaluateStored(tx, row, new Date()));
       done += 1;
     }
     after = batch[batch.length - 1]?.id;

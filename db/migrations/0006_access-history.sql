@@ -1,0 +1,2 @@
+ALTER TABLE "snapshots" ADD COLUMN "accessed" jsonb;--> statement-breakpoint
+CREATE INDEX "snapshots_accessed_idx" ON "snapshots" USING btree ("team_id","workload","environment","observed_at") WHERE "snapshots"."accessed" is not null;
