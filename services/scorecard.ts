@@ -8,7 +8,8 @@ import { controlById, CONTROL_IDS } from '../workers/controls/index.ts';
 import type { ArtifactKind } from '../workers/model/evidence.ts';
 import { type ControlId, type ControlStatus, type Level, LEVELS } from '../workers/model/result.ts';
 import { applyWaivers, globMatches, type WaiverRule } from '../workers/model/waivers.ts';
-import { type WaiverTerms, waiverTerms } from './schemas/waiver.ts';
+import type { WaiverTerms } from './schemas/waiver.ts';
+import { waiverTerms } from '../workers/model/waivers.ts';
 import { DAY_MS } from './time.ts';
 
 interface ControlMeta {

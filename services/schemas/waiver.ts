@@ -6,7 +6,7 @@
  */
 import { z } from '@hono/zod-openapi';
 import { toWaiverRule, type WaiverRow } from '../../db/queries/waivers.ts';
-import { waiverActive, type WaiverRule } from '../../workers/model/waivers.ts';
+import { waiverActive, waiverTerms } from '../../workers/model/waivers.ts';
 
 /** What every public shape of a waiver shows of its terms, in this order. */
 export const WaiverTerms = z.object({
@@ -37,19 +37,6 @@ export const Waiver = z
   })
   .openapi('Waiver');
 export type Waiver = z.infer<typeof Waiver>;
-
-/** A waiver's terms as shown: the control it waives, where, why, by whom, until when. */
-export function waiverTerms(w: WaiverRule): WaiverTerms {
-  return {
-    id: w.id,
-    control: w.controlId,
-    workloads: w.workloads,
-    environment: w.environment,
-    justification: w.justification,
-    approvedBy: w.approvedBy,
-    expiresAt: w.expiresAt.toISOString(),
-  };
-}
 
 /** A stored waiver as the API and the dashboard show it, `active` as of `now`. */
 export function waiverView(row: WaiverRow, teamSlug: string, now: Date): Waiver {

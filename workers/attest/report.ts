@@ -8,7 +8,7 @@ import { controlById, CONTROL_IDS } from '../controls/index.ts';
 import type { ArtifactKind } from '../model/evidence.ts';
 import type { ControlId, ControlStatus, Finding, Level } from '../model/result.ts';
 import { ENGINE_VERSION } from '../engine/version.ts';
-import { applyWaivers, type WaiverRule } from '../model/waivers.ts';
+import { applyWaivers, type WaiverRule, waiverTerms } from '../model/waivers.ts';
 
 /** Deciding findings kept per control; the rest are counted in `findingsOmitted`. */
 export const MAX_FINDINGS_PER_CONTROL = 5;
@@ -232,17 +232,8 @@ export function reportRules(level: Level, staleAfterDays: number): string[] {
 }
 
 function waiverEntry(w: WaiverRule, team: string): ReliedWaiver {
-  return {
-    id: w.id,
-    team,
-    control: w.controlId,
-    workloads: w.workloads,
-    environment: w.environment,
-    justification: w.justification,
-    approvedBy: w.approvedBy,
-    expiresAt: w.expiresAt.toISOString(),
-    covers: [],
-  };
+  const { id, ...terms } = waiverTerms(w);
+  return { id, team, ...terms, covers: [] };
 }
 
 export interface StoredEvidence {

@@ -11,7 +11,7 @@ import {
   type StateRow,
   teamStates,
 } from '../../db/queries/webhooks.ts';
-import type { WaiverRule } from '../model/waivers.ts';
+import { type WaiverRule, waiverTerms } from '../model/waivers.ts';
 import { deliveriesFor, envelope, relyingOn, type WaiverExpiringData } from '../../services/notifications.ts';
 
 /** How far ahead a lapsing waiver is announced. */
@@ -43,18 +43,11 @@ export async function sweepExpiringWaivers(
   for (const { waiver, teamSlug, webhookIds } of byWaiver.values()) {
     const team = teams.get(waiver.teamId) ?? { states: await teamStates(db, waiver.teamId), rules: await unrevokedWaiverRules(db, waiver.teamId) };
     teams.set(waiver.teamId, team);
+    const rule = toWaiverRule(waiver);
     const data: WaiverExpiringData = {
-      waiver: {
-        id: waiver.id,
-        control: waiver.controlId,
-        workloads: waiver.workloads,
-        environment: waiver.environment,
-        justification: waiver.justification,
-        approvedBy: waiver.approvedBy,
-        expiresAt: waiver.expiresAt.toISOString(),
-      },
+      waiver: waiverTerms(rule),
       expiresInHours: Math.round(((waiver.expiresAt.getTime() - now.getTime()) / HOUR_MS) * 10) / 10,
-      relying: relyingOn(team.states, team.rules, toWaiverRule(waiver), now),
+      relying: relyingOn(team.states, team.rules, rule, now),
     };
     const targets = webhookIds.map((id) => ({ id, events: ['waiver.expiring'] }));
     rows.push(...deliveriesFor(targets, envelope('waiver.expiring', teamSlug, data, now), now, `${DEDUPE_PREFIX}${waiver.id}`));

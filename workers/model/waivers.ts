@@ -14,6 +14,30 @@ export interface WaiverRule {
   createdAt: Date;
 }
 
+/** What every shown form of a waiver tells of its terms, in this order (reports, the API, events). */
+export interface WaiverTerms {
+  id: string;
+  control: string;
+  workloads: string;
+  environment: string | null;
+  justification: string;
+  approvedBy: string;
+  expiresAt: string;
+}
+
+/** A waiver's terms as shown: the control it waives, where, why, by whom, until when. */
+export function waiverTerms(w: WaiverRule): WaiverTerms {
+  return {
+    id: w.id,
+    control: w.controlId,
+    workloads: w.workloads,
+    environment: w.environment,
+    justification: w.justification,
+    approvedBy: w.approvedBy,
+    expiresAt: w.expiresAt.toISOString(),
+  };
+}
+
 export function globMatches(pattern: string, value: string): boolean {
   const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
   return re.test(value);
