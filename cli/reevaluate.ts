@@ -1,12 +1,12 @@
 /**
- * Re-runs stored snapshots with the current engine (`npm run reevaluate`), after the rules
- * improved: every evaluated snapshot whose engine version differs, in batches, resumable.
- * `--all` re-evaluates everything regardless of version.
+ * Re-runs stored verdicts with the current engine (`npm run reevaluate`), after the rules
+ * improved: every verdict made by another engine version, each distinct artifact set and context
+ * once however many snapshots share it, in batches, resumable. `--all` redoes every verdict.
  */
 import { parseArgs } from 'node:util';
 import { parseConfig } from '../services/config.ts';
 import { openConfiguredDatabase } from '../api/node-deps.ts';
-import { reevaluateOutdated } from '../workers/jobs/reevaluate.ts';
+import { reevaluateOutdated } from '../services/evaluations.ts';
 
 const { values } = parseArgs({ options: { all: { type: 'boolean' }, batch: { type: 'string' } } });
 const database = await openConfiguredDatabase(parseConfig(process.env));
@@ -16,7 +16,7 @@ try {
     batchSize: Number(values.batch ?? 200),
     onProgress: (n) => console.error(`re-evaluated ${n}`),
   });
-  console.log(`re-evaluated ${count} snapshot(s)`);
+  console.log(`re-evaluated ${count} verdict(s)`);
 } finally {
   await database.close();
 }

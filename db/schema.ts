@@ -81,6 +81,12 @@ export const snapshots = pgTable(
      * of the workload: `[{ containerId, at }]`. Null when none (or not evaluated yet).
      */
     accessed: jsonb('accessed').$type<{ containerId: string; at: string }[]>(),
+    /** The upload's artifacts: shared by every upload of the same (redacted) artifacts. */
+    setId: uuid('set_id')
+      .notNull()
+      .references(() => artifactSets.id),
+    /** The verdict it is counted by; shared by uploads of the same set in the same context. Null until evaluated. */
+    evaluationId: uuid('evaluation_id').references(() => evaluations.id),
   },
   (t) => [
     uniqueIndex('snapshots_idempotency_idx')
@@ -93,6 +99,8 @@ export const snapshots = pgTable(
     index('snapshots_pending_idx')
       .on(t.receivedAt)
       .where(sql`${t.status} = 'pending'`),
+    // Re-evaluation moves the snapshots of a verdict to its successor.
+    index('snapshots_evaluation_idx').on(t.evaluationId),
     // The few snapshots that saw access, per workload in time: 3.10's history is read from here.
     index('snapshots_accessed_idx')
       .on(t.teamId, t.workload, t.environment, t.observedAt)
@@ -104,35 +112,102 @@ export const snapshots = pgTable(
   ],
 );
 
-/** The raw artifacts, kept so that evaluations can be re-run when the rules improve. */
-export const artifacts = pgTable(
-  'artifacts',
+/**
+ * Artifact texts (redacted), once per distinct content and team, addressed by the SHA-256 of the
+ * text: an upload that repeats a file stores nothing new. Kept so that evaluations can be re-run
+ * when the rules improve; RETAIN_ARTIFACTS_DAYS removes those no recent upload refers to.
+ */
+export const contents = pgTable(
+  'contents',
   {
-    snapshotId: uuid('snapshot_id')
+    teamId: uuid('team_id')
       .notNull()
-      .references(() => snapshots.id, { onDelete: 'cascade' }),
-    position: integer('position').notNull(),
-    kind: text('kind').notNull(),
-    name: text('name').notNull(),
-    /** Text as uploaded; JSON given inline is stored as its JSON text. */
+      .references(() => teams.id),
+    sha256: text('sha256').notNull(),
+    /** Text as uploaded (redacted); JSON given inline is stored as its JSON text. */
     content: text('content').notNull(),
     size: integer('size').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.snapshotId, t.position] })],
+  (t) => [primaryKey({ columns: [t.teamId, t.sha256] })],
 );
 
-/** One row per snapshot and control: the engine's verdict (waivers are applied when read). */
+/** One stored artifact of a set: its kind, its name in the upload, its size and its content's SHA-256. */
+export interface SetArtifact {
+  kind: string;
+  name: string;
+  size: number;
+  sha256: string;
+}
+
+/**
+ * A distinct artifact set of a team: kinds, names and contents in upload order, addressed by a
+ * hash over them. Uploads of the same artifacts share it.
+ */
+export const artifactSets = pgTable(
+  'artifact_sets',
+  {
+    id: uuid('id').primaryKey(),
+    teamId: uuid('team_id')
+      .notNull()
+      .references(() => teams.id),
+    hash: text('hash').notNull(),
+    artifacts: jsonb('artifacts').$type<SetArtifact[]>().notNull(),
+    /**
+     * What redaction took from the upload that first brought this set (kinds and locations, never
+     * values); an upload whose own record differs keeps its record on its snapshot row.
+     */
+    redactions: jsonb('redactions').$type<SnapshotRedactions>(),
+    createdAt: ts('created_at').notNull(),
+  },
+  (t) => [uniqueIndex('artifact_sets_team_hash_idx').on(t.teamId, t.hash)],
+);
+
+/**
+ * A verdict of the engine, stored once per artifact set, context (the workload, and for 3.10 the
+ * containers earlier snapshots saw accessed) and engine version; snapshots refer to it.
+ */
+export const evaluations = pgTable(
+  'evaluations',
+  {
+    id: uuid('id').primaryKey(),
+    teamId: uuid('team_id')
+      .notNull()
+      .references(() => teams.id),
+    setId: uuid('set_id')
+      .notNull()
+      .references(() => artifactSets.id),
+    engineVersion: text('engine_version').notNull(),
+    /** SHA-256 over `context`; part of what the verdict is stored once for. */
+    contextHash: text('context_hash').notNull(),
+    context: jsonb('context').$type<EvaluationContextRecord>().notNull(),
+    statuses: jsonb('statuses').$type<Record<string, 'pass' | 'fail' | 'unknown'>>().notNull(),
+    evaluatedAt: ts('evaluated_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('evaluations_set_idx').on(t.setId, t.engineVersion, t.contextHash),
+    index('evaluations_version_idx').on(t.engineVersion),
+  ],
+);
+
+/** What an evaluation was made with besides the artifacts, so it can be made again. */
+export interface EvaluationContextRecord {
+  workload: string;
+  environment: string;
+  history: { containerId: string; seenAt: string; snapshotId: string }[];
+}
+
+/** One row per evaluation and control: the engine's verdict (waivers are applied when read). */
 export const controlResults = pgTable(
   'control_results',
   {
-    snapshotId: uuid('snapshot_id')
+    evaluationId: uuid('evaluation_id')
       .notNull()
-      .references(() => snapshots.id, { onDelete: 'cascade' }),
+      .references(() => evaluations.id, { onDelete: 'cascade' }),
     controlId: text('control_id').notNull(),
     status: text('status', { enum: ['pass', 'fail', 'unknown'] }).notNull(),
     findings: jsonb('findings').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.snapshotId, t.controlId] })],
+  (t) => [primaryKey({ columns: [t.evaluationId, t.controlId] })],
 );
 
 /**

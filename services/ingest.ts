@@ -1,5 +1,9 @@
-import { findSnapshotByIdempotencyKey, type SnapshotRow } from '../db/queries/snapshots.ts';
-import { evaluateSnapshot, storeSnapshot } from './evaluations.ts';
+import { withTransaction } from '../db/client.ts';
+import { findOrCreateArtifactSet, insertContents } from '../db/queries/artifact-sets.ts';
+import { findReusableState, findSnapshotByIdempotencyKey, insertSnapshot, type SnapshotRow } from '../db/queries/snapshots.ts';
+import { ENGINE_VERSION } from '../workers/engine/version.ts';
+import { countVerdict, evaluateSnapshot, storeVerdict } from './evaluations.ts';
+import { sha256Hex } from './hashing.ts';
 import type { TeamRef } from './deps.ts';
 import type { EvaluationResult } from '../workers/model/result.ts';
 import type { ArtifactInput } from '../workers/model/artifacts.ts';
@@ -10,6 +14,7 @@ import { toHex } from './keys.ts';
 import type { Principal, ServiceDeps } from './deps.ts';
 import { IdempotencyMismatch, InvalidInput } from './errors.ts';
 import { redactUpload } from '../workers/engine/redact.ts';
+import type { SnapshotRedactions } from '../workers/redact/index.ts';
 
 export interface UploadInput {
   workload: string;
@@ -23,16 +28,27 @@ export interface IngestResult {
   row: SnapshotRow;
   /** False when an Idempotency-Key retry returned the first upload. */
   created: boolean;
-  /** The verdict when evaluated inline just now (saves reading back what was just written). */
+  /** True when the upload was an observation of its workload's stored verdict (nothing parsed or evaluated). */
+  observed: boolean;
+  /** The verdict when evaluated just now (saves reading back what was just written); null when read back. */
   result: EvaluationResult | null;
   files: { kind: string; name: string; size: number }[];
+  /** What redaction took from this upload (null for a replay, which is read back). */
+  redactions: SnapshotRedactions | null;
 }
 
 export const DEFAULT_ENVIRONMENT = 'default';
 
+/** The snapshot row was not inserted: the team's Idempotency-Key was already used. */
+class KeyTaken extends Error {}
+
 /**
- * Validates, evaluates (unless async) and stores one upload, all or nothing. Every artifact is
- * parsed before anything is written, so an unreadable one is refused with nothing stored.
+ * Validates, evaluates (unless async) and stores one upload, all or nothing. An upload whose
+ * redacted artifacts equal its workload's latest state (same environment, same engine version)
+ * is an observation: one small row referring to the stored artifacts and verdict, and the state
+ * moves forward — nothing is parsed or evaluated again. Any other upload has every artifact parsed
+ * before anything is written, so an unreadable one is refused with nothing stored; its texts and
+ * artifact set are stored once per team, its verdict once per set and context.
  */
 export async function ingestSnapshot(
   deps: ServiceDeps,
@@ -54,59 +70,121 @@ export async function ingestSnapshot(
   }
   input = { ...input, artifacts: redacted.artifacts, ci: redacted.ci };
   const texts = input.artifacts.map((a, i) => artifactText(a, i));
-  const evidence = buildEvidence(input.artifacts);
-  const unreadable = evidence.artifacts
-    .map((a, i) => ({ a, i }))
-    .filter(({ a }) => a.error !== null)
-    .map(({ a, i }) => ({ path: `artifacts[${i}]`, message: `${a.source.kind} "${a.source.artifact}": ${a.error}` }));
-  if (unreadable.length > 0) {
-    throw new InvalidInput(`${unreadable.length} artifact(s) could not be read; nothing was stored`, unreadable);
-  }
-
   const now = deps.clock();
   const environment = input.environment ?? DEFAULT_ENVIRONMENT;
-  const names = artifactNames(input.artifacts);
-  const contentHash = await hashUpload(input, environment, texts);
   const observedAt = input.observedAt ?? now;
-  const verdict = options.async ? null : await evaluateSnapshot(deps.db, { teamId: team.id, workload: input.workload, environment }, observedAt, evidence);
-  const result = verdict?.result ?? null;
-  const files = input.artifacts.map((a, i) => ({
-    position: i,
-    kind: a.kind,
-    name: names[i] ?? a.kind,
-    content: texts[i] ?? '',
-    size: new TextEncoder().encode(texts[i] ?? '').length,
-  }));
-  const row = await storeSnapshot(
-    deps.db,
-    {
-      id: crypto.randomUUID(),
-      teamId: team.id,
-      workload: input.workload,
-      environment,
-      observedAt,
-      receivedAt: now,
-      ci: input.ci ?? null,
-      contentHash,
-      idempotencyKey: options.idempotencyKey,
-      status: 'pending',
-      uploadedBy: principal.keyId === 'admin-env' ? null : principal.keyId,
-      redactions: redacted.redactions,
-      accessed: verdict?.accessed ?? null,
-    },
-    files,
-    result,
-    now,
+  const key = { teamId: team.id, workload: input.workload, environment };
+  const names = artifactNames(input.artifacts);
+  const files = await Promise.all(
+    input.artifacts.map(async (a, i) => {
+      const content = texts[i] ?? '';
+      return { kind: a.kind, name: names[i] ?? a.kind, size: new TextEncoder().encode(content).length, sha256: await sha256Hex(content), content };
+    }),
   );
-  if (row) return { row, created: true, result, files: files.map(({ kind, name, size }) => ({ kind, name, size })) };
+  const setHash = await artifactSetHash(files);
+  const contentHash = await hashUpload(input, environment, texts);
+  const snapshot = {
+    id: crypto.randomUUID(),
+    teamId: team.id,
+    workload: input.workload,
+    environment,
+    observedAt,
+    receivedAt: now,
+    ci: input.ci ?? null,
+    contentHash,
+    idempotencyKey: options.idempotencyKey,
+    uploadedBy: principal.keyId === 'admin-env' ? null : principal.keyId,
+  };
+  const summary = files.map(({ kind, name, size }) => ({ kind, name, size }));
 
-  // The Idempotency-Key was used before: the same request gets the first answer, another one a 422.
-  const key = options.idempotencyKey ?? '';
-  const first = await findSnapshotByIdempotencyKey(deps.db, team.id, key);
-  if (!first || first.contentHash !== contentHash) {
-    throw new IdempotencyMismatch(`Idempotency-Key "${key}" was already used for a different upload`);
+  try {
+    const latest = await findReusableState(deps.db, key);
+    if (latest && latest.evaluationId && latest.setHash === setHash && latest.engineVersion === ENGINE_VERSION && observedAt >= latest.observedAt) {
+      const row = await withTransaction(deps.db, async (tx) => {
+        const inserted = await insertSnapshot(tx, {
+          ...snapshot,
+          setId: latest.setId,
+          evaluationId: latest.evaluationId,
+          status: 'evaluated',
+          engineVersion: latest.engineVersion,
+          evaluatedAt: latest.evaluatedAt,
+          statuses: latest.statuses,
+          accessed: latest.accessed,
+          redactions: sameRedactions(latest.setRedactions, redacted.redactions) ? null : redacted.redactions,
+        });
+        if (!inserted) throw new KeyTaken();
+        await countVerdict(tx, inserted, 'upload');
+        return inserted;
+      });
+      return { row, created: true, observed: true, result: null, files: summary, redactions: redacted.redactions };
+    }
+
+    const evidence = buildEvidence(input.artifacts);
+    const unreadable = evidence.artifacts
+      .map((a, i) => ({ a, i }))
+      .filter(({ a }) => a.error !== null)
+      .map(({ a, i }) => ({ path: `artifacts[${i}]`, message: `${a.source.kind} "${a.source.artifact}": ${a.error}` }));
+    if (unreadable.length > 0) {
+      throw new InvalidInput(`${unreadable.length} artifact(s) could not be read; nothing was stored`, unreadable);
+    }
+    const verdict = options.async ? null : await evaluateSnapshot(deps.db, key, observedAt, evidence);
+    const row = await withTransaction(deps.db, async (tx) => {
+      await insertContents(tx, team.id, files);
+      const set = await findOrCreateArtifactSet(tx, {
+        id: crypto.randomUUID(),
+        teamId: team.id,
+        hash: setHash,
+        artifacts: files.map(({ kind, name, size, sha256 }) => ({ kind, name, size, sha256 })),
+        redactions: redacted.redactions,
+        createdAt: now,
+      });
+      const evaluation = verdict ? await storeVerdict(tx, team.id, set.id, verdict, now) : null;
+      const inserted = await insertSnapshot(tx, {
+        ...snapshot,
+        setId: set.id,
+        redactions: sameRedactions(set.redactions, redacted.redactions) ? null : redacted.redactions,
+        ...(evaluation && verdict
+          ? {
+              evaluationId: evaluation.id,
+              status: 'evaluated' as const,
+              engineVersion: evaluation.engineVersion,
+              evaluatedAt: evaluation.evaluatedAt,
+              statuses: evaluation.statuses,
+              accessed: verdict.accessed,
+            }
+          : { status: 'pending' as const }),
+      });
+      if (!inserted) throw new KeyTaken();
+      if (evaluation) await countVerdict(tx, inserted, 'upload');
+      return inserted;
+    });
+    return { row, created: true, observed: false, result: verdict?.result ?? null, files: summary, redactions: redacted.redactions };
+  } catch (e) {
+    if (!(e instanceof KeyTaken)) throw e;
   }
-  return { row: first, created: false, result: null, files: [] };
+
+  // The Idempotency-Key was used before (nothing of this request was kept): the same request gets
+  // the first answer, another one a 422.
+  const idempotencyKey = options.idempotencyKey ?? '';
+  const first = await findSnapshotByIdempotencyKey(deps.db, team.id, idempotencyKey);
+  if (!first || first.contentHash !== contentHash) {
+    throw new IdempotencyMismatch(`Idempotency-Key "${idempotencyKey}" was already used for a different upload`);
+  }
+  return { row: first, created: false, observed: false, result: null, files: [], redactions: null };
+}
+
+/**
+ * The address of an artifact set: each artifact's kind, name and content, in order, hashed so
+ * that no name or kind can run into the next (the migration computes the same in SQL).
+ */
+async function artifactSetHash(files: readonly { kind: string; name: string; sha256: string }[]): Promise<string> {
+  const parts = await Promise.all(files.map(async (f) => `${await sha256Hex(f.kind)}:${await sha256Hex(f.name)}:${f.sha256}`));
+  return sha256Hex(parts.join(','));
+}
+
+/** Redaction records compare by content; key order is the same since one function writes them all. */
+function sameRedactions(a: unknown, b: unknown): boolean {
+  return a !== null && a !== undefined && JSON.stringify(a) === JSON.stringify(b);
 }
 
 /** The stored text of an artifact: as given, or JSON given inline as its JSON text. */

@@ -1,5 +1,5 @@
+import type { ArtifactSetRow } from '../db/queries/artifact-sets.ts';
 import type { ControlResultRow, SnapshotRow } from '../db/queries/snapshots.ts';
-import type { ArtifactRow } from '../db/queries/snapshots.ts';
 import { controlById, CONTROL_IDS } from '../workers/controls/index.ts';
 import type { Finding } from '../workers/model/result.ts';
 import { applyWaivers, type WaiverRule } from '../workers/model/waivers.ts';
@@ -13,7 +13,7 @@ export function snapshotView(
   row: SnapshotRow,
   teamSlug: string,
   results: readonly ControlResultRow[],
-  files: readonly Pick<ArtifactRow, 'kind' | 'name' | 'size'>[],
+  set: Pick<ArtifactSetRow, 'artifacts' | 'redactions'> | null,
   waivers: readonly WaiverRule[],
   at: Date,
 ): Snapshot {
@@ -28,9 +28,10 @@ export function snapshotView(
     engineVersion: row.engineVersion,
     contentHash: row.contentHash,
     ci: row.ci ?? null,
-    artifacts: files.map((f) => ({ kind: f.kind as Snapshot['artifacts'][number]['kind'], name: f.name, size: f.size })),
+    artifacts: (set?.artifacts ?? []).map((f) => ({ kind: f.kind as Snapshot['artifacts'][number]['kind'], name: f.name, size: f.size })),
     error: row.error,
-    redactions: row.redactions ?? null,
+    // On the row only where this upload's record differs from the one its artifact set keeps.
+    redactions: row.redactions ?? set?.redactions ?? null,
   };
   if (row.status !== 'evaluated') return { ...base, controls: [], levels: null };
   const byId = new Map(results.map((r) => [r.controlId, r]));

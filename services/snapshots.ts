@@ -1,7 +1,6 @@
 import type { Db } from '../db/client.ts';
+import { findArtifactSets } from '../db/queries/artifact-sets.ts';
 import {
-  findArtifactSummaries,
-  findArtifacts,
   findControlResults,
   findSnapshot,
   listSnapshots,
@@ -17,12 +16,12 @@ import { snapshotView } from './snapshot-view.ts';
 export async function loadSnapshot(db: Db, id: string, at: Date): Promise<{ view: Snapshot; teamId: string }> {
   const row = await findSnapshot(db, id);
   if (!row) throw new NotFound(`no snapshot ${id}`);
-  const [results, files, waivers] = await Promise.all([
-    findControlResults(db, [id]),
-    findArtifacts(db, id),
+  const [results, sets, waivers] = await Promise.all([
+    findControlResults(db, row.evaluationId ? [row.evaluationId] : []),
+    findArtifactSets(db, [row.setId]),
     listWaivers(db, row.teamId),
   ]);
-  return { view: snapshotView(row, row.teamSlug, results, files, waivers.map(toWaiverRule), at), teamId: row.teamId };
+  return { view: snapshotView(row, row.teamSlug, results, sets[0] ?? null, waivers.map(toWaiverRule), at), teamId: row.teamId };
 }
 
 /**
@@ -36,16 +35,28 @@ export async function loadSnapshotViews(
   at: Date,
 ): Promise<{ rows: SnapshotRow[]; views: Snapshot[] }> {
   const rows = await listSnapshots(db, { ...filter, teamId: team.id });
-  const ids = rows.map((r) => r.id);
-  const [results, files, waivers] = await Promise.all([
-    findControlResults(db, ids),
-    findArtifactSummaries(db, ids),
+  const evaluationIds = rows.flatMap((r) => (r.evaluationId ? [r.evaluationId] : []));
+  const [results, sets, waivers] = await Promise.all([
+    findControlResults(db, evaluationIds),
+    findArtifactSets(db, rows.map((r) => r.setId)),
     listWaivers(db, team.id),
   ]);
   const rules = waivers.map(toWaiverRule);
-  const views = rows.map((row) => {
-    const own = <T extends { snapshotId: string }>(list: T[]) => list.filter((x) => x.snapshotId === row.id);
-    return snapshotView(row, team.slug, own(results), own(files), rules, at);
-  });
+  const resultsOf = groupBy(results, (r) => r.evaluationId);
+  const setOf = new Map(sets.map((set) => [set.id, set]));
+  const views = rows.map((row) =>
+    snapshotView(row, team.slug, (row.evaluationId && resultsOf.get(row.evaluationId)) || [], setOf.get(row.setId) ?? null, rules, at),
+  );
   return { rows, views };
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = out.get(k);
+    if (list) list.push(item);
+    else out.set(k, [item]);
+  }
+  return out;
 }

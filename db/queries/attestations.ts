@@ -3,7 +3,7 @@
  * hash, engine version) and the results that decided something (fail / unknown; pass findings
  * decide nothing and would only bloat the read). Called per chunk of snapshot ids.
  */
-import { and, inArray, ne } from 'drizzle-orm';
+import { and, eq, inArray, ne } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import { controlResults, snapshots } from '../schema.ts';
 
@@ -28,16 +28,17 @@ export interface DecidingResult {
   findings: unknown;
 }
 
-/** The fail and unknown results of these snapshots (through control_results' primary key). */
+/** The fail and unknown results of these snapshots (through their evaluations, by control_results' primary key). */
 export async function decidingResults(db: Db, ids: readonly string[]): Promise<DecidingResult[]> {
   if (ids.length === 0) return [];
   return db
     .select({
-      snapshotId: controlResults.snapshotId,
+      snapshotId: snapshots.id,
       controlId: controlResults.controlId,
       status: controlResults.status,
       findings: controlResults.findings,
     })
-    .from(controlResults)
-    .where(and(inArray(controlResults.snapshotId, [...ids]), ne(controlResults.status, 'pass')));
+    .from(snapshots)
+    .innerJoin(controlResults, eq(controlResults.evaluationId, snapshots.evaluationId))
+    .where(and(inArray(snapshots.id, [...ids]), ne(controlResults.status, 'pass')));
 }

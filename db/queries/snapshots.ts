@@ -1,63 +1,48 @@
-import { and, asc, desc, eq, gte, lt, lte, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, lt, lte, or, sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import { withoutNul } from '../json.ts';
-import { artifacts, controlResults, snapshots, teams, workloadState } from '../schema.ts';
+import { artifactSets, controlResults, type evaluations, snapshots, teams, workloadState } from '../schema.ts';
 
 export type SnapshotRow = typeof snapshots.$inferSelect;
-export type ArtifactRow = typeof artifacts.$inferSelect;
 export type ControlResultRow = typeof controlResults.$inferSelect;
+export type EvaluationRow = typeof evaluations.$inferSelect;
 
 export interface StoredResult {
   engineVersion: string;
   controls: readonly { id: string; status: string; findings: readonly unknown[] }[];
 }
 
-/**
- * Inserts a snapshot with its artifacts. Returns null when the team's Idempotency-Key was
- * already used: nothing is written. Call it inside a transaction when a verdict follows.
- */
-export async function insertSnapshotRow(
-  db: Db,
-  snapshot: typeof snapshots.$inferInsert,
-  files: Omit<typeof artifacts.$inferInsert, 'snapshotId'>[],
-  evaluated: { result: StoredResult; evaluatedAt: Date } | null,
-): Promise<SnapshotRow | null> {
-  const verdict = evaluated
-    ? { status: 'evaluated' as const, engineVersion: evaluated.result.engineVersion, evaluatedAt: evaluated.evaluatedAt, statuses: storedStatuses(evaluated.result) }
-    : {};
+/** Inserts a snapshot row. Null when the team's Idempotency-Key was already used: nothing is written. */
+export async function insertSnapshot(db: Db, snapshot: typeof snapshots.$inferInsert): Promise<SnapshotRow | null> {
   const rows = await db
     .insert(snapshots)
-    .values({ ...snapshot, ...verdict, ci: snapshot.ci ? withoutNul(snapshot.ci) : null })
+    .values({ ...snapshot, ci: snapshot.ci ? withoutNul(snapshot.ci) : null })
     .onConflictDoNothing()
     .returning();
-  const row = rows[0];
-  if (!row) return null;
-  if (files.length > 0) await db.insert(artifacts).values(files.map((f) => ({ ...f, snapshotId: row.id })));
-  return row;
+  return rows[0] ?? null;
 }
 
-/** Marks a stored snapshot evaluated with the result's statuses (clearing an earlier error). */
+/** Marks a stored snapshot evaluated: counted by `evaluation` from now on (clearing an earlier error). */
 export async function markSnapshotEvaluated(
   db: Db,
   row: SnapshotRow,
-  result: StoredResult,
-  evaluatedAt: Date,
+  evaluation: Pick<EvaluationRow, 'id' | 'engineVersion' | 'statuses' | 'evaluatedAt'>,
   accessed: SnapshotRow['accessed'],
 ): Promise<SnapshotRow> {
   const updated = await db
     .update(snapshots)
-    .set({ status: 'evaluated', engineVersion: result.engineVersion, evaluatedAt, error: null, statuses: storedStatuses(result), accessed })
+    .set({
+      status: 'evaluated',
+      evaluationId: evaluation.id,
+      engineVersion: evaluation.engineVersion,
+      evaluatedAt: evaluation.evaluatedAt,
+      error: null,
+      statuses: evaluation.statuses,
+      accessed,
+    })
     .where(eq(snapshots.id, row.id))
     .returning();
   return updated[0] ?? row;
-}
-
-/** Writes the snapshot's result rows, replacing any from an earlier evaluation. */
-export async function replaceControlResults(db: Db, snapshotId: string, result: StoredResult, replacing: boolean): Promise<void> {
-  if (replacing) await db.delete(controlResults).where(eq(controlResults.snapshotId, snapshotId));
-  await db.insert(controlResults).values(
-    result.controls.map((c) => ({ snapshotId, controlId: c.id, status: storedStatus(c.status), findings: withoutNul(c.findings) })),
-  );
 }
 
 /**
@@ -121,6 +106,64 @@ export async function findAccessHistory(
   return rows.flatMap((r) => (r.accessed ?? []).map((a) => ({ containerId: a.containerId, seenAt: a.at, snapshotId: r.id })));
 }
 
+/** A workload's latest evaluated state with what an unchanged upload needs to reuse it. */
+export interface ReusableState {
+  snapshotId: string;
+  observedAt: Date;
+  setId: string;
+  setHash: string;
+  setRedactions: ArtifactSetRedactions;
+  evaluationId: string | null;
+  engineVersion: string | null;
+  evaluatedAt: Date | null;
+  statuses: Record<string, 'pass' | 'fail' | 'unknown'>;
+  accessed: SnapshotRow['accessed'];
+}
+type ArtifactSetRedactions = (typeof artifactSets.$inferSelect)['redactions'];
+
+/** The workload's latest state (one row, by primary keys), or null for a new workload. */
+export async function findReusableState(
+  db: Db,
+  key: { teamId: string; workload: string; environment: string },
+): Promise<ReusableState | null> {
+  const rows = await db
+    .select({
+      snapshotId: workloadState.snapshotId,
+      observedAt: workloadState.observedAt,
+      setId: snapshots.setId,
+      setHash: artifactSets.hash,
+      setRedactions: artifactSets.redactions,
+      evaluationId: snapshots.evaluationId,
+      engineVersion: snapshots.engineVersion,
+      evaluatedAt: snapshots.evaluatedAt,
+      statuses: workloadState.statuses,
+      accessed: snapshots.accessed,
+    })
+    .from(workloadState)
+    .innerJoin(snapshots, eq(snapshots.id, workloadState.snapshotId))
+    .innerJoin(artifactSets, eq(artifactSets.id, snapshots.setId))
+    .where(and(eq(workloadState.teamId, key.teamId), eq(workloadState.workload, key.workload), eq(workloadState.environment, key.environment)))
+    .limit(1);
+  return rows[0] ?? null;
+}
+
+/**
+ * Counts every snapshot counted by evaluation `oldId` by `next` instead (re-evaluation). Returns
+ * those of them that are their workload's latest state: the states that move with them.
+ */
+export async function repointSnapshots(db: Db, oldId: string, next: EvaluationRow): Promise<SnapshotRow[]> {
+  await db
+    .update(snapshots)
+    .set({ evaluationId: next.id, engineVersion: next.engineVersion, evaluatedAt: next.evaluatedAt, statuses: next.statuses })
+    .where(eq(snapshots.evaluationId, oldId));
+  const rows = await db
+    .select({ s: snapshots })
+    .from(workloadState)
+    .innerJoin(snapshots, eq(snapshots.id, workloadState.snapshotId))
+    .where(eq(snapshots.evaluationId, next.id));
+  return rows.map((r) => r.s);
+}
+
 export async function findSnapshotByIdempotencyKey(db: Db, teamId: string, key: string): Promise<SnapshotRow | null> {
   const rows = await db
     .select()
@@ -141,16 +184,13 @@ export async function findSnapshot(db: Db, id: string): Promise<(SnapshotRow & {
   return r ? { ...r.s, teamSlug: r.teamSlug } : null;
 }
 
-export async function findControlResults(db: Db, snapshotIds: string[]): Promise<ControlResultRow[]> {
-  if (snapshotIds.length === 0) return [];
+/** The result rows of these evaluations. */
+export async function findControlResults(db: Db, evaluationIds: readonly string[]): Promise<ControlResultRow[]> {
+  if (evaluationIds.length === 0) return [];
   return db
     .select()
     .from(controlResults)
-    .where(sql`${controlResults.snapshotId} in ${snapshotIds}`);
-}
-
-export async function findArtifacts(db: Db, snapshotId: string): Promise<ArtifactRow[]> {
-  return db.select().from(artifacts).where(eq(artifacts.snapshotId, snapshotId)).orderBy(asc(artifacts.position));
+    .where(inArray(controlResults.evaluationId, [...new Set(evaluationIds)]));
 }
 
 export interface SnapshotFilter {
@@ -229,31 +269,6 @@ export async function markSnapshotFailed(db: Db, id: string, error: string): Pro
     .update(snapshots)
     .set({ status: 'failed', error, attempts: sql`${snapshots.attempts} + 1` })
     .where(eq(snapshots.id, id));
-}
-
-/** Snapshot ids evaluated by an engine other than `version`, for re-evaluation. */
-export async function snapshotsNotEvaluatedBy(db: Db, version: string, limit: number, afterId?: string): Promise<SnapshotRow[]> {
-  const conditions = [eq(snapshots.status, 'evaluated'), sql`${snapshots.engineVersion} is distinct from ${version}`];
-  if (afterId) conditions.push(sql`${snapshots.id} > ${afterId}`);
-  return db
-    .select()
-    .from(snapshots)
-    .where(and(...conditions))
-    .orderBy(asc(snapshots.id))
-    .limit(limit);
-}
-
-/** Kind, name and size of the artifacts of several snapshots, without their content. */
-export async function findArtifactSummaries(
-  db: Db,
-  snapshotIds: string[],
-): Promise<Pick<ArtifactRow, 'snapshotId' | 'kind' | 'name' | 'size' | 'position'>[]> {
-  if (snapshotIds.length === 0) return [];
-  return db
-    .select({ snapshotId: artifacts.snapshotId, kind: artifacts.kind, name: artifacts.name, size: artifacts.size, position: artifacts.position })
-    .from(artifacts)
-    .where(sql`${artifacts.snapshotId} in ${snapshotIds}`)
-    .orderBy(asc(artifacts.snapshotId), asc(artifacts.position));
 }
 
 /** The result's statuses as kept on the snapshot and in workload_state (`{ "3.1": "pass", … }`). */

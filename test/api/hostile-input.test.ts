@@ -4,11 +4,11 @@
  * problem document with nothing stored, or as a clean 201 with the snapshot stored whole —
  * never a 5xx, never some rows without the others.
  */
-import { and, count, eq } from 'drizzle-orm';
+import { and, count, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTROLS } from '../../workers/controls/index.ts';
 import { parseConfig } from '../../services/config.ts';
-import { artifacts, controlResults, snapshots, teams, workloadState } from '../../db/schema.ts';
+import { artifactSets, controlResults, snapshots, teams, workloadState } from '../../db/schema.ts';
 import { ARTIFACT_KINDS, type ArtifactKind } from '../../workers/model/evidence.ts';
 import { PARSED_JSON_KINDS } from '../../workers/engine/kinds.ts';
 import {
@@ -53,8 +53,12 @@ async function rows(workload: string): Promise<Rows> {
   const db = h.database.db;
   const mine = and(eq(snapshots.teamId, teamId), eq(snapshots.workload, workload));
   const [s] = await db.select({ n: count() }).from(snapshots).where(mine);
-  const [a] = await db.select({ n: count() }).from(artifacts).innerJoin(snapshots, eq(artifacts.snapshotId, snapshots.id)).where(mine);
-  const [r] = await db.select({ n: count() }).from(controlResults).innerJoin(snapshots, eq(controlResults.snapshotId, snapshots.id)).where(mine);
+  const [a] = await db
+    .select({ n: sql<number>`coalesce(sum(jsonb_array_length(${artifactSets.artifacts})), 0)::int` })
+    .from(snapshots)
+    .innerJoin(artifactSets, eq(artifactSets.id, snapshots.setId))
+    .where(mine);
+  const [r] = await db.select({ n: count() }).from(controlResults).innerJoin(snapshots, eq(controlResults.evaluationId, snapshots.evaluationId)).where(mine);
   const [w] = await db.select({ n: count() }).from(workloadState).where(and(eq(workloadState.teamId, teamId), eq(workloadState.workload, workload)));
   return { snapshots: s?.n ?? -1, artifacts: a?.n ?? -1, controlResults: r?.n ?? -1, workloadState: w?.n ?? -1 };
 }

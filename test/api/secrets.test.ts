@@ -9,7 +9,8 @@ import { PgTable } from 'drizzle-orm/pg-core';
 import { load } from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Snapshot } from '../../services/schemas/snapshot.ts';
-import { findArtifacts } from '../../db/queries/snapshots.ts';
+import { findSetArtifacts } from '../../db/queries/artifact-sets.ts';
+import { findSnapshot } from '../../db/queries/snapshots.ts';
 import * as schema from '../../db/schema.ts';
 import { PARSED_JSON_KINDS } from '../../workers/engine/kinds.ts';
 import { evaluate } from '../../workers/engine/evaluate.ts';
@@ -17,6 +18,13 @@ import type { ArtifactInput } from '../../workers/model/artifacts.ts';
 import type { ControlResult, EvaluationResult } from '../../workers/model/result.ts';
 import { CI, CORPUS, PLANTED, PLANTED_CI } from '../fixtures/secrets/corpus.ts';
 import { type Harness, startHarness } from '../support/harness.ts';
+import type { Db } from '../../db/client.ts';
+
+/** The stored (redacted) artifacts of a snapshot, with their texts. */
+async function storedArtifacts(db: Db, snapshotId: string) {
+  const row = await findSnapshot(db, snapshotId);
+  return row ? findSetArtifacts(db, row.setId) : [];
+}
 
 const SECRETS = [...Object.values(PLANTED), PLANTED_CI];
 
@@ -130,7 +138,7 @@ describe('uploading the corpus', () => {
 describe('no planted secret is stored, shown or logged', () => {
   it('is in no table: every table of the schema, dumped whole', async () => {
     const tables = Object.entries(schema).filter(([, t]) => is(t, PgTable));
-    expect(tables.map(([name]) => name)).toEqual(expect.arrayContaining(['snapshots', 'artifacts', 'controlResults', 'auditLog']));
+    expect(tables.map(([name]) => name)).toEqual(expect.arrayContaining(['snapshots', 'contents', 'artifactSets', 'evaluations', 'controlResults', 'auditLog']));
     let rows = 0;
     for (const [name, table] of tables) {
       const dump = await h.database.db.select().from(table as PgTable);
@@ -206,7 +214,7 @@ describe('what is kept, and what is recorded', () => {
   });
 
   it('stores the settings the controls read, and a placeholder where a secret was', async () => {
-    const files = await findArtifacts(h.database.db, uploaded.json?.id ?? '');
+    const files = await storedArtifacts(h.database.db, uploaded.json?.id ?? '');
     const text = (name: string) => files.find((f) => f.name === name)?.content ?? '';
     expect(text('inspect.json')).toContain('"xpack.security.enabled=false"');
     expect(text('inspect.json')).toContain('"POSTGRES_HOST_AUTH_METHOD=trust"');
@@ -239,8 +247,8 @@ describe('what is kept, and what is recorded', () => {
 
   it('re-evaluates the stored artifacts to the same verdicts', async () => {
     for (const s of Object.values(uploaded)) {
-      const files = await findArtifacts(h.database.db, s.id);
-      const again: EvaluationResult = evaluate({ workload: s.workload, artifacts: files.map((f) => ({ kind: f.kind as ArtifactInput['kind'], name: f.name, content: f.content })) });
+      const files = await storedArtifacts(h.database.db, s.id);
+      const again: EvaluationResult = evaluate({ workload: s.workload, artifacts: files.map((f) => ({ kind: f.kind as ArtifactInput['kind'], name: f.name, content: f.content ?? '' })) });
       expect(verdicts(again.controls), s.workload).toEqual(verdicts(s.controls));
     }
   });

@@ -210,15 +210,15 @@ describe('async evaluation', () => {
     const bad = (await upload(jsonBody('async-bad'), { query: '?async=true' })).headers.get('location') ?? '';
     const good = (await upload(jsonBody('async-good'), { query: '?async=true' })).headers.get('location') ?? '';
     const badId = bad.split('/').pop() ?? '';
-    // A fault in storing one verdict (here a constraint that refuses its result rows).
+    // A fault in storing one verdict (here a constraint that refuses to mark it evaluated).
     const constraint = `reject_${badId.replaceAll('-', '')}`;
-    await h.database.db.execute(sql.raw(`alter table control_results add constraint ${constraint} check (snapshot_id <> '${badId}')`));
+    await h.database.db.execute(sql.raw(`alter table snapshots add constraint ${constraint} check (id <> '${badId}' or status <> 'evaluated')`));
     try {
       while ((await evaluatePendingBatch(h.database.db, () => new Date())) > 0) {
         // drain: the failing snapshot must not be claimed again and again
       }
     } finally {
-      await h.database.db.execute(sql.raw(`alter table control_results drop constraint ${constraint}`));
+      await h.database.db.execute(sql.raw(`alter table snapshots drop constraint ${constraint}`));
     }
     const failed = (await (await h.request(bad)).json()) as Snapshot;
     expect(failed.status).toBe('failed');

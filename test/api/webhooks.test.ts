@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Db, withTransaction } from '../../db/client.ts';
 import { findSnapshot } from '../../db/queries/snapshots.ts';
-import { storeEvaluation } from '../../services/evaluations.ts';
+import { supersedeEvaluation } from '../../services/evaluations.ts';
+import { findEvaluation } from '../../db/queries/evaluations.ts';
 import { findTeamBySlug } from '../../db/queries/teams.ts';
 import type { RegressionData, EvidenceMissingData, EventEnvelope, WaiverExpiringData } from '../../services/notifications.ts';
 import { evaluate } from '../../workers/engine/evaluate.ts';
@@ -377,7 +378,9 @@ describe('level regressions', () => {
     if (!row) throw new Error('snapshot not found');
     // A new engine judging the stored snapshot differently (here: as the engine judges L1_LOST).
     const rejudged = evaluate({ workload: 'api', artifacts: L1_LOST });
-    await withTransaction(db, (tx) => storeEvaluation(tx, row, { ...rejudged, engineVersion: 'next' }, new Date()));
+    const old = await findEvaluation(db, row.evaluationId ?? '');
+    if (!old) throw new Error('evaluation not found');
+    await withTransaction(db, (tx) => supersedeEvaluation(tx, old, { ...rejudged, engineVersion: 'next' }, new Date()));
     expect(await deliveries(quiet.id)).toEqual([]);
     const got = await deliveries(loud.id);
     expect(got.map((d) => d.event)).toEqual(['level.regressed']);
@@ -390,9 +393,11 @@ describe('level regressions', () => {
     const row = await findSnapshot(db, id);
     if (!row) throw new Error('snapshot not found');
     const rejudged = evaluate({ workload: 'api', artifacts: L1_LOST });
+    const old = await findEvaluation(db, row.evaluationId ?? '');
+    if (!old) throw new Error('evaluation not found');
     await expect(
       withTransaction(db, async (tx) => {
-        await storeEvaluation(tx, row, rejudged, new Date());
+        await supersedeEvaluation(tx, old, { ...rejudged, engineVersion: 'next' }, new Date());
         throw new Error('the write fails after the state moved');
       }),
     ).rejects.toThrow('the write fails');

@@ -28,14 +28,15 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 
 /**
  * The answer to an upload. A snapshot evaluated just now is shown from memory (only the team's
- * waivers are read); a replayed or pending one is read back.
+ * waivers are read); a replayed, pending or unchanged one (an observation of a stored verdict)
+ * is read back.
  */
 async function freshView(deps: Deps, team: TeamRef, ingested: IngestResult): Promise<Snapshot> {
   const { row, result } = ingested;
   if (!ingested.created || !result) return (await loadSnapshot(deps.db, row.id, deps.clock())).view;
   const waivers = (await listWaivers(deps.db, team.id)).map(toWaiverRule);
-  const results = result.controls.map((ctl) => ({ snapshotId: row.id, controlId: ctl.id, status: ctl.status as 'pass' | 'fail' | 'unknown', findings: ctl.findings }));
-  return snapshotView(row, team.slug, results, ingested.files, waivers, deps.clock());
+  const results = result.controls.map((ctl) => ({ evaluationId: row.evaluationId ?? row.id, controlId: ctl.id, status: ctl.status as 'pass' | 'fail' | 'unknown', findings: ctl.findings }));
+  return snapshotView(row, team.slug, results, { artifacts: ingested.files.map((f) => ({ ...f, sha256: '' })), redactions: ingested.redactions }, waivers, deps.clock());
 }
 
 export function register(app: OpenAPIHono<AppEnv>): void {
