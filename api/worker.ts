@@ -3,7 +3,7 @@
  * background evaluation through a Queue (plus a cron sweep for anything the queue missed).
  */
 import { connectPostgres, type Database } from '../db/client.ts';
-import { evaluatePendingBatch, evaluateSnapshotById } from '../workers/jobs/evaluate-snapshots.ts';
+import { evaluatePendingBatch, evaluateSnapshotsById } from '../workers/jobs/evaluate-snapshots.ts';
 import { deliverUntilIdle } from '../workers/jobs/deliver-webhooks.ts';
 import { sweepExpiringWaivers } from '../workers/jobs/waiver-expiry.ts';
 import { createApp } from './app.ts';
@@ -82,17 +82,14 @@ export default {
   async queue(batch: MessageBatch, env: Env): Promise<void> {
     const database = await open(env);
     try {
-      for (const message of batch.messages) {
-        if (!isMessage(message.body)) {
-          message.ack();
-          continue;
-        }
-        try {
-          await evaluateSnapshotById(database.db, message.body.snapshotId, () => new Date());
-          message.ack();
-        } catch {
-          message.retry({ delaySeconds: 10 });
-        }
+      const ids = batch.messages.flatMap((m) => (isMessage(m.body) ? [m.body.snapshotId] : []));
+      try {
+        // One transaction for the whole batch; a snapshot that cannot be evaluated is marked failed.
+        await evaluateSnapshotsById(database.db, ids, () => new Date());
+        for (const message of batch.messages) message.ack();
+      } catch {
+        // The database itself failed: nothing was stored, so the whole batch comes again.
+        for (const message of batch.messages) message.retry({ delaySeconds: 10 });
       }
     } finally {
       await database.close();

@@ -1,31 +1,48 @@
 /**
  * Ingest benchmark (`npm run bench:ingest`): `npm start` against a PostgreSQL server, loaded by
- * autocannon with realistic uploads (a Dockerfile and a 3-container docker inspect).
- *   1. saturation: uploads/s with 64 connections for 15 s;
- *   2. latency at a fixed 300 uploads/s for 15 s (p50/p99);
- *   3. the floor: the same rows written by postgres.js alone, with no HTTP, parsing or evaluation;
- *   4. for the record, the same saturation run on the embedded database (PGlite).
- * BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test); BENCH_SECONDS (default 15).
+ * autocannon with realistic uploads (a ~40-line Dockerfile and a 3-container docker inspect):
+ *   1. the floor: postgres.js alone, 32 writers, one INSERT per upload of a single row holding the
+ *      upload's artifact texts and fifteen statuses; and the same rows our schema writes, alone;
+ *   2. changed uploads (every upload different) at saturation;
+ *   3. unchanged re-uploads (each equal to its workload's latest state) at saturation;
+ *   4. the agent's mix: 1,000 workloads re-uploaded in rounds, 90 % unchanged, at saturation and at
+ *      300 uploads/s offered (p99);
+ *   5. database growth (pg_total_relation_size of every table, indexes and TOAST included) over
+ *      BENCH_GROWTH unchanged uploads (default 10,000) and over a tenth as many changed ones;
+ *   6. the embedded database (PGlite): changed and unchanged at saturation.
+ * BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/csvs_bench, created when missing);
+ * BENCH_SECONDS (default 15).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import postgres from 'postgres';
 import { DOCKER_INSPECT, DOCKERFILE } from './fixtures/corpus.ts';
 
-const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/csvs_bench';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
+const GROWTH = Number(process.env.BENCH_GROWTH ?? 10_000);
 const ADMIN_KEY = 'bench-admin-key-0123456789abcdef';
-const WORKLOADS = 200;
+const FLEET = 1_000;
+
+async function ensureDatabase(url: string): Promise<void> {
+  const name = new URL(url).pathname.slice(1);
+  const server = new URL(url);
+  server.pathname = '/postgres';
+  const sql = postgres(server.toString(), { max: 1, onnotice: () => {} });
+  const [found] = await sql`select 1 from pg_database where datname = ${name}`;
+  if (!found) await sql.unsafe(`create database "${name.replaceAll('"', '')}"`);
+  await sql.end();
+}
 
 async function startServer(env: Record<string, string>, port: number): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['api/node-server.ts'], {
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', CSVS_ADMIN_KEY: ADMIN_KEY, LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < 300; i++) {
     try {
       if ((await fetch(`http://127.0.0.1:${port}/readyz`)).ok) return child;
     } catch {
@@ -39,34 +56,52 @@ async function startServer(env: Record<string, string>, port: number): Promise<C
 
 async function setup(base: string): Promise<{ team: string; key: string }> {
   const admin = { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' };
-  const team = `bench-${Date.now().toString(36)}`;
+  const team = `bench-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
   await fetch(`${base}/v1/teams`, { method: 'POST', headers: admin, body: JSON.stringify({ slug: team, name: 'Bench' }) });
   const res = await fetch(`${base}/v1/api-keys`, { method: 'POST', headers: admin, body: JSON.stringify({ role: 'ingest', team, name: 'bench' }) });
   const { key } = (await res.json()) as { key: string };
   return { team, key };
 }
 
-function body(i: number): string {
+/** An upload of workload `w` whose Dockerfile is at revision `rev` (a new revision is a change). */
+function upload(w: number, rev: number): string {
   return JSON.stringify({
-    workload: `svc-${i % WORKLOADS}`,
+    workload: `svc-${w}`,
     environment: 'prod',
     artifacts: [
-      { kind: 'dockerfile', name: 'Dockerfile', content: DOCKERFILE },
+      { kind: 'dockerfile', name: 'Dockerfile', content: `${DOCKERFILE}LABEL org.opencontainers.image.revision="r${rev}"\n` },
       { kind: 'docker-inspect', name: 'inspect.json', content: DOCKER_INSPECT },
     ],
   });
 }
 
-async function load(base: string, team: string, key: string, options: { connections: number; overallRate?: number }) {
-  let i = 0;
+/** Request bodies, one after the other: `next(k)` is the k-th upload of the run. */
+type Bodies = (k: number) => string;
+
+/** Every upload different: a new revision each time. */
+const changed = (offset: number): Bodies => (k) => upload(k % FLEET, offset + k);
+/** Every upload equal to its workload's latest state (revision 0, uploaded once before). */
+const unchanged = (workloads: number): Bodies => (k) => upload(k % workloads, 0);
+/**
+ * The agent's rounds: workload w in round r is at revision floor((r + w·7 mod 10) / 10), so one
+ * upload in ten brings a new revision and the rest repeat the latest state.
+ */
+const agentMix = (firstRound: number): Bodies => (k) => {
+  const w = k % FLEET;
+  const r = firstRound + Math.floor(k / FLEET);
+  return upload(w, Math.floor((r + ((w * 7) % 10)) / 10));
+};
+
+async function load(base: string, key: string, team: string, bodies: Bodies, options: { connections: number; overallRate?: number; amount?: number; seconds?: number }) {
+  let k = 0;
   const result = await autocannon({
     url: `${base}/v1/teams/${team}/snapshots`,
     method: 'POST',
     connections: options.connections,
-    duration: SECONDS,
+    ...(options.amount ? { amount: options.amount } : { duration: options.seconds ?? SECONDS }),
     ...(options.overallRate ? { overallRate: options.overallRate } : {}),
     headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-    requests: [{ setupRequest: (req) => ({ ...req, body: body(i++) }) }],
+    requests: [{ setupRequest: (req) => ({ ...req, body: bodies(k++) }) }],
   });
   return {
     uploadsPerSecond: Math.round(result.requests.average),
@@ -78,69 +113,129 @@ async function load(base: string, team: string, key: string, options: { connecti
   };
 }
 
-/** The same rows an upload writes, inserted by postgres.js alone over the same concurrency. */
+/** Uploads `count` bodies (a round to prime workloads), 16 at a time, checking each is stored. */
+async function prime(base: string, key: string, team: string, count: number, bodies: Bodies): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < count) {
+      const k = next++;
+      const res = await fetch(`${base}/v1/teams/${team}/snapshots`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: bodies(k),
+      });
+      if (res.status !== 201) throw new Error(`priming upload ${k}: ${res.status} ${await res.text()}`);
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, worker));
+}
+
+async function databaseBytes(sql: postgres.Sql): Promise<number> {
+  const [row] = await sql<{ bytes: string }[]>`
+    select coalesce(sum(pg_total_relation_size(c.oid)), 0)::text as bytes
+    from pg_class c join pg_namespace n on n.oid = c.relnamespace
+    where c.relkind in ('r', 'm') and n.nspname = 'public'`;
+  return Number(row?.bytes ?? 0);
+}
+
+/** The issue's floor: one INSERT per upload of one row with its texts and fifteen statuses, 32 writers. */
 async function floor(): Promise<{ uploadsPerSecond: number }> {
-  const sql = postgres(DATABASE_URL, { max: 10, onnotice: () => {} });
-  const [team] = await sql<{ id: string }[]>`insert into teams (slug, name) values (${`floor-${Date.now().toString(36)}`}, 'Floor') returning id`;
-  if (!team) throw new Error('no team');
+  const sql = postgres(DATABASE_URL, { max: 32, onnotice: () => {} });
+  await sql`create unlogged table if not exists bench_floor (id uuid primary key, team text, workload text, observed_at timestamptz, texts text[], statuses jsonb)`;
+  await sql`truncate bench_floor`;
+  await sql`alter table bench_floor set logged`;
   const inspect = JSON.stringify(DOCKER_INSPECT);
-  const findings = JSON.stringify([{ artifact: 'inspect.json', kind: 'docker-inspect', container: 'checkout-api-1', location: '/0/HostConfig/SecurityOpt', message: 'x', status: 'pass' }]);
+  const statuses = JSON.stringify(Object.fromEntries(Array.from({ length: 15 }, (_, i) => [`3.${i + 1}`, 'pass'])));
   const deadline = Date.now() + SECONDS * 1000;
   let done = 0;
   const worker = async (w: number) => {
     while (Date.now() < deadline) {
-      const id = crypto.randomUUID();
-      const workload = `svc-${(done + w) % WORKLOADS}`;
-      await sql.begin(async (tx) => {
-        await tx`insert into snapshots (id, team_id, workload, environment, observed_at, received_at, content_hash, status) values (${id}, ${team.id}, ${workload}, 'prod', now(), now(), 'sha256:x', 'pending')`;
-        await tx`insert into artifacts ${tx([
-          { snapshot_id: id, position: 0, kind: 'dockerfile', name: 'Dockerfile', content: DOCKERFILE, size: DOCKERFILE.length },
-          { snapshot_id: id, position: 1, kind: 'docker-inspect', name: 'inspect.json', content: inspect, size: inspect.length },
-        ])}`;
-        await tx`insert into control_results ${tx(Array.from({ length: 15 }, (_, k) => ({ snapshot_id: id, control_id: `3.${k + 1}`, status: 'pass', findings })))}`;
-        await tx`update snapshots set status = 'evaluated', engine_version = 'floor', evaluated_at = now() where id = ${id}`;
-        await tx`insert into workload_state (team_id, workload, environment, snapshot_id, observed_at, statuses) values (${team.id}, ${workload}, 'prod', ${id}, now(), '{}') on conflict (team_id, workload, environment) do update set snapshot_id = excluded.snapshot_id, observed_at = excluded.observed_at`;
-      });
+      await sql`insert into bench_floor values (${crypto.randomUUID()}, 'floor', ${`svc-${w}`}, now(), ${[DOCKERFILE, inspect]}, ${statuses}::jsonb)`;
       done += 1;
     }
   };
   const started = Date.now();
   await Promise.all(Array.from({ length: 32 }, (_, w) => worker(w)));
+  const seconds = (Date.now() - started) / 1000;
+  await sql`drop table bench_floor`;
   await sql.end();
-  return { uploadsPerSecond: Math.round(done / ((Date.now() - started) / 1000)) };
+  return { uploadsPerSecond: Math.round(done / seconds) };
 }
 
 async function run() {
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
-  console.log(`machine: ${machine}`);
-  const results: Record<string, unknown> = { machine, seconds: SECONDS, date: new Date().toISOString() };
+  console.log(`machine: ${machine}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  const results: Record<string, unknown> = { machine, seconds: SECONDS, date: new Date().toISOString(), loadavgBefore: loadavg() };
+  await ensureDatabase(DATABASE_URL);
+
+  results.floor = await floor();
+  console.log('floor (postgres.js alone, one row per upload):', results.floor);
 
   const pgPort = 18787;
   const server = await startServer({ DATABASE_URL }, pgPort);
+  const sql = postgres(DATABASE_URL, { max: 1, onnotice: () => {} });
   try {
     const base = `http://127.0.0.1:${pgPort}`;
     const { team, key } = await setup(base);
-    await load(base, team, key, { connections: 16 }); // warm-up (JIT, pools)
-    results.postgresSaturation = await load(base, team, key, { connections: 64 });
-    console.log('PostgreSQL, saturation:', results.postgresSaturation);
-    results.postgresAt300 = await load(base, team, key, { connections: 64, overallRate: 300 });
-    console.log('PostgreSQL, 300 uploads/s:', results.postgresAt300);
+    // Warm-up (JIT, pools), and every workload's revision 0 stored: later uploads at r0 are unchanged.
+    await prime(base, key, team, FLEET, unchanged(FLEET));
+
+    results.changed = await load(base, key, team, changed(1_000_000), { connections: 64 });
+    console.log('changed uploads, saturation:', results.changed);
+    await prime(base, key, team, FLEET, unchanged(FLEET));
+    results.unchanged = await load(base, key, team, unchanged(FLEET), { connections: 64 });
+    console.log('unchanged re-uploads, saturation:', results.unchanged);
+
+    const agent = await setup(base);
+    await prime(base, agent.key, agent.team, FLEET, agentMix(0));
+    let round = 1;
+    const next = (): Bodies => {
+      const bodies = agentMix(round);
+      round += 100; // far enough that runs never overlap
+      return bodies;
+    };
+    results.agentMix = await load(base, agent.key, agent.team, next(), { connections: 64 });
+    console.log('agent mix (90 % unchanged), saturation:', results.agentMix);
+    results.agentMixAt300 = await load(base, agent.key, agent.team, next(), { connections: 64, overallRate: 300 });
+    console.log('agent mix, 300 uploads/s offered:', results.agentMixAt300);
+
+    const growth = await setup(base);
+    await prime(base, growth.key, growth.team, FLEET, unchanged(FLEET));
+    await sql`checkpoint`;
+    const before = await databaseBytes(sql);
+    await load(base, growth.key, growth.team, unchanged(FLEET), { connections: 32, amount: GROWTH });
+    await sql`checkpoint`;
+    const afterUnchanged = await databaseBytes(sql);
+    const changedCount = Math.max(100, Math.round(GROWTH / 10));
+    await load(base, growth.key, growth.team, changed(2_000_000), { connections: 32, amount: changedCount });
+    await sql`checkpoint`;
+    const afterChanged = await databaseBytes(sql);
+    results.growth = {
+      unchangedUploads: GROWTH,
+      bytesPerUnchangedUpload: Math.round((afterUnchanged - before) / GROWTH),
+      changedUploads: changedCount,
+      bytesPerChangedUpload: Math.round((afterChanged - afterUnchanged) / changedCount),
+    };
+    console.log('database growth:', results.growth);
   } finally {
     server.kill('SIGTERM');
+    await sql.end();
   }
-  results.floor = await floor();
-  console.log('floor (postgres.js alone):', results.floor);
 
   const dataDir = await mkdtemp(join(tmpdir(), 'csvs-bench-'));
   const embedded = await startServer({ DATA_DIR: dataDir }, pgPort + 1);
   try {
     const base = `http://127.0.0.1:${pgPort + 1}`;
     const { team, key } = await setup(base);
-    results.pgliteSaturation = await load(base, team, key, { connections: 16 });
-    console.log('PGlite, saturation:', results.pgliteSaturation);
+    await prime(base, key, team, 200, unchanged(200));
+    results.pgliteChanged = await load(base, key, team, changed(3_000_000), { connections: 16 });
+    console.log('PGlite, changed uploads, saturation:', results.pgliteChanged);
+    results.pgliteUnchanged = await load(base, key, team, unchanged(200), { connections: 16 });
+    console.log('PGlite, unchanged re-uploads, saturation:', results.pgliteUnchanged);
   } finally {
     embedded.kill('SIGTERM');
   }
+  results.loadavgAfter = loadavg();
   await mkdir('bench/results', { recursive: true });
   await writeFile('bench/results/ingest.json', `${JSON.stringify(results, null, 2)}\n`);
 }

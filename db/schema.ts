@@ -71,12 +71,6 @@ export const snapshots = pgTable(
     /** What was redacted from the upload before storing it (kinds and locations, never values); null: uploaded before redaction. */
     redactions: jsonb('redactions').$type<SnapshotRedactions>(),
     /**
-     * `{ "3.1": "pass", … }` as the engine decided (before waivers): control_results' fifteen
-     * statuses copied onto the row when it is evaluated, so trends and past scorecards read one
-     * index entry per snapshot instead of fifteen wide result rows. Null until evaluated.
-     */
-    statuses: jsonb('statuses').$type<Record<string, 'pass' | 'fail' | 'unknown'>>(),
-    /**
      * Containers this snapshot shows were accessed (exec sessions), for 3.10 in later snapshots
      * of the workload: `[{ containerId, at }]`. Null when none (or not evaluated yet).
      */
@@ -105,9 +99,10 @@ export const snapshots = pgTable(
     index('snapshots_accessed_idx')
       .on(t.teamId, t.workload, t.environment, t.observedAt)
       .where(sql`${t.accessed} is not null`),
-    // Covers a trend's window (team, time range) with everything it reads, for index-only scans.
+    // Covers a trend's window (team, time range) with everything it reads but the verdict, which
+    // it joins from the few evaluations (snapshots share them, so the rows stay small).
     index('snapshots_team_evaluated_idx')
-      .on(t.teamId, t.observedAt, t.workload, t.environment, t.id, t.statuses)
+      .on(t.teamId, t.observedAt, t.workload, t.environment, t.id, t.evaluationId)
       .where(sql`${t.status} = 'evaluated'`),
   ],
 );

@@ -74,7 +74,7 @@ export async function evaluateStored(db: Db, row: SnapshotRow, now: Date): Promi
   const verdict = await evaluateSnapshot(db, row, row.observedAt, evidence);
   const evaluation = await storeVerdict(db, row.teamId, row.setId, verdict, now);
   const current = await markSnapshotEvaluated(db, row, evaluation, verdict.accessed);
-  await countVerdict(db, current, row.status === 'evaluated' ? 're-evaluation' : 'upload');
+  await countVerdict(db, current, evaluation.statuses, row.status === 'evaluated' ? 're-evaluation' : 'upload');
   return current;
 }
 
@@ -121,7 +121,7 @@ export async function supersedeEvaluation(db: Db, old: EvaluationRow, result: St
     result.engineVersion === old.engineVersion
       ? await replaceEvaluation(db, old.id, result, now)
       : (await findOrCreateEvaluation(db, { id: crypto.randomUUID(), teamId: old.teamId, setId: old.setId, contextHash: old.contextHash, context: old.context, evaluatedAt: now }, result)).evaluation;
-  for (const row of await repointSnapshots(db, old.id, next)) await countVerdict(db, row, 're-evaluation');
+  for (const row of await repointSnapshots(db, old.id, next)) await countVerdict(db, row, next.statuses, 're-evaluation');
 }
 
 /**
@@ -129,8 +129,7 @@ export async function supersedeEvaluation(db: Db, old: EvaluationRow, result: St
  * observation holds it) and, for teams with webhooks, queues the events the change causes — in
  * the caller's transaction, so they are recorded if and only if the state change commits.
  */
-export async function countVerdict(db: Db, row: SnapshotRow, cause: Cause): Promise<void> {
-  const statuses = row.statuses ?? {};
+export async function countVerdict(db: Db, row: SnapshotRow, statuses: Record<string, 'pass' | 'fail' | 'unknown'>, cause: Cause): Promise<void> {
   const watch = await watchWorkloadState(db, row, cause);
   const moved = await moveWorkloadState(db, row, statuses);
   if (watch && moved) await recordStateChange(db, watch, { ...row, snapshotId: row.id, statuses }, row.evaluatedAt ?? new Date());

@@ -108,12 +108,11 @@ export async function ingestSnapshot(
           status: 'evaluated',
           engineVersion: latest.engineVersion,
           evaluatedAt: latest.evaluatedAt,
-          statuses: latest.statuses,
           accessed: latest.accessed,
           redactions: sameRedactions(latest.setRedactions, redacted.redactions) ? null : redacted.redactions,
         });
         if (!inserted) throw new KeyTaken();
-        await countVerdict(tx, inserted, 'upload');
+        await countVerdict(tx, inserted, latest.statuses, 'upload');
         return inserted;
       });
       return { row, created: true, observed: true, result: null, files: summary, redactions: redacted.redactions };
@@ -149,13 +148,12 @@ export async function ingestSnapshot(
               status: 'evaluated' as const,
               engineVersion: evaluation.engineVersion,
               evaluatedAt: evaluation.evaluatedAt,
-              statuses: evaluation.statuses,
               accessed: verdict.accessed,
             }
           : { status: 'pending' as const }),
       });
       if (!inserted) throw new KeyTaken();
-      if (evaluation) await countVerdict(tx, inserted, 'upload');
+      if (evaluation) await countVerdict(tx, inserted, evaluation.statuses, 'upload');
       return inserted;
     });
     return { row, created: true, observed: false, result: verdict?.result ?? null, files: summary, redactions: redacted.redactions };

@@ -2,7 +2,8 @@
 -- distinct set (artifact_sets), verdicts per set, context and engine version (evaluations).
 -- Existing data moves in set-based statements (the server sorts and spills; nothing is held in
 -- the migrating process): every snapshot gets the set of its artifacts, every evaluated snapshot
--- an evaluation of its own (id = the snapshot's id, so its result rows only change their key).
+-- an evaluation of its own (id = the snapshot's id, so its result rows only change their key),
+-- and the verdict moves off the snapshot row onto the evaluation it shares.
 CREATE TABLE "artifact_sets" (
 	"id" uuid PRIMARY KEY NOT NULL,
 	"team_id" uuid NOT NULL,
@@ -73,6 +74,9 @@ SELECT s."id", s."team_id", s."set_id", coalesce(s."engine_version", ''), 'migra
 FROM "snapshots" s WHERE s."status" = 'evaluated';
 --> statement-breakpoint
 UPDATE "snapshots" SET "evaluation_id" = "id" WHERE "status" = 'evaluated';--> statement-breakpoint
+DROP INDEX "snapshots_team_evaluated_idx";--> statement-breakpoint
+ALTER TABLE "snapshots" DROP COLUMN "statuses";--> statement-breakpoint
+CREATE INDEX "snapshots_team_evaluated_idx" ON "snapshots" USING btree ("team_id","observed_at","workload","environment","id","evaluation_id") WHERE "snapshots"."status" = 'evaluated';--> statement-breakpoint
 ALTER TABLE "control_results" DROP CONSTRAINT "control_results_snapshot_id_snapshots_id_fk";--> statement-breakpoint
 DELETE FROM "control_results" c WHERE NOT EXISTS (SELECT 1 FROM "evaluations" e WHERE e."id" = c."snapshot_id");--> statement-breakpoint
 ALTER TABLE "control_results" RENAME COLUMN "snapshot_id" TO "evaluation_id";--> statement-breakpoint

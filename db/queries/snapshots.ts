@@ -26,7 +26,7 @@ export async function insertSnapshot(db: Db, snapshot: typeof snapshots.$inferIn
 export async function markSnapshotEvaluated(
   db: Db,
   row: SnapshotRow,
-  evaluation: Pick<EvaluationRow, 'id' | 'engineVersion' | 'statuses' | 'evaluatedAt'>,
+  evaluation: Pick<EvaluationRow, 'id' | 'engineVersion' | 'evaluatedAt'>,
   accessed: SnapshotRow['accessed'],
 ): Promise<SnapshotRow> {
   const updated = await db
@@ -37,7 +37,6 @@ export async function markSnapshotEvaluated(
       engineVersion: evaluation.engineVersion,
       evaluatedAt: evaluation.evaluatedAt,
       error: null,
-      statuses: evaluation.statuses,
       accessed,
     })
     .where(eq(snapshots.id, row.id))
@@ -154,7 +153,7 @@ export async function findReusableState(
 export async function repointSnapshots(db: Db, oldId: string, next: EvaluationRow): Promise<SnapshotRow[]> {
   await db
     .update(snapshots)
-    .set({ evaluationId: next.id, engineVersion: next.engineVersion, evaluatedAt: next.evaluatedAt, statuses: next.statuses })
+    .set({ evaluationId: next.id, engineVersion: next.engineVersion, evaluatedAt: next.evaluatedAt })
     .where(eq(snapshots.evaluationId, oldId));
   const rows = await db
     .select({ s: snapshots })

@@ -5,7 +5,7 @@
 import { and, desc, eq, gte, inArray, lt, lte, gt, type SQLWrapper, sql } from 'drizzle-orm';
 import { unionAll } from 'drizzle-orm/pg-core';
 import type { Db } from '../client.ts';
-import { snapshots, workloadState } from '../schema.ts';
+import { evaluations, snapshots, workloadState } from '../schema.ts';
 
 export type StoredStatus = 'pass' | 'fail' | 'unknown';
 
@@ -24,13 +24,11 @@ export interface WorkloadStateAt {
 }
 
 /**
- * The fifteen stored verdicts of a snapshot as one jsonb object: the copy of control_results'
- * statuses that every evaluation writes onto the row (migration 0004 filled in the older ones),
- * so no result rows are read and snapshots_team_evaluated_idx covers the query. Qualified by
- * hand: drizzle leaves columns of single-table selects unqualified, which inside a subquery
- * would bind to the wrong table.
+ * The stored verdicts of a snapshot as one jsonb object, from the evaluation it is counted by:
+ * snapshots share evaluations, so the join reads few rows while snapshots_team_evaluated_idx
+ * covers the snapshots. As text (jsonb's canonical form), so each distinct verdict is parsed once.
  */
-const statusesOf = () => sql<string>`coalesce("snapshots"."statuses", '{}'::jsonb)::text`;
+const statusesOf = () => sql<string>`${evaluations.statuses}::text`;
 
 /**
  * `status = 'evaluated'` written as a literal, not a parameter: a prepared statement's generic
@@ -56,6 +54,7 @@ function latestByLookup(db: Db, teamIds: string[], at: Date, o: { strict: boolea
   const latest = db
     .select({ id: snapshots.id, observedAt: snapshots.observedAt, snapshotStatuses: statusesOf().as('snapshot_statuses') })
     .from(snapshots)
+    .innerJoin(evaluations, eq(evaluations.id, snapshots.evaluationId))
     .where(and(...inner))
     .orderBy(desc(snapshots.observedAt), desc(snapshots.id))
     .limit(1)
@@ -135,6 +134,7 @@ export async function snapshotsForWindow(
       statuses: statusesOf(),
     })
     .from(snapshots)
+    .innerJoin(evaluations, eq(evaluations.id, snapshots.evaluationId))
     .where(and(...inWindow));
   const rows = await unionRows(db, unionAll(before, during));
   return rows

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTROLS } from '../../workers/controls/index.ts';
-import { evaluatePendingBatch } from '../../workers/jobs/evaluate-snapshots.ts';
+import { evaluatePendingBatch, evaluateSnapshotsById } from '../../workers/jobs/evaluate-snapshots.ts';
 import type { Snapshot } from '../../services/schemas/snapshot.ts';
 import { type Harness, startHarness } from '../support/harness.ts';
 import { DOCKERFILE } from '../fixtures/node-service/artifacts.ts';
@@ -223,6 +223,23 @@ describe('async evaluation', () => {
     const failed = (await (await h.request(bad)).json()) as Snapshot;
     expect(failed.status).toBe('failed');
     expect(((await (await h.request(good)).json()) as Snapshot).status).toBe('evaluated');
+  });
+
+  it('evaluates a Queue batch in one transaction: a failing snapshot is marked failed, the others commit', async () => {
+    const id = async (workload: string) => ((await upload(jsonBody(workload), { query: '?async=true' })).headers.get('location') ?? '').split('/').pop() ?? '';
+    const [bad, good] = [await id('queue-bad'), await id('queue-good')];
+    const gone = crypto.randomUUID();
+    const constraint = `reject_${bad.replaceAll('-', '')}`;
+    await h.database.db.execute(sql.raw(`alter table snapshots add constraint ${constraint} check (id <> '${bad}' or status <> 'evaluated')`));
+    let outcome: Map<string, string>;
+    try {
+      outcome = await evaluateSnapshotsById(h.database.db, [bad, good, gone], () => new Date());
+    } finally {
+      await h.database.db.execute(sql.raw(`alter table snapshots drop constraint ${constraint}`));
+    }
+    expect(Object.fromEntries(outcome)).toEqual({ [bad]: 'failed', [good]: 'evaluated', [gone]: 'gone' });
+    expect(((await (await h.request(`/v1/snapshots/${bad}`)).json()) as Snapshot).status).toBe('failed');
+    expect(((await (await h.request(`/v1/snapshots/${good}`)).json()) as Snapshot).status).toBe('evaluated');
   });
 });
 

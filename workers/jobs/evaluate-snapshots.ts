@@ -23,18 +23,29 @@ export async function evaluatePendingBatch(db: Db, clock: () => Date, limit = 20
   });
 }
 
-/** The Queue consumer's path: evaluate one snapshot by id; false when it is gone or done already. */
-export async function evaluateSnapshotById(db: Db, id: string, clock: () => Date): Promise<boolean> {
-  try {
-    return await withTransaction(db, async (tx) => {
-      const row = await claimSnapshot(tx, id);
-      if (!row) return false;
-      await evaluateStored(tx, row, clock());
-      return true;
-    });
-  } catch (e) {
-    await markSnapshotFailed(db, id, e instanceof Error ? e.message : String(e));
-    throw e;
-  }
+/**
+ * The Queue consumer's batch: every snapshot of the batch evaluated in ONE transaction, each in a
+ * savepoint, so one that throws is marked failed and its neighbours still commit. Returns, per id,
+ * whether it was evaluated, was gone or done already, or failed. Throws only when the transaction
+ * itself fails (the database is unreachable): then nothing was stored and the batch is retried.
+ */
+export async function evaluateSnapshotsById(db: Db, ids: readonly string[], clock: () => Date): Promise<Map<string, 'evaluated' | 'gone' | 'failed'>> {
+  return withTransaction(db, async (tx) => {
+    const outcome = new Map<string, 'evaluated' | 'gone' | 'failed'>();
+    for (const id of ids) {
+      try {
+        const done = await withTransaction(tx, async (sp) => {
+          const row = await claimSnapshot(sp, id);
+          if (!row) return false;
+          await evaluateStored(sp, row, clock());
+          return true;
+        });
+        outcome.set(id, done ? 'evaluated' : 'gone');
+      } catch (e) {
+        await markSnapshotFailed(tx, id, e instanceof Error ? e.message : String(e));
+        outcome.set(id, 'failed');
+      }
+    }
+    return outcome;
+  });
 }
-
