@@ -1,6 +1,9 @@
 import { withTransaction } from '../db/client.ts';
 import { findOrCreateArtifactSet, insertContents } from '../db/queries/artifact-sets.ts';
-import { findReusableState, findSnapshotByIdempotencyKey, insertSnapshot, type SnapshotRow } from '../db/queries/snapshots.ts';
+import type { ArtifactSetRow } from '../db/queries/artifact-sets.ts';
+import { recordObservation } from '../db/queries/observations.ts';
+import { type ControlResultRow, findReusableState, findSnapshotByIdempotencyKey, insertSnapshot, type SnapshotRow } from '../db/queries/snapshots.ts';
+import type { WaiverRow } from '../db/queries/waivers.ts';
 import { ENGINE_VERSION } from '../workers/engine/version.ts';
 import { countVerdict, evaluateSnapshot, storeVerdict } from './evaluations.ts';
 import { sha256Hex } from './hashing.ts';
@@ -35,6 +38,8 @@ export interface IngestResult {
   files: { kind: string; name: string; size: number }[];
   /** What redaction took from this upload (null for a replay, which is read back). */
   redactions: SnapshotRedactions | null;
+  /** For an observation: the stored verdict it refers to and the team's waivers, read as it was stored. */
+  stored?: { results: ControlResultRow[]; set: Pick<ArtifactSetRow, 'artifacts' | 'redactions'>; waivers: WaiverRow[] };
 }
 
 export const DEFAULT_ENVIRONMENT = 'default';
@@ -98,7 +103,21 @@ export async function ingestSnapshot(
   const summary = files.map(({ kind, name, size }) => ({ kind, name, size }));
 
   try {
-    const latest = await findReusableState(deps.db, key);
+    // Most uploads repeat their workload's latest state: one statement stores them (teams with
+    // webhooks take the transaction below, which watches the state change).
+    const observation = await recordObservation(deps.db, {
+      ...snapshot,
+      ci: snapshot.ci,
+      setHash,
+      engineVersion: ENGINE_VERSION,
+      redactions: redacted.redactions,
+    });
+    if (observation.outcome === 'key-taken') throw new KeyTaken();
+    if (observation.outcome === 'observed') {
+      const { row, ...stored } = observation;
+      return { row, created: true, observed: true, result: null, files: summary, redactions: redacted.redactions, stored };
+    }
+    const latest = observation.outcome === 'watched' ? await findReusableState(deps.db, key) : null;
     if (latest && latest.evaluationId && latest.setHash === setHash && latest.engineVersion === ENGINE_VERSION && observedAt >= latest.observedAt) {
       const row = await withTransaction(deps.db, async (tx) => {
         const inserted = await insertSnapshot(tx, {

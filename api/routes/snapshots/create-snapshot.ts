@@ -33,6 +33,10 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
  */
 async function freshView(deps: Deps, team: TeamRef, ingested: IngestResult): Promise<Snapshot> {
   const { row, result } = ingested;
+  if (ingested.stored) {
+    const { results, set, waivers } = ingested.stored;
+    return snapshotView(row, team.slug, results, { ...set, redactions: ingested.redactions }, waivers.map(toWaiverRule), deps.clock());
+  }
   if (!ingested.created || !result) return (await loadSnapshot(deps.db, row.id, deps.clock())).view;
   const waivers = (await listWaivers(deps.db, team.id)).map(toWaiverRule);
   const results = result.controls.map((ctl) => ({ evaluationId: row.evaluationId ?? row.id, controlId: ctl.id, status: ctl.status as 'pass' | 'fail' | 'unknown', findings: ctl.findings }));
