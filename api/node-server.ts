@@ -6,6 +6,7 @@ import { serve } from '@hono/node-server';
 import { createApp } from './app.ts';
 import { ConfigError, parseConfig } from '../services/config.ts';
 import { startEvaluationLoop } from './evaluation-loop.ts';
+import { startRetentionLoop } from './retention-loop.ts';
 import { startWebhookLoop } from './webhook-loop.ts';
 import { createLogger } from '../services/logger.ts';
 import { nodeDeps, openConfiguredDatabase } from './node-deps.ts';
@@ -18,6 +19,7 @@ async function main(): Promise<void> {
   const clock = () => new Date();
   const loop = startEvaluationLoop(database.db, { pollMs: config.EVALUATION_POLL_MS, clock, logger });
   const webhooks = startWebhookLoop(database.db, config, { clock, logger });
+  const retention = startRetentionLoop(database.db, config.RETAIN_ARTIFACTS_DAYS, { clock, logger });
   const signer = await loadNodeSigner(config, logger);
   const app = createApp(nodeDeps(config, database, { queue: loop, logger, clock, signer }));
   // Requests still being handled; the database closes only after the last one finished
@@ -49,6 +51,7 @@ async function main(): Promise<void> {
       while (inFlight > 0) await new Promise((r) => setTimeout(r, 20));
       await loop.stop();
       await webhooks.stop();
+      await retention.stop();
       await database.close();
       process.exit(0);
     };

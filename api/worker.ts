@@ -6,6 +6,7 @@ import { connectPostgres, type Database } from '../db/client.ts';
 import { evaluatePendingBatch, evaluateSnapshotsById } from '../workers/jobs/evaluate-snapshots.ts';
 import { deliverUntilIdle } from '../workers/jobs/deliver-webhooks.ts';
 import { sweepExpiringWaivers } from '../workers/jobs/waiver-expiry.ts';
+import { pruneArtifactTexts } from '../workers/jobs/retention.ts';
 import { createApp } from './app.ts';
 import { parseConfig } from '../services/config.ts';
 import type { Deps } from './env.ts';
@@ -106,6 +107,7 @@ export default {
       const config = parseConfig(env);
       await sweepExpiringWaivers(database.db, new Date());
       await deliverUntilIdle(database.db, { clock: () => new Date(), maxAttempts: config.WEBHOOK_MAX_ATTEMPTS, allowPrivate: config.WEBHOOK_ALLOW_PRIVATE }, 10);
+      if (config.RETAIN_ARTIFACTS_DAYS !== undefined) await pruneArtifactTexts(database.db, config.RETAIN_ARTIFACTS_DAYS, new Date());
     } finally {
       await database.close();
     }

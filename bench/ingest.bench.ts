@@ -84,13 +84,18 @@ const changed = (offset: number): Bodies => (k) => upload(k % FLEET, offset + k)
 const unchanged = (workloads: number): Bodies => (k) => upload(k % workloads, 0);
 /**
  * The agent's rounds: workload w in round r is at revision floor((r + w·7 mod 10) / 10), so one
- * upload in ten brings a new revision and the rest repeat the latest state.
+ * upload in ten brings a new revision and the rest repeat the latest state. One fleet, so its
+ * uploads go on where the previous run stopped (a fresh start would change every workload).
  */
-const agentMix = (firstRound: number): Bodies => (k) => {
-  const w = k % FLEET;
-  const r = firstRound + Math.floor(k / FLEET);
-  return upload(w, Math.floor((r + ((w * 7) % 10)) / 10));
-};
+function agentFleet(): Bodies {
+  let sent = 0;
+  return () => {
+    const k = sent++;
+    const w = k % FLEET;
+    const r = Math.floor(k / FLEET);
+    return upload(w, Math.floor((r + ((w * 7) % 10)) / 10));
+  };
+}
 
 async function load(base: string, key: string, team: string, bodies: Bodies, options: { connections: number; overallRate?: number; amount?: number; seconds?: number }) {
   let k = 0;
@@ -187,16 +192,11 @@ async function run() {
     console.log('unchanged re-uploads, saturation:', results.unchanged);
 
     const agent = await setup(base);
-    await prime(base, agent.key, agent.team, FLEET, agentMix(0));
-    let round = 1;
-    const next = (): Bodies => {
-      const bodies = agentMix(round);
-      round += 100; // far enough that runs never overlap
-      return bodies;
-    };
-    results.agentMix = await load(base, agent.key, agent.team, next(), { connections: 64 });
+    const fleet = agentFleet();
+    await prime(base, agent.key, agent.team, FLEET, fleet);
+    results.agentMix = await load(base, agent.key, agent.team, fleet, { connections: 64 });
     console.log('agent mix (90 % unchanged), saturation:', results.agentMix);
-    results.agentMixAt300 = await load(base, agent.key, agent.team, next(), { connections: 64, overallRate: 300 });
+    results.agentMixAt300 = await load(base, agent.key, agent.team, fleet, { connections: 64, overallRate: 300 });
     console.log('agent mix, 300 uploads/s offered:', results.agentMixAt300);
 
     const growth = await setup(base);

@@ -15,6 +15,8 @@ const Config = z.object({
   MAX_ARTIFACTS: z.coerce.number().int().positive().max(1000).default(50),
   /** Days without a snapshot after which a workload is stale. */
   STALE_AFTER_DAYS: z.coerce.number().int().positive().default(30),
+  /** Artifact texts no snapshot younger than this refers to are deleted; unset: keep everything. */
+  RETAIN_ARTIFACTS_DAYS: z.coerce.number().int().positive().optional(),
   /** The furthest ahead, in days, a waiver's expiry may be set. */
   WAIVER_MAX_DAYS: z.coerce.number().int().positive().max(3650).default(365),
   /** How long a dashboard sign-in lasts, hours. */

@@ -86,13 +86,13 @@ export async function evaluateStored(db: Db, row: SnapshotRow, now: Date): Promi
  */
 export async function reevaluateOutdated(
   db: Db,
-  options: { all: boolean; batchSize: number; onProgress?: (done: number) => void; clock?: () => Date },
+  options: { all: boolean; batchSize: number; teamId?: string; onProgress?: (done: number) => void; clock?: () => Date },
 ): Promise<number> {
   const clock = options.clock ?? (() => new Date());
   let done = 0;
   let after: string | undefined;
   for (;;) {
-    const batch = await evaluationsToRedo(db, ENGINE_VERSION, { all: options.all, limit: options.batchSize, afterId: after });
+    const batch = await evaluationsToRedo(db, ENGINE_VERSION, { all: options.all, limit: options.batchSize, afterId: after, teamId: options.teamId });
     if (batch.length === 0) return done;
     for (const old of batch) {
       await withTransaction(db, (tx) => redo(tx, old, clock()));

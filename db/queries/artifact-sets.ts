@@ -69,3 +69,29 @@ export async function findSetArtifacts(db: Db, setId: string): Promise<StoredArt
     .orderBy(asc(sql`a.ordinality`));
   return rows;
 }
+
+/**
+ * Deletes the artifact texts that no snapshot observed since `cutoff` refers to (nor any pending
+ * snapshot, which still needs them). Artifact sets keep their kinds, names, sizes and hashes, and
+ * verdicts and findings stay: only the texts go. Returns how many texts were deleted.
+ */
+export async function deleteContentsNotReferencedSince(db: Db, cutoff: Date): Promise<number> {
+  const result = await db.execute(sql`
+    with kept_sets as (
+      select distinct set_id from snapshots where observed_at >= ${cutoff.toISOString()}::timestamptz or status = 'pending'
+    ),
+    kept as (
+      select distinct a.team_id, x.item->>'sha256' as sha256
+      from artifact_sets a join kept_sets k on k.set_id = a.id
+      cross join lateral jsonb_array_elements(a.artifacts) as x(item)
+    ),
+    gone as (
+      delete from contents c
+      where not exists (select 1 from kept k where k.team_id = c.team_id and k.sha256 = c.sha256)
+      returning 1
+    )
+    select count(*)::int as deleted from gone`);
+  const rows: unknown = Array.isArray(result) ? result : (result as { rows?: unknown }).rows;
+  const first = Array.isArray(rows) ? (rows[0] as { deleted?: unknown } | undefined) : undefined;
+  return Number(first?.deleted ?? 0);
+}

@@ -57,8 +57,13 @@ async function insertResults(db: Db, evaluationId: string, result: StoredResult)
  * Evaluations made by another engine version than `version` (all of them when `all`), one page
  * in id order: what re-evaluation works through, each distinct content once.
  */
-export async function evaluationsToRedo(db: Db, version: string, o: { all: boolean; limit: number; afterId?: string | undefined }): Promise<EvaluationRow[]> {
+export async function evaluationsToRedo(
+  db: Db,
+  version: string,
+  o: { all: boolean; limit: number; afterId?: string | undefined; teamId?: string | undefined },
+): Promise<EvaluationRow[]> {
   const conditions = o.all ? [] : [ne(evaluations.engineVersion, version)];
+  if (o.teamId) conditions.push(eq(evaluations.teamId, o.teamId));
   if (o.afterId) conditions.push(gt(evaluations.id, o.afterId));
   // Only evaluations some snapshot still counts by: superseded ones stay as history.
   conditions.push(sql`exists (select 1 from "snapshots" s where s."evaluation_id" = ${evaluations.id})`);

@@ -180,7 +180,7 @@ describe('a changed upload', () => {
     expect(next.snapshot.engineVersion).toBe(ENGINE_VERSION);
     expect((await stored()).evaluations).toBe(before.evaluations + 1);
     const outdated = (await db.select({ n: sql<number>`count(distinct ${snapshots.evaluationId})::int` }).from(snapshots).where(eq(snapshots.engineVersion, 'old')))[0]?.n ?? 0;
-    const redone = await reevaluateOutdated(db, { all: false, batchSize: 50 });
+    const redone = await reevaluateOutdated(db, { all: false, batchSize: 50, teamId });
     expect(redone).toBeGreaterThanOrEqual(outdated);
     const left = await db.select({ n: count() }).from(snapshots).where(sql`${snapshots.teamId} = ${teamId} and ${snapshots.engineVersion} is distinct from ${ENGINE_VERSION} and ${snapshots.status} = 'evaluated'`);
     expect(left[0]?.n).toBe(0);
