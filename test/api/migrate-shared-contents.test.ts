@@ -11,6 +11,7 @@ import { count, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { connectPostgres, type Database, openPglite } from '../../db/client.ts';
 import { artifactSets, contents, controlResults, evaluations } from '../../db/schema.ts';
+import { snapshotsForWindow, statesAsOf } from '../../db/queries/states.ts';
 import { loadSnapshot } from '../../services/snapshots.ts';
 import { evaluate } from '../../workers/engine/evaluate.ts';
 import { DOCKERFILE } from '../fixtures/node-service/artifacts.ts';
@@ -93,6 +94,8 @@ describe('migration 0007 (store each thing once)', () => {
     }
     await db.execute(sql`insert into workload_state (team_id, workload, environment, snapshot_id, observed_at, statuses) values (${TEAM}, 'api', 'prod', ${ids.b}, '2026-11-02T10:00:00Z', ${JSON.stringify(statuses)}::jsonb)`);
     const at = new Date('2026-12-01T00:00:00Z');
+    // What trends and past-date scorecards read in the old layout: each evaluated snapshot's statuses.
+    const oldStatuses = rowsOf(await db.execute(sql`select id::text as id, statuses from snapshots where status = 'evaluated' order by observed_at`));
     await migrateWith(MIGRATIONS);
 
     const n = async (t: typeof contents | typeof artifactSets | typeof evaluations | typeof controlResults) => (await db.select({ n: count() }).from(t))[0]?.n;
@@ -109,7 +112,23 @@ describe('migration 0007 (store each thing once)', () => {
       ]);
       expect(view.controls.map((c) => [c.id, c.status, c.findings])).toEqual(result.controls.map((c) => [c.id, c.status, c.findings]));
     }
+    // Trends and past-date states read the same verdicts from the shared evaluations.
+    const window = await snapshotsForWindow(db, TEAM, { from: new Date('2026-10-01T00:00:00Z'), to: at });
+    expect(window.map((w) => ({ id: w.snapshotId, statuses: w.statuses }))).toEqual(oldStatuses.map((r) => ({ id: r.id, statuses: parsed(r.statuses) })));
+    const asOf = await statesAsOf(db, [TEAM], new Date('2026-11-01T12:00:00Z'));
+    expect(asOf.map((s) => [s.snapshotId, s.statuses])).toEqual([[ids.a, statuses]]);
     const pending = await loadSnapshot(db, ids.c, at);
     expect(pending.view).toMatchObject({ status: 'pending', controls: [], artifacts: [{ kind: 'dockerfile', name: 'Dockerfile', size: DOCKERFILE.length }] });
   });
 });
+
+/** postgres.js answers an array of rows; PGlite `{ rows }`. */
+function rowsOf(result: unknown): { id: string; statuses: unknown }[] {
+  const rows: unknown = Array.isArray(result) ? result : (result as { rows?: unknown }).rows;
+  return Array.isArray(rows) ? (rows as { id: string; statuses: unknown }[]) : [];
+}
+
+/** jsonb arrives parsed from one driver and as text from another. */
+function parsed(v: unknown): unknown {
+  return typeof v === 'string' ? JSON.parse(v) : v;
+}

@@ -49,6 +49,15 @@ describe('artifact retention', () => {
     await upload('api', daysAgo(1), recent);
     const pending = await upload('batch', daysAgo(90), `${DOCKERFILE}\nLABEL rev="pending"\n`, '?async=true');
     expect(await texts()).toBe(4);
+    // What an auditor's attestation cites, as of the same moment before and after.
+    const attested = async () => {
+      const res = await h.request(`/v1/teams/${team}/attestations?level=L3&at=${encodeURIComponent(new Date(NOW).toISOString())}`);
+      expect(res.status).toBe(200);
+      const env = (await res.json()) as { payload: string };
+      const statement = JSON.parse(Buffer.from(env.payload, 'base64').toString('utf8')) as { predicate: { workloads: unknown; verdict: unknown; stale: unknown } };
+      return { workloads: statement.predicate.workloads, verdict: statement.predicate.verdict, stale: statement.predicate.stale };
+    };
+    const citedBefore = await attested();
 
     const deleted = await pruneArtifactTexts(h.database.db, 30, new Date(NOW));
     expect(deleted).toBeGreaterThanOrEqual(1);
@@ -61,6 +70,7 @@ describe('artifact retention', () => {
     // The old snapshot reads back exactly as before: verdict, findings, artifact names and sizes.
     const after = (await (await h.request(`/v1/snapshots/${before.id}`)).json()) as Snapshot;
     expect(after).toEqual(before);
+    expect(await attested()).toEqual(citedBefore);
     // Re-evaluation leaves a verdict whose texts are gone as it was made.
     await reevaluateOutdated(h.database.db, { all: true, batchSize: 100, teamId });
     expect(await (await h.request(`/v1/snapshots/${before.id}`)).json()).toEqual(before);
