@@ -11,7 +11,7 @@
  *      BENCH_GROWTH unchanged uploads (default 10,000) and over a tenth as many changed ones;
  *   6. the embedded database (PGlite): changed and unchanged at saturation.
  * BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/csvs_bench, created when missing);
- * BENCH_SECONDS (default 15).
+ * BENCH_SECONDS (default 15); BENCH_ONLY=growth measures the database growth alone.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
@@ -26,6 +26,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const GROWTH = Number(process.env.BENCH_GROWTH ?? 10_000);
 const ADMIN_KEY = 'bench-admin-key-0123456789abcdef';
 const FLEET = 1_000;
+const ONLY = process.env.BENCH_ONLY ?? '';
 
 async function ensureDatabase(url: string): Promise<void> {
   const name = new URL(url).pathname.slice(1);
@@ -167,14 +168,34 @@ async function floor(): Promise<{ uploadsPerSecond: number }> {
   return { uploadsPerSecond: Math.round(done / seconds) };
 }
 
+
+/** Changed, unchanged and agent-mix uploads at saturation, and the agent mix at 300 uploads/s offered. */
+async function throughput(base: string, key: string, team: string, results: Record<string, unknown>): Promise<void> {
+  results.changed = await load(base, key, team, changed(1_000_000), { connections: 64 });
+  console.log('changed uploads, saturation:', results.changed);
+  await prime(base, key, team, FLEET, unchanged(FLEET));
+  results.unchanged = await load(base, key, team, unchanged(FLEET), { connections: 64 });
+  console.log('unchanged re-uploads, saturation:', results.unchanged);
+
+  const agent = await setup(base);
+  const fleet = agentFleet();
+  await prime(base, agent.key, agent.team, FLEET, fleet);
+  results.agentMix = await load(base, agent.key, agent.team, fleet, { connections: 64 });
+  console.log('agent mix (90 % unchanged), saturation:', results.agentMix);
+  results.agentMixAt300 = await load(base, agent.key, agent.team, fleet, { connections: 64, overallRate: 300 });
+  console.log('agent mix, 300 uploads/s offered:', results.agentMixAt300);
+}
+
 async function run() {
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
   console.log(`machine: ${machine}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   const results: Record<string, unknown> = { machine, seconds: SECONDS, date: new Date().toISOString(), loadavgBefore: loadavg() };
   await ensureDatabase(DATABASE_URL);
 
-  results.floor = await floor();
-  console.log('floor (postgres.js alone, one row per upload):', results.floor);
+  if (!ONLY) {
+    results.floor = await floor();
+    console.log('floor (postgres.js alone, one row per upload):', results.floor);
+  }
 
   const pgPort = 18787;
   const server = await startServer({ DATABASE_URL }, pgPort);
@@ -184,20 +205,7 @@ async function run() {
     const { team, key } = await setup(base);
     // Warm-up (JIT, pools), and every workload's revision 0 stored: later uploads at r0 are unchanged.
     await prime(base, key, team, FLEET, unchanged(FLEET));
-
-    results.changed = await load(base, key, team, changed(1_000_000), { connections: 64 });
-    console.log('changed uploads, saturation:', results.changed);
-    await prime(base, key, team, FLEET, unchanged(FLEET));
-    results.unchanged = await load(base, key, team, unchanged(FLEET), { connections: 64 });
-    console.log('unchanged re-uploads, saturation:', results.unchanged);
-
-    const agent = await setup(base);
-    const fleet = agentFleet();
-    await prime(base, agent.key, agent.team, FLEET, fleet);
-    results.agentMix = await load(base, agent.key, agent.team, fleet, { connections: 64 });
-    console.log('agent mix (90 % unchanged), saturation:', results.agentMix);
-    results.agentMixAt300 = await load(base, agent.key, agent.team, fleet, { connections: 64, overallRate: 300 });
-    console.log('agent mix, 300 uploads/s offered:', results.agentMixAt300);
+    if (!ONLY) await throughput(base, key, team, results);
 
     const growth = await setup(base);
     await prime(base, growth.key, growth.team, FLEET, unchanged(FLEET));
@@ -222,6 +230,7 @@ async function run() {
     await sql.end();
   }
 
+  if (ONLY) return finish(results);
   const dataDir = await mkdtemp(join(tmpdir(), 'csvs-bench-'));
   const embedded = await startServer({ DATA_DIR: dataDir }, pgPort + 1);
   try {
@@ -235,9 +244,13 @@ async function run() {
   } finally {
     embedded.kill('SIGTERM');
   }
+  await finish(results);
+}
+
+async function finish(results: Record<string, unknown>): Promise<void> {
   results.loadavgAfter = loadavg();
   await mkdir('bench/results', { recursive: true });
-  await writeFile('bench/results/ingest.json', `${JSON.stringify(results, null, 2)}\n`);
+  await writeFile(`bench/results/ingest${ONLY ? `-${ONLY}` : ''}.json`, `${JSON.stringify(results, null, 2)}\n`);
 }
 
 await run();
