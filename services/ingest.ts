@@ -195,8 +195,19 @@ export async function ingestSnapshot(
  * that no name or kind can run into the next (the migration computes the same in SQL).
  */
 async function artifactSetHash(files: readonly { kind: string; name: string; sha256: string }[]): Promise<string> {
-  const parts = await Promise.all(files.map(async (f) => `${await sha256Hex(f.kind)}:${await sha256Hex(f.name)}:${f.sha256}`));
+  const parts = await Promise.all(files.map(async (f) => `${await labelHash(f.kind)}:${await labelHash(f.name)}:${f.sha256}`));
   return sha256Hex(parts.join(','));
+}
+
+/** Kinds and names repeat upload after upload: their hashes are remembered (a bounded map). */
+const LABEL_HASHES = new Map<string, string>();
+async function labelHash(label: string): Promise<string> {
+  const known = LABEL_HASHES.get(label);
+  if (known) return known;
+  const hash = await sha256Hex(label);
+  if (LABEL_HASHES.size >= 10_000) LABEL_HASHES.clear();
+  LABEL_HASHES.set(label, hash);
+  return hash;
 }
 
 /** Redaction records compare by content; key order is the same since one function writes them all. */
