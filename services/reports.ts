@@ -2,6 +2,7 @@
  * Loading what the scorecards and trends are computed from, in one place, so the API routes and
  * the dashboard show the same figures from the same queries.
  */
+import { groupBy } from './collections.ts';
 import type { Db } from '../db/client.ts';
 import type { WorkloadStateAt } from '../db/queries/states.ts';
 import { snapshotsForWindow, statesAsOf } from '../db/queries/states.ts';
@@ -11,17 +12,6 @@ import type { TeamRef } from './deps.ts';
 import type { ServiceDeps } from './deps.ts';
 import { buildScorecard, type OrgTotals, orgTotals, rankScorecards, type Scorecard } from './scorecard.ts';
 import { buildTrend, type Period, type TrendPoint } from './trend.ts';
-
-function groupBy<T>(rows: readonly T[], key: (r: T) => string): Map<string, T[]> {
-  const out = new Map<string, T[]>();
-  for (const r of rows) {
-    const k = key(r);
-    const list = out.get(k);
-    if (list) list.push(r);
-    else out.set(k, [r]);
-  }
-  return out;
-}
 
 /** The waivers of these teams in force at `at`, as rules, by team id (oldest first in each). */
 export async function waiverRulesInForce(db: Db, teamIds: string[], at: Date): Promise<Map<string, WaiverRule[]>> {

@@ -1,3 +1,4 @@
+import { groupBy } from './collections.ts';
 import type { Db } from '../db/client.ts';
 import { findArtifactSets } from '../db/queries/artifact-sets.ts';
 import {
@@ -50,13 +51,3 @@ export async function loadSnapshotViews(
   return { rows, views };
 }
 
-function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
-  const out = new Map<string, T[]>();
-  for (const item of items) {
-    const k = key(item);
-    const list = out.get(k);
-    if (list) list.push(item);
-    else out.set(k, [item]);
-  }
-  return out;
-}
