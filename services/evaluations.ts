@@ -8,6 +8,7 @@ import { findSetArtifacts } from '../db/queries/artifact-sets.ts';
 import { evaluationsToRedo, findOrCreateEvaluation, replaceEvaluation } from '../db/queries/evaluations.ts';
 import {
   type EvaluationRow,
+  type AccessSighting,
   findAccessHistory,
   markSnapshotEvaluated,
   moveWorkloadState,
@@ -43,8 +44,10 @@ export async function evaluateSnapshot(
   key: { teamId: string; workload: string; environment: string },
   observedAt: Date,
   evidence: Evidence,
+  /** The history when already read (by the statement that found the upload changed). */
+  known?: AccessSighting[],
 ): Promise<Verdict> {
-  const history = needsHistory(evidence) ? await findAccessHistory(db, key, observedAt) : [];
+  const history = needsHistory(evidence) ? (known ?? (await findAccessHistory(db, key, observedAt))) : [];
   const context = { workload: key.workload, environment: key.environment, history };
   const result = evaluateEvidence(evidence, context);
   const accessed = accessedContainers(evidence, observedAt);

@@ -145,7 +145,8 @@ export async function ingestSnapshot(
     if (unreadable.length > 0) {
       throw new InvalidInput(`${unreadable.length} artifact(s) could not be read; nothing was stored`, unreadable);
     }
-    const verdict = options.async ? null : await evaluateSnapshot(deps.db, key, observedAt, evidence);
+    const known = observation.outcome === 'changed' ? observation.history : undefined;
+    const verdict = options.async ? null : await evaluateSnapshot(deps.db, key, observedAt, evidence, known);
     const row = await withTransaction(deps.db, async (tx) => {
       await insertContents(tx, team.id, files);
       const set = await findOrCreateArtifactSet(tx, {

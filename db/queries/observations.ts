@@ -10,7 +10,7 @@ import type { Db } from '../client.ts';
 import { withoutNul } from '../json.ts';
 import type { SnapshotRedactions } from '../../workers/redact/index.ts';
 import type { ArtifactSetRow } from './artifact-sets.ts';
-import type { ControlResultRow, SnapshotRow } from './snapshots.ts';
+import { ACCESS_HISTORY_LIMIT, type AccessSighting, type ControlResultRow, type SnapshotRow } from './snapshots.ts';
 import type { WaiverRow } from './waivers.ts';
 
 export interface ObservationInput {
@@ -30,8 +30,11 @@ export interface ObservationInput {
 }
 
 export type Observation =
-  /** The latest state is another set, another engine, newer, or there is none: evaluate. */
-  | { outcome: 'changed' }
+  /**
+   * The latest state is another set, another engine, newer, or there is none: evaluate, with the
+   * containers earlier snapshots of the workload saw accessed (3.10's history, read in the same trip).
+   */
+  | { outcome: 'changed'; history: AccessSighting[] }
   /** The team has webhooks: the state change must be watched in a transaction (nothing was written). */
   | { outcome: 'watched' }
   /** The Idempotency-Key was already used (nothing was written). */
@@ -92,10 +95,18 @@ select
       'id', w.id, 'teamId', w.team_id, 'controlId', w.control_id, 'workloads', w.workloads, 'environment', w.environment,
       'justification', w.justification, 'approvedBy', w.approved_by, 'createdAt', w.created_at, 'expiresAt', w.expires_at,
       'revokedAt', w.revoked_at, 'revokedBy', w.revoked_by) order by w.created_at desc), '[]')::text
-     from waivers w join input i on w.team_id = i.team_id where exists (select 1 from snap)) as waivers
+     from waivers w join input i on w.team_id = i.team_id where exists (select 1 from snap)) as waivers,
+  (select coalesce(json_agg(json_build_object('containerId', x.item->>'containerId', 'seenAt', x.item->>'at', 'snapshotId', h.id)
+      order by h.observed_at desc, x.n), '[]')::text
+     from (select s.id, s.accessed, s.observed_at from snapshots s join input i
+             on s.team_id = i.team_id and s.workload = i.workload and s.environment = i.environment
+           where s.observed_at < i.observed_at and s.accessed is not null and not exists (select 1 from latest)
+           order by s.observed_at desc limit ${ACCESS_HISTORY_LIMIT}) h
+     cross join lateral jsonb_array_elements(h.accessed) with ordinality as x(item, n)) as history
 `);
   const [r] = rowsOf(result);
-  if (!r || r.matched !== true) return { outcome: 'changed' };
+  if (!r) throw new Error('the observation statement returned no row');
+  if (r.matched !== true) return { outcome: 'changed', history: JSON.parse(String(r.history)) as AccessSighting[] };
   if (r.watched === true) return { outcome: 'watched' };
   if (typeof r.inserted !== 'string') return { outcome: 'key-taken' };
   const inserted = JSON.parse(r.inserted) as Record<string, unknown>;

@@ -71,6 +71,9 @@ export async function moveWorkloadState(db: Db, row: SnapshotRow, statuses: Reco
   return moved.length > 0;
 }
 
+/** How many of a workload's earlier snapshots that saw access 3.10 reads (the newest). */
+export const ACCESS_HISTORY_LIMIT = 500;
+
 /** One earlier sighting of an accessed container, as 3.10's history takes it. */
 export interface AccessSighting {
   containerId: string;
@@ -86,7 +89,7 @@ export async function findAccessHistory(
   db: Db,
   key: { teamId: string; workload: string; environment: string },
   before: Date,
-  limit = 500,
+  limit = ACCESS_HISTORY_LIMIT,
 ): Promise<AccessSighting[]> {
   const rows = await db
     .select({ id: snapshots.id, accessed: snapshots.accessed })
