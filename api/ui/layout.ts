@@ -28,7 +28,13 @@ function who(v: View): Html {
   return html`<span>${text}</span>`;
 }
 
-export function page(v: View, o: { title: string; section?: Section; body: Html; status?: Html }): Html {
+/** A skip link beyond "skip to content": straight to what the page is about (the first failure). */
+export interface Skip {
+  href: string;
+  label: string;
+}
+
+export function page(v: View, o: { title: string; section?: Section; body: Html; status?: Html; skips?: Skip[] }): Html {
   const other = t(v.lang, 'switchToLang') as Lang;
   const current = (s: Section) => (o.section === s ? html` aria-current="page"` : '');
   return html`<!doctype html>
@@ -43,6 +49,7 @@ export function page(v: View, o: { title: string; section?: Section; body: Html;
 </head>
 <body>
 <a class="skip" href="#content">${t(v.lang, 'skipToContent')}</a>
+${(o.skips ?? []).map((k) => html`<a class="skip" href="${k.href}">${k.label}</a>`)}
 <header class="top"><div class="bar">
 <a class="brand" href="/ui">${LOGO}<span>${t(v.lang, 'appName')}</span></a>
 ${v.principal

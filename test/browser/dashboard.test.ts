@@ -158,12 +158,21 @@ describe.skipIf(!HAS_CHROMIUM)('the dashboard in chromium', { timeout: 60_000 },
     const fresh = workloads.items.filter((w) => !w.stale);
     expect(await page.locator('table.grid tbody tr').count()).toBe(fresh.length);
     for (const w of fresh) {
-      const cells = page.locator(`table.grid tr[data-workload="${w.workload}"] td.cell .badge`);
+      const cells = page.locator(`table.grid tr[data-workload="${w.workload}"] td.cell [data-status]`);
       expect(await cells.evaluateAll((els) => els.map((e) => e.getAttribute('data-status')))).toEqual(w.controls.map((c) => c.status));
-      const words = await cells.evaluateAll((els) => els.map((e) => (e.firstElementChild?.nextSibling?.textContent ?? '').trim()));
-      expect(words).toEqual(w.controls.map((c) => c.status));
+      // A symbol for the eye; the word, the control and the workload for screen readers and as a tooltip.
+      const words = await cells.evaluateAll((els) => els.map((e) => [e.querySelector('.sr-only')?.textContent?.split(':')[0], e.getAttribute('title')?.split(': ')[1]]));
+      expect(words).toEqual(w.controls.map((c) => [c.status, c.status]));
+      expect(await cells.first().getAttribute('aria-label')).toBeNull();
     }
     expect(await page.locator('table.grid td[data-control="3.4"] [data-status="waived"]').count()).toBeGreaterThan(0);
+
+    // "Failing only" keeps the workloads failing something, and says how many of how many.
+    const failing = fresh.filter((w) => w.controls.some((c) => c.status === 'fail')).map((w) => w.workload);
+    await Promise.all([page.waitForURL(/failing=1/), page.getByLabel('Failing only').check()]);
+    expect(await page.locator('table.grid tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-workload')))).toEqual(failing);
+    expect(await page.locator('[data-figure="grid-count"]').textContent()).toBe(`${failing.length} of ${fresh.length} workloads fail at least one control`);
+    await Promise.all([page.waitForURL((u) => !u.search.includes('failing=1')), page.getByLabel('Failing only').uncheck()]);
 
     // Stale workloads and the waiver, flagged as expiring soon.
     expect(await page.locator('table.stale tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-workload')))).toEqual(card.staleWorkloads.map((w) => w.workload));
@@ -281,6 +290,77 @@ describe.skipIf(!HAS_CHROMIUM)('the dashboard in chromium', { timeout: 60_000 },
     await shoot(page, 'team-de');
     await page.goto(`${base}/ui?lang=en`);
     expect(await page.locator('html').getAttribute('lang')).toBe('en');
+  });
+
+  it('fits the fifteen controls at 1440 px in both languages, badges inside their cells', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    try {
+      const p = await ctx.newPage();
+      watch(p);
+      await signIn(p, s.keys.auditor, `/ui/teams/${s.teams.good}`);
+      for (const lang of ['en', 'de']) {
+        await p.goto(`${base}/ui/teams/${s.teams.good}?lang=${lang}`);
+        const box = await p.locator('table.grid').evaluate((table) => {
+          const scroller = table.closest('.scroll');
+          const cells = [...table.querySelectorAll('thead th')].map((th) => th.getBoundingClientRect());
+          const right = scroller?.getBoundingClientRect().right ?? 0;
+          // Every badge in a workload's cell lies inside that cell.
+          const spilled = [...table.querySelectorAll('th.wl .badge, td.cell .sym')].filter((b) => {
+            const cell = b.closest('th, td')?.getBoundingClientRect();
+            const r = b.getBoundingClientRect();
+            return !cell || r.left < cell.left - 0.5 || r.right > cell.right + 0.5;
+          }).length;
+          return { scrollWidth: scroller?.scrollWidth ?? 0, clientWidth: scroller?.clientWidth ?? 0, headers: cells.length, lastRight: cells[cells.length - 1]?.right ?? 0, right, spilled };
+        });
+        expect(box.headers, lang).toBe(16);
+        expect(box.scrollWidth, `${lang}: the grid needs no sideways scrolling`).toBeLessThanOrEqual(box.clientWidth);
+        expect(box.lastRight, `${lang}: 3.15 is on screen`).toBeLessThanOrEqual(box.right);
+        expect(box.spilled, `${lang}: badges spilling out of their cells`).toBe(0);
+      }
+    } finally {
+      await ctx.close();
+    }
+  });
+
+  it('reaches the first failing cell from the top of the team page in a few key presses', async () => {
+    await page.goto(`${base}/ui/teams/${s.teams.good}?lang=en`);
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to the first failing control');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('first-fail');
+    const first = await page.evaluate(() => document.activeElement?.getAttribute('data-status'));
+    expect(first).toBe('fail');
+    // The next Enter opens that control's evidence.
+    await Promise.all([page.waitForURL(/\/workload\?.*#control-/), page.keyboard.press('Enter')]);
+  });
+
+  it('says what went wrong in German on German pages', async () => {
+    const ctx = await browser.newContext();
+    try {
+      const p = await ctx.newPage();
+      await signIn(p, s.keys.viewer, '/ui?lang=de');
+      for (const [path, status, title, text] of [
+        [`/ui/teams/${s.teams.bad}`, 403, 'Nicht erlaubt', 'Ihr Schlüssel gehört zu einem anderen Team'],
+        // A viewer learns nothing about other teams, not even whether one exists.
+        ['/ui/teams/no-such-team-at-all', 403, 'Nicht erlaubt', 'Ihr Schlüssel gehört zu einem anderen Team'],
+        ['/ui/teams/NOT_A_SLUG', 404, 'Nicht gefunden', 'Es gibt kein Team „NOT_A_SLUG“.'],
+        ['/ui/nowhere', 404, 'Nicht gefunden', 'Diese Seite gibt es nicht.'],
+        [`/ui/teams/${s.teams.good}/workload?name=nothing-here`, 404, 'Nicht gefunden', 'Es gibt keine Snapshots von „nothing-here“.'],
+        [`/ui/teams/${s.teams.good}?environment=%20bad`, 400, 'Die Anfrage ist ungültig', '„ bad“ ist kein Umgebungsname.'],
+      ] as const) {
+        const res = await p.goto(`${base}${path}`);
+        expect(res?.status(), path).toBe(status);
+        expect(await p.getByRole('heading', { level: 1 }).textContent()).toBe(title);
+        const words = (await p.locator('main').textContent()) ?? '';
+        expect(words).toContain(text);
+        // Nothing the service said in English shows through.
+        expect(words, path).not.toMatch(/\b(no team|no page|no snapshots|belongs to|is not an environment|may not)\b/);
+      }
+    } finally {
+      await ctx.close();
+    }
   });
 
   it("lets a viewer see its own team only, and signs out", async () => {

@@ -20,6 +20,7 @@ a:hover { color: var(--accent-dark); }
 :focus-visible { outline: 3px solid #f2b600; outline-offset: 2px; }
 .skip { position: absolute; left: -9999px; top: 0; background: #fff; padding: .5rem 1rem; z-index: 10; }
 .skip:focus { left: 1rem; }
+.skip + .skip:focus { top: 2.6rem; }
 .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
 
 header.top { background: var(--head); color: #fff; }
@@ -76,12 +77,29 @@ a.badge:hover { text-decoration: underline; }
 .badge.stale { background: #ede7f6; color: #4a2a80; border-color: #d3c4ee; }
 .badge.soon { background: #fff0e0; color: #7a3a00; border-color: #f2c99a; }
 
-table.grid th.ctl, table.grid td.cell { text-align: center; padding: .4rem .15rem; vertical-align: middle; }
-table.grid td.cell .badge { font-size: .72rem; padding: .02rem .38rem; gap: .2em; }
-table.grid th.ctl abbr { text-decoration: none; cursor: help; }
-table.grid th.wl { min-width: 10.5rem; font-weight: 600; }
+table.grid { width: auto; min-width: 100%; }
+table.grid th.wl { position: sticky; left: 0; z-index: 1; background: var(--surface); min-width: 11rem; max-width: 17rem; font-weight: 600; overflow-wrap: anywhere; box-shadow: inset -1px 0 0 var(--border); }
+table.grid thead th.wl { vertical-align: bottom; }
+table.grid tbody tr:hover th.wl { background: #f9fafb; }
+table.grid .wl-meta { display: block; font-weight: 400; }
 table.grid th.wl .levels-inline { margin-top: .25rem; }
 table.grid th.wl .levels-inline .badge { font-size: .7rem; padding: 0 .35rem; }
+table.grid th.ctl, table.grid td.cell { text-align: center; padding: .4rem .12rem; vertical-align: middle; min-width: 2.4rem; }
+table.grid th.ctl { white-space: nowrap; font-variant-numeric: tabular-nums; }
+table.grid th.ctl abbr { text-decoration: none; cursor: help; }
+.sym { display: inline-flex; align-items: center; justify-content: center; gap: .25em; min-width: 1.8rem; height: 1.8rem; padding: 0 .2rem; border-radius: 6px; font-weight: 700; font-size: .95rem; line-height: 1; text-decoration: none; border: 1px solid transparent; }
+a.sym:hover { text-decoration: none; box-shadow: 0 0 0 2px var(--accent); }
+.sym.pass { background: var(--pass-bg); color: var(--pass); border-color: #b5dcbf; }
+.sym.fail { background: var(--fail-bg); color: var(--fail); border-color: #efb9b9; }
+.sym.waived { background: var(--waived-bg); color: var(--waived); border-color: #ecd28f; }
+.sym.unknown { background: var(--unknown-bg); color: var(--unknown); border-color: #cdd3db; }
+.sym .ctl-label { display: none; font-size: .74rem; font-weight: 600; }
+.sym-legend { list-style: none; display: flex; flex-wrap: wrap; gap: .3rem 1.1rem; margin: 0 0 .5rem; padding: 0; }
+.sym-legend li { display: inline-flex; gap: .4rem; align-items: center; }
+.sym-legend .sym { min-width: 1.5rem; height: 1.5rem; font-size: .85rem; }
+form.inline .check { display: flex; gap: .4rem; align-items: center; padding-bottom: .45rem; }
+form.inline .check label { margin: 0; }
+form.inline .check input { width: 1.1rem; height: 1.1rem; margin: 0; }
 .control-list { list-style: none; margin: .9rem 0 0; padding: 0; display: grid; grid-template-columns: repeat(auto-fill, minmax(300px, 1fr)); gap: .35rem .9rem; }
 .control-list li { display: flex; gap: .5rem; align-items: baseline; }
 .control-list .badge { min-width: 6.2rem; justify-content: flex-start; }

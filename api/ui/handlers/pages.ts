@@ -1,9 +1,9 @@
 /** The page handlers: check access as the API does, load through the API's services, render. */
-import { authorizeTeam } from '../../auth.ts';
+import { teamOf } from '../access.ts';
+import { localized } from '../errors.ts';
 import { DomainError, NotFound } from '../../../services/errors.ts';
 import { ENVIRONMENT_PATTERN, type Snapshot, WORKLOAD_PATTERN } from '../../../services/schemas/snapshot.ts';
 import { loadSnapshot } from '../../../services/snapshots.ts';
-import { TEAM_SLUG } from '../../../services/schemas/team.ts';
 import { CONTROL_IDS } from '../../../workers/controls/index.ts';
 import { visibleTeams } from '../../../services/visibility.ts';
 import { rankedScorecards } from '../../../services/reports.ts';
@@ -32,16 +32,9 @@ export async function overview(c: UiContext): Promise<Response> {
   return c.html(overviewPage(viewOf(c), { asOf: now, items, totals, trends }));
 }
 
-/** A team slug from the path, checked for the principal exactly as the API checks it. */
-async function teamOf(c: UiContext) {
-  const slug = c.req.param('team') ?? '';
-  if (!TEAM_SLUG.test(slug)) throw new NotFound(`no team "${slug}"`);
-  return authorizeTeam(c, slug, 'read');
-}
-
 function optionalEnvironment(value: string | undefined): string | undefined {
   if (value === undefined || value === '') return undefined;
-  if (!ENVIRONMENT_PATTERN.test(value)) throw new DomainError(`"${value}" is not an environment name`);
+  if (!ENVIRONMENT_PATTERN.test(value)) throw localized(new DomainError(`"${value}" is not an environment name`), 'badEnvironment', { value });
   return value;
 }
 
@@ -59,14 +52,15 @@ export async function team(c: UiContext): Promise<Response> {
     teamTrend(deps, row, range, now, environment),
     loadWaiverViews(deps.db, row, now, { active: true }),
   ]);
-  return c.html(teamPage(viewOf(c), { team: row, view, environment, chart, range, trend, waivers, now }));
+  const failingOnly = c.req.query('failing') === '1';
+  return c.html(teamPage(viewOf(c), { team: row, view, environment, chart, range, trend, waivers, now, failingOnly }));
 }
 
 /** One snapshot by id, only if it is this team's and this workload's (else it is not found here). */
 async function snapshotOf(c: UiContext, id: string, team: string, workload: string, now: Date): Promise<Snapshot> {
-  if (!UUID.test(id)) throw new NotFound(`no snapshot ${id}`);
+  if (!UUID.test(id)) throw localized(new NotFound(`no snapshot ${id}`), 'noSnapshot');
   const { view } = await loadSnapshot(c.var.deps.db, id, now);
-  if (view.team !== team || view.workload !== workload) throw new NotFound(`no snapshot ${id} of ${workload}`);
+  if (view.team !== team || view.workload !== workload) throw localized(new NotFound(`no snapshot ${id} of ${workload}`), 'noSnapshot');
   return view;
 }
 
@@ -75,11 +69,11 @@ export async function workload(c: UiContext): Promise<Response> {
   const deps = c.var.deps;
   const now = deps.clock();
   const name = c.req.query('name') ?? '';
-  if (!WORKLOAD_PATTERN.test(name)) throw new DomainError('name a workload: ?name=…');
+  if (!WORKLOAD_PATTERN.test(name)) throw localized(new DomainError('name a workload: ?name=…'), 'nameAWorkload');
   const environment = optionalEnvironment(c.req.query('environment'));
   const history = await workloadHistory(deps, row, name, environment, HISTORY_LIMIT, now);
   const latest = history[0];
-  if (!latest) throw new NotFound(`no snapshots of ${name}${environment ? ` in ${environment}` : ''}`);
+  if (!latest) throw localized(new NotFound(`no snapshots of ${name}${environment ? ` in ${environment}` : ''}`), 'noWorkload', { workload: name });
   const shownId = c.req.query('snapshot');
   const shown = shownId ? await snapshotOf(c, shownId, row.slug, name, now) : await snapshotOf(c, latest.id, row.slug, name, now);
   const comparison = await compareFor(c, history, shown, row.slug, name, now);

@@ -8,7 +8,7 @@ import { CONTROL_IDS } from '../../../workers/controls/index.ts';
 import type { Waiver } from '../../../services/schemas/waiver.ts';
 import { DAY_MS } from '../../../services/time.ts';
 import type { TrendPoint } from '../../../services/trend.ts';
-import { levelBadges, levelStat, richText, scrollBox, statusBadge, teamHref, workloadHref } from '../components.ts';
+import { levelBadges, levelStat, richText, scrollBox, statusCell, statusLegend, teamHref, workloadHref } from '../components.ts';
 import type { Range, TeamView } from '../data.ts';
 import { controlTitle, dateOnly, dateTime, percent, percentValue, shortDay } from '../format.ts';
 import { type Html, html } from '../html.ts';
@@ -30,7 +30,12 @@ export interface TeamPageData {
   trend: TrendPoint[];
   waivers: Waiver[];
   now: Date;
+  /** Only workloads failing at least one control in the grid. */
+  failingOnly: boolean;
 }
+
+/** The first failing cell of the grid: where the "skip to the first failure" link leads. */
+export const FIRST_FAIL_ID = 'first-fail';
 
 const STATUSES: ControlStatus[] = ['pass', 'fail', 'waived', 'unknown'];
 
@@ -42,32 +47,46 @@ function filterForm(v: View, d: TeamPageData): Html {
 <option value="">${t(lang, 'allEnvironments')}</option>
 ${d.view.environments.map((e) => html`<option value="${e}"${e === d.environment ? ' selected' : ''}>${e}</option>`)}
 </select></div>
+<div class="check"><input type="checkbox" id="failing" name="failing" value="1" data-autosubmit${d.failingOnly ? ' checked' : ''}><label for="failing">${t(lang, 'failingOnly')}</label></div>
 <input type="hidden" name="chart" value="${d.chart}"><input type="hidden" name="range" value="${d.range}">
-<button class="button secondary" type="submit">${t(lang, 'showChart')}</button>
+<button class="button secondary" type="submit">${t(lang, 'apply')}</button>
 </form>`;
+}
+
+/** The grid's rows: fresh workloads, only those failing something when asked. */
+export function gridRows(d: Pick<TeamPageData, 'view' | 'failingOnly'>): TeamView['grid'] {
+  return d.view.grid.filter((r) => !r.stale && (!d.failingOnly || r.statuses.includes('fail')));
 }
 
 function grid(v: View, d: TeamPageData): Html {
   const { lang } = v;
-  const rows = d.view.grid.filter((r) => !r.stale);
-  if (rows.length === 0) return html`<p>${t(lang, 'noWorkloads')}</p>`;
-  return scrollBox(t(lang, 'grid'), html`<table class="grid">
+  const fresh = d.view.grid.filter((r) => !r.stale);
+  const rows = gridRows(d);
+  if (fresh.length === 0) return html`<p>${t(lang, 'noWorkloads')}</p>`;
+  let firstFail = true;
+  const count = html`<p class="small muted" data-figure="grid-count">${t(lang, d.failingOnly ? 'gridShownFailing' : 'gridShown', { n: rows.length, total: fresh.length })}</p>`;
+  if (rows.length === 0) return html`${count}<p>${t(lang, 'noFailing')}</p>`;
+  return html`${statusLegend(lang)}${count}${scrollBox(t(lang, 'grid'), html`<table class="grid">
 <caption class="sr-only">${t(lang, 'grid')}</caption>
-<thead><tr><th scope="col">${t(lang, 'workload')}</th>
+<thead><tr><th scope="col" class="wl">${t(lang, 'workload')}</th>
 ${CONTROL_IDS.map((id) => html`<th scope="col" class="ctl"><abbr title="${controlTitle(lang, id)}">${id}</abbr></th>`)}</tr></thead>
 <tbody>${rows.map(
     (r) => html`<tr data-workload="${r.workload}" data-environment="${r.environment}">
-<th scope="row" class="wl"><a href="${workloadHref(d.team.slug, r.workload, r.environment)}">${r.workload}</a><br><span class="muted small">${r.environment} · ${dateOnly(lang, r.observedAt)}</span><br>${levelBadges(lang, r.compliant)}</th>
+<th scope="row" class="wl"><a href="${workloadHref(d.team.slug, r.workload, r.environment)}">${r.workload}</a><span class="muted small wl-meta">${r.environment} · ${dateOnly(lang, r.observedAt)}</span>${levelBadges(lang, r.compliant)}</th>
 ${r.statuses.map((status, i) => {
       const id = CONTROL_IDS[i] ?? '';
-      return html`<td class="cell" data-control="${id}">${statusBadge(lang, status, {
+      const first = status === 'fail' && firstFail;
+      if (first) firstFail = false;
+      return html`<td class="cell" data-control="${id}">${statusCell(lang, status, {
         href: workloadHref(d.team.slug, r.workload, r.environment, { control: id }),
+        control: id,
         context: `${id} ${controlTitle(lang, id)}, ${r.workload} (${r.environment})`,
+        ...(first ? { id: FIRST_FAIL_ID } : {}),
       })}</td>`;
     })}
 </tr>`,
   )}</tbody>
-</table>`);
+</table>`)}`;
 }
 
 function chartSeries(lang: Lang, d: TeamPageData): { series: ChartSeries[]; max: number; ticks: number[]; format: (n: number) => string; title: string } {
@@ -199,5 +218,6 @@ ${grid(v, d)}
 ${trendSection(v, d)}
 ${waiverSection(v, d)}
 ${staleSection(v, d)}`;
-  return page(v, { title: t(lang, 'teamTitle', { team: d.team.slug }), section: 'overview', body });
+  const skips = gridRows(d).some((r) => r.statuses.includes('fail')) ? [{ href: `#${FIRST_FAIL_ID}`, label: t(lang, 'skipToFirstFail') }] : [];
+  return page(v, { title: t(lang, 'teamTitle', { team: d.team.slug }), section: 'overview', body, skips });
 }
