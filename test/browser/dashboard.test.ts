@@ -279,6 +279,25 @@ describe.skipIf(!HAS_CHROMIUM)('the dashboard in chromium', { timeout: 60_000 },
     expect(JSON.parse(await readFile(await json.path(), 'utf8'))).toMatchObject({ payloadType: 'application/vnd.in-toto+json' });
     const [oscal] = await Promise.all([page.waitForEvent('download'), page.locator('a[data-format="oscal"]').click()]);
     expect(Object.keys(JSON.parse(await readFile(await oscal.path(), 'utf8')) as object)).toEqual(['assessment-results']);
+
+    // The printable HTML prints on A4 (186 mm between the margins) without a clipped table or cell.
+    const printable = await context.newPage();
+    try {
+      await printable.setViewportSize({ width: 703, height: 1000 });
+      await printable.goto(new URL((await page.locator('a[data-format="html"]').getAttribute('href')) ?? '', base).toString());
+      await printable.emulateMedia({ media: 'print' });
+      const clipped = await printable.evaluate(() => {
+        const width = document.documentElement.clientWidth;
+        const out: string[] = [];
+        for (const table of document.querySelectorAll('table')) if (table.getBoundingClientRect().right > width) out.push(`table ${table.getBoundingClientRect().right}`);
+        for (const cell of document.querySelectorAll('td, th')) if (cell.scrollWidth > cell.clientWidth + 1) out.push(`cell ${cell.textContent?.slice(0, 40)}`);
+        return out;
+      });
+      expect(clipped).toEqual([]);
+      expect(await printable.locator('time').first().textContent()).toMatch(/^\d{1,2} \w+ \d{4} at \d{2}:\d{2} UTC$/);
+    } finally {
+      await printable.close();
+    }
   });
 
   it('speaks German', async () => {
