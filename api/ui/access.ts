@@ -1,4 +1,5 @@
 /** Access to a team's pages, checked exactly as the API checks it, with errors a page can say. */
+import { findTeamsByIds } from '../../db/queries/teams.ts';
 import { authorizeTeam, requireOrgWide, type TeamAction } from '../auth.ts';
 import type { Principal } from '../env.ts';
 import type { TeamRef } from '../../services/deps.ts';
@@ -8,10 +9,13 @@ import { localized } from './errors.ts';
 import type { UiContext } from './middleware.ts';
 
 /** A team slug from the path, checked for the principal exactly as the API checks it. */
-export async function teamOf(c: UiContext, action: TeamAction = 'read', slug = c.req.param('team') ?? ''): Promise<TeamRef> {
+export async function teamOf(c: UiContext, action: TeamAction = 'read', slug = c.req.param('team') ?? ''): Promise<TeamRef & { name: string }> {
   if (!TEAM_SLUG.test(slug)) throw localized(new NotFound(`no team "${slug}"`), 'noTeam', { team: slug });
   try {
-    return await authorizeTeam(c, slug, action);
+    const ref = await authorizeTeam(c, slug, action);
+    // Pages show the team's display name; the API's check returns only id and slug.
+    const [row] = await findTeamsByIds(c.var.deps.db, [ref.id]);
+    return { ...ref, name: row?.name ?? ref.slug };
   } catch (e) {
     if (e instanceof NotFound) throw localized(e, 'noTeam', { team: slug });
     if (e instanceof Forbidden) throw localized(e, action === 'read' ? 'otherTeam' : 'mayNot');

@@ -54,7 +54,7 @@ export function swatch(key: string, index: number): Html {
 }
 
 /** A word-sized chart for tables: the lines only, the last value marked. */
-export function sparkline(series: readonly ChartSeries[], o: { max: number; label: string; width?: number; height?: number }): Html {
+export function sparkline(series: readonly ChartSeries[], o: { max: number; label: string; width?: number; height?: number; dashIndex?: number }): Html {
   const width = o.width ?? 120;
   const height = o.height ?? 32;
   const n = Math.max(1, ...series.map((s) => s.values.length));
@@ -67,9 +67,9 @@ export function sparkline(series: readonly ChartSeries[], o: { max: number; labe
     const last = lastIndex(s.values);
     const lv = s.values[last];
     return html`<g class="series-${s.key}">${segments(s.values, scale).map(
-      (points) => html`<polyline points="${points}" fill="none" stroke-width="1.6" stroke-dasharray="${dashFor(si)}"/>`,
-    )}${last >= 0 && typeof lv === 'number' ? html`<circle cx="${round(scale.x(last))}" cy="${round(scale.y(lv))}" r="2.2"/>` : ''}</g>`;
-  })}</svg>`;
+      (points) => html`<polyline points="${points}" fill="none" stroke-width="1.8" stroke-dasharray="${dashFor(o.dashIndex ?? si)}"/>`,
+    )}${last >= 0 && typeof lv === 'number' ? html`<circle cx="${round(scale.x(last))}" cy="${round(scale.y(lv))}" r="2.4"/>` : ''}</g>`;
+  })}<line class="base" x1="${pad}" x2="${width - pad}" y1="${height - pad}" y2="${height - pad}"/></svg>`;
 }
 
 export interface LineChartOptions {

@@ -122,19 +122,35 @@ describe.skipIf(!HAS_CHROMIUM)('the dashboard in chromium', { timeout: 60_000 },
         team: tr.getAttribute('data-team'),
         rank: tr.querySelector('[data-figure="rank"]')?.textContent,
         stale: tr.querySelector('[data-figure="workloads"]')?.getAttribute('data-stale'),
-        levels: [...tr.querySelectorAll('td[data-level]')].map((td) => `${td.getAttribute('data-level')} ${td.querySelector('.small')?.textContent}`),
-        lines: tr.querySelectorAll('svg.spark polyline, svg.spark circle').length,
+        levels: [...tr.querySelectorAll('td[data-level]:not([data-level="none"])')].map((td) => `${td.getAttribute('data-level')} ${td.querySelector('.small')?.textContent}`),
+        name: tr.querySelector('th a')?.textContent,
+        lines: tr.querySelectorAll('svg.spark polyline').length,
+        changes: Object.fromEntries([...tr.querySelectorAll('td[data-level]')].map((td) => [td.getAttribute('data-level'), td.querySelector('[data-change]')?.getAttribute('data-change')])),
       })),
     );
-    expect(rows.map(({ lines: _, ...r }) => r)).toEqual(
+    // Every team is listed, those that never uploaded too, ranked as the API ranks them.
+    expect(rows.map(({ lines: _, name: __, changes: ___, ...r }) => r)).toEqual(
       cards.items.map((c) => ({
         team: c.team,
         rank: String(c.rank),
         stale: String(c.workloads.stale),
-        levels: ['L1', 'L2', 'L3'].map((l) => `${l} ${c.levels[l]?.compliant}/${c.levels[l]?.total}`),
+        levels: c.workloads.total + c.workloads.stale === 0 ? [] : ['L1', 'L2', 'L3'].map((l) => `${l} ${c.levels[l]?.compliant}/${c.levels[l]?.total}`),
       })),
     );
-    for (const team of [s.teams.good, s.teams.bad, s.teams.third]) expect(rows.find((r) => r.team === team)?.lines).toBeGreaterThan(0);
+    for (const team of Object.values(s.teams)) expect(rows.find((r) => r.team === team)?.name).toBe(s.names[team]);
+    expect(await page.locator(`tr[data-team="${s.teams.empty}"]`).getAttribute('data-empty')).toBe('true');
+    // Each level has its own line, so L2 and L3 never hide each other.
+    for (const team of [s.teams.good, s.teams.bad, s.teams.third]) expect(rows.find((r) => r.team === team)?.lines).toBe(3);
+    // The change against 30 days ago is the API's trend: its first point (30 days ago) to now.
+    const from = new Date(Date.now() - 30 * 86_400_000).toISOString().slice(0, 10);
+    const trend = await api<{ series: { levels: Record<string, { compliant: number; total: number }> }[] }>(`/v1/teams/${s.teams.good}/trend?from=${from}T00:00:00Z`);
+    const card = cards.items.find((c) => c.team === s.teams.good);
+    for (const level of ['L1', 'L2', 'L3']) {
+      const then = trend.series[0]?.levels[level];
+      const now = card?.levels[level];
+      const expected = !then?.total || !now?.total ? 'none' : String(Math.round((now.compliant / now.total) * 100 - (then.compliant / then.total) * 100));
+      expect(rows.find((r) => r.team === s.teams.good)?.changes[level], level).toBe(expected);
+    }
     for (const level of ['L1', 'L2', 'L3']) {
       const l = cards.totals.levels[level];
       expect(await page.locator(`[data-scope="org"] [data-level="${level}"] [data-figure="count"]`).textContent()).toBe(`${l?.compliant} of ${l?.total} compliant`);
@@ -387,8 +403,10 @@ describe.skipIf(!HAS_CHROMIUM)('the dashboard in chromium', { timeout: 60_000 },
     try {
       const p = await ctx.newPage();
       watch(p);
+      // A viewer has one team: it lands there, not on a one-team "organisation".
       await signIn(p, s.keys.viewer);
-      expect(await p.locator('table.ranking tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-team')))).toEqual([s.teams.good]);
+      expect(new URL(p.url()).pathname).toBe(`/ui/teams/${s.teams.good}`);
+      expect(await p.getByRole('heading', { level: 1 }).textContent()).toContain(s.names[s.teams.good]);
       const res = await p.goto(`${base}/ui/teams/${s.teams.bad}`);
       expect(res?.status()).toBe(403);
       expect(await p.getByRole('heading', { level: 1 }).textContent()).toBe('Not allowed');

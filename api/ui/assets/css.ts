@@ -37,6 +37,7 @@ nav.main ul { list-style: none; display: flex; gap: 1.1rem; margin: 0; padding: 
 
 main { max-width: 1360px; margin: 0 auto; padding: 1.25rem; }
 h1 { font-size: 1.6rem; margin: .3rem 0 .2rem; }
+h1 .slug { font-size: 1rem; font-weight: 400; }
 h2 { font-size: 1.2rem; margin: 0 0 .6rem; }
 h3 { font-size: 1.02rem; margin: 0 0 .4rem; }
 .lead { color: var(--muted); margin: 0 0 1.1rem; max-width: 70ch; }
@@ -113,7 +114,18 @@ code { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, "Liberation
 
 .levels-inline { display: flex; gap: .35rem; flex-wrap: wrap; }
 
-.spark { display: block; }
+.spark { display: block; margin: .25rem 0 0 auto; max-width: 100%; height: auto; }
+.spark .base { stroke: #d5dae1; stroke-width: 1; }
+table.ranking td.level { min-width: 12rem; }
+table.ranking td.level strong { font-size: 1.05rem; }
+table.ranking .slug { display: block; font-weight: 400; }
+table.ranking .level-head .legend-item { justify-content: flex-end; }
+table.ranking td.never { color: var(--muted); font-style: italic; vertical-align: middle; }
+.change { display: block; font-size: .8rem; font-weight: 600; white-space: nowrap; }
+.change.up { color: var(--pass); }
+.change.down { color: var(--fail); }
+.change.same, .change.none { color: var(--muted); font-weight: 400; }
+.lvl-name { display: none; }
 .chart { margin: 0; }
 .chart svg { width: 100%; height: auto; display: block; }
 .chart .grid line { stroke: #e1e5ea; stroke-width: 1; }

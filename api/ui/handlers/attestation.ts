@@ -52,7 +52,7 @@ export async function attestationPage(c: UiContext): Promise<Response> {
   const teams = await visibleTeams(deps.db, p);
   const scopes = [
     ...(isOrgWide(p) ? [{ value: ORG, label: t(v.lang, 'scopeOrg') }] : []),
-    ...teams.map((team) => ({ value: team.slug, label: team.slug })),
+    ...teams.map((team) => ({ value: team.slug, label: team.name === team.slug ? team.slug : `${team.name} (${team.slug})` })),
   ];
   const today = now.toISOString().slice(0, 10);
   const levelParam = c.req.query('level');

@@ -5,10 +5,11 @@ import { DomainError, NotFound } from '../../../services/errors.ts';
 import { ENVIRONMENT_PATTERN, type Snapshot, WORKLOAD_PATTERN } from '../../../services/schemas/snapshot.ts';
 import { loadSnapshot } from '../../../services/snapshots.ts';
 import { CONTROL_IDS } from '../../../workers/controls/index.ts';
-import { visibleTeams } from '../../../services/visibility.ts';
+import { isOrgWide, visibleTeams } from '../../../services/visibility.ts';
 import { rankedScorecards } from '../../../services/reports.ts';
 import { loadWaiverViews } from '../../../services/waivers.ts';
-import { isRange, teamTrend, teamView, workloadHistory } from '../data.ts';
+import { changeTrend, isRange, teamTrend, teamView, workloadHistory } from '../data.ts';
+import { teamHref } from '../components.ts';
 import { diffSnapshots } from '../diff.ts';
 import { type UiContext, viewOf } from '../middleware.ts';
 import { overviewPage } from '../pages/overview.ts';
@@ -21,15 +22,19 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export async function overview(c: UiContext): Promise<Response> {
   const deps = c.var.deps;
+  const p = c.var.principal;
+  // A key of one team has no organisation to look at: its team is the overview.
+  if (!isOrgWide(p) && p.teamSlug) return c.redirect(teamHref(p.teamSlug), 303);
   const now = deps.clock();
-  const teams = await visibleTeams(deps.db, c.var.principal);
+  const teams = await visibleTeams(deps.db, p);
   const { items, totals } = await rankedScorecards(deps, teams, now);
   // A team without any workload has no trend to draw: skip its queries.
   const seen = new Set(items.filter((card) => card.workloads.total + card.workloads.stale > 0).map((card) => card.team));
   const trends = new Map(
-    await Promise.all(teams.filter((t) => seen.has(t.slug)).map(async (t) => [t.slug, await teamTrend(deps, t, '30d', now)] as const)),
+    await Promise.all(teams.filter((t) => seen.has(t.slug)).map(async (t) => [t.slug, await changeTrend(deps, t, now)] as const)),
   );
-  return c.html(overviewPage(viewOf(c), { asOf: now, items, totals, trends }));
+  const names = new Map(teams.map((t) => [t.slug, t.name]));
+  return c.html(overviewPage(viewOf(c), { asOf: now, items, totals, trends, names }));
 }
 
 function optionalEnvironment(value: string | undefined): string | undefined {

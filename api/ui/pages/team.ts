@@ -21,7 +21,7 @@ import { levelSeries } from './overview.ts';
 export const EXPIRING_DAYS = 14;
 
 export interface TeamPageData {
-  team: TeamRef;
+  team: TeamRef & { name: string };
   view: TeamView;
   environment: string | undefined;
   /** `levels`, or a control id. */
@@ -198,8 +198,8 @@ ${d.waivers.length === 0
 export function teamPage(v: View, d: TeamPageData): Html {
   const { lang } = v;
   const card = d.view.card;
-  const body = html`<p class="crumbs"><a href="/ui">${t(lang, 'navOverview')}</a> › ${d.team.slug}</p>
-<h1>${t(lang, 'teamTitle', { team: d.team.slug })}</h1>
+  const body = html`<p class="crumbs"><a href="/ui">${t(lang, 'navOverview')}</a> › ${d.team.name}</p>
+<h1>${d.team.name}${d.team.name !== d.team.slug ? html` <span class="muted slug">${d.team.slug}</span>` : ''}</h1>
 <p class="lead">${t(lang, 'asOf', { date: dateTime(lang, card.asOf) })}${d.environment ? ` · ${t(lang, 'environment')}: ${d.environment}` : ''}</p>
 ${filterForm(v, d)}
 <section aria-labelledby="levels-h">
@@ -219,5 +219,5 @@ ${trendSection(v, d)}
 ${waiverSection(v, d)}
 ${staleSection(v, d)}`;
   const skips = gridRows(d).some((r) => r.statuses.includes('fail')) ? [{ href: `#${FIRST_FAIL_ID}`, label: t(lang, 'skipToFirstFail') }] : [];
-  return page(v, { title: t(lang, 'teamTitle', { team: d.team.slug }), section: 'overview', body, skips });
+  return page(v, { title: d.team.name, section: 'overview', body, skips });
 }

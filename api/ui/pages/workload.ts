@@ -14,7 +14,7 @@ import { type Lang, t } from '../i18n.ts';
 import { page, type View } from '../layout.ts';
 
 export interface WorkloadPageData {
-  team: TeamRef;
+  team: TeamRef & { name: string };
   workload: string;
   environment: string | undefined;
   history: Snapshot[];
@@ -163,7 +163,7 @@ ${table(t(lang, 'findingsRemoved'), 'removed', diff.removed)}
 
 export function workloadPage(v: View, d: WorkloadPageData): Html {
   const { lang } = v;
-  const body = html`<p class="crumbs"><a href="/ui">${t(lang, 'navOverview')}</a> › <a href="${teamHref(d.team.slug)}">${d.team.slug}</a> › ${d.workload}</p>
+  const body = html`<p class="crumbs"><a href="/ui">${t(lang, 'navOverview')}</a> › <a href="${teamHref(d.team.slug)}">${d.team.name}</a> › ${d.workload}</p>
 <h1>${t(lang, 'workloadTitle', { workload: d.workload })}</h1>
 ${snapshotSection(v, d)}
 ${historySection(v, d)}
