@@ -194,7 +194,10 @@ describe.skipIf(!HAS_CHROMIUM)('the dashboard in chromium', { timeout: 60_000 },
     expect(await page.locator('table.stale tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-workload')))).toEqual(card.staleWorkloads.map((w) => w.workload));
     const waiver = page.locator(`tr[data-waiver="${s.waiverId}"]`);
     expect(await waiver.textContent()).toContain('SEC-1234');
-    expect(await waiver.locator('.badge.soon').textContent()).toMatch(/expires in (9|10) days/);
+    // Ten days ahead is "in 10 days", counted in calendar days, never one short.
+    expect(await waiver.locator('.badge.soon').textContent()).toBe('expires in 10 days');
+    // "Covers now": every current workload the waiver reaches, and whether it waives a fail there.
+    expect(await waiver.locator('li[data-covers]').evaluateAll((lis) => lis.map((li) => [li.getAttribute('data-covers'), li.getAttribute('data-waives')]))).toEqual([['checkout-api', 'true']]);
 
     // The trend table behind the chart equals GET /v1/teams/{team}/trend (its default: 30 days).
     const trend = await api<{ series: { at: string; levels: Record<string, { compliant: number; total: number }> }[] }>(`/v1/teams/${s.teams.good}/trend`);
@@ -243,6 +246,16 @@ describe.skipIf(!HAS_CHROMIUM)('the dashboard in chromium', { timeout: 60_000 },
     expect(await failRow.textContent()).toContain(failing?.location);
     if (failing?.remediation) expect(await failRow.textContent()).toContain(plain(failing.remediation));
     expect(await article.locator('.fix').textContent()).toContain(plain(expected?.remediation));
+    // cart-api has failed it since its first upload, 16 days ago: the snapshot that brought it,
+    // its commit and pipeline, and the offending source under each failing finding's location.
+    const since = article.locator('.since');
+    expect(await since.getAttribute('data-days')).toBe('16');
+    expect(await since.textContent()).toContain('16 days open');
+    expect(await since.locator('a', { hasText: 'Pipeline' }).getAttribute('href')).toBe('https://ci.example.com/checkout/pipelines/3984');
+    expect(await since.textContent()).toContain('c0ffee10');
+    expect(await failRow.locator('pre.excerpt').count()).toBe(1);
+    const dockerfileFail = page.locator('article[id="control-3.11"] tr[data-finding-status="fail"] pre.excerpt code.hit');
+    if ((await dockerfileFail.count()) > 0) expect(await dockerfileFail.textContent()).toContain('ADD app.tar.gz');
     await shoot(page, 'workload', 1900);
   });
 

@@ -124,7 +124,7 @@ export async function seed(h: Harness, o: { now?: Date; prettySlugs?: boolean } 
         workload,
         environment: 'prod',
         observedAt: at(daysAgo),
-        ci: { commit: `c0ffee${daysAgo.toString(16).padStart(2, '0')}` },
+        ci: { commit: `c0ffee${daysAgo.toString(16).padStart(2, '0')}`, ref: 'main', pipelineUrl: `https://ci.example.com/checkout/pipelines/${4000 - daysAgo}` },
         artifacts: [
           { kind: 'dockerfile', name: 'Dockerfile', content: dockerfile },
           { kind: 'docker-inspect', name: 'inspect.json', content: inspect(workload, facts) },

@@ -163,6 +163,12 @@ button.primary:hover, .button:hover { background: var(--accent-dark); color: #ff
 .control .fix { margin: .4rem 0 0; }
 .control details { margin-top: .35rem; }
 .findings td { font-size: .9rem; }
+pre.excerpt { margin: .3rem 0 0; padding: .3rem 0; background: #f3f5f8; border: 1px solid var(--border); border-radius: 4px; font-size: .8rem; overflow-x: auto; white-space: pre-wrap; overflow-wrap: anywhere; }
+pre.excerpt code { display: block; background: none; padding: 0 .45rem; border-radius: 0; }
+pre.excerpt code.hit { background: #fde7b0; font-weight: 600; }
+pre.excerpt .ln { display: inline-block; min-width: 2.2em; color: var(--muted); user-select: none; }
+.since { margin: .25rem 0; }
+ul.covers { list-style: none; margin: 0; padding: 0; }
 .columns { display: grid; grid-template-columns: repeat(auto-fit, minmax(340px, 1fr)); gap: 1.1rem; }
 .columns > .card { margin: 0; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; margin: 0; }

@@ -8,6 +8,8 @@ import { CONTROL_IDS } from '../../../workers/controls/index.ts';
 import { isOrgWide, visibleTeams } from '../../../services/visibility.ts';
 import { rankedScorecards } from '../../../services/reports.ts';
 import { loadWaiverViews } from '../../../services/waivers.ts';
+import { openFailures } from '../../../services/control-history.ts';
+import { loadExcerpts } from '../../../services/excerpts.ts';
 import { changeTrend, isRange, teamTrend, teamView, workloadHistory } from '../data.ts';
 import { teamHref } from '../components.ts';
 import { diffSnapshots } from '../diff.ts';
@@ -82,7 +84,12 @@ export async function workload(c: UiContext): Promise<Response> {
   const shownId = c.req.query('snapshot');
   const shown = shownId ? await snapshotOf(c, shownId, row.slug, name, now) : await snapshotOf(c, latest.id, row.slug, name, now);
   const comparison = await compareFor(c, history, shown, row.slug, name, now);
-  return c.html(workloadPage(viewOf(c), { team: row, workload: name, environment, history, shown, comparison }));
+  // Failing since: read from the shown snapshot's environment's history, when it is the latest.
+  const own = history.filter((s) => s.environment === shown.environment);
+  const failures = own[0]?.id === shown.id ? openFailures(own, now, { whole: history.length < HISTORY_LIMIT }) : new Map();
+  const findings = shown.controls.flatMap((ctl) => ctl.findings.filter((f) => f.status !== 'pass'));
+  const excerpts = await loadExcerpts(deps.db, shown.id, findings);
+  return c.html(workloadPage(viewOf(c), { team: row, workload: name, environment, history, shown, comparison, failures, excerpts, now }));
 }
 
 /** `?from=&to=` when given; else the shown snapshot against the evaluated one before it. */

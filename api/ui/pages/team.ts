@@ -6,7 +6,8 @@ import type { TeamRef } from '../../../services/deps.ts';
 import { LEVELS, type ControlStatus } from '../../../workers/model/result.ts';
 import { CONTROL_IDS } from '../../../workers/controls/index.ts';
 import type { Waiver } from '../../../services/schemas/waiver.ts';
-import { DAY_MS } from '../../../services/time.ts';
+import { daysBetween } from '../../../services/control-history.ts';
+import { globMatches } from '../../../workers/model/waivers.ts';
 import type { TrendPoint } from '../../../services/trend.ts';
 import { levelBadges, levelStat, richText, scrollBox, statusCell, statusLegend, teamHref, workloadHref } from '../components.ts';
 import type { Range, TeamView } from '../data.ts';
@@ -114,7 +115,9 @@ function trendSection(v: View, d: TeamPageData): Html {
   const { lang } = v;
   const c = chartSeries(lang, d);
   const interval = d.range === '1y' ? 'week' : 'day';
-  const labels = d.trend.map((p) => shortDay(lang, p.at));
+  // Long charts (and any crossing a new year) name the year on their axis.
+  const years = new Set(d.trend.map((p) => p.at.slice(0, 4)));
+  const labels = d.trend.map((p) => shortDay(lang, p.at, d.range !== '30d' || years.size > 1));
   const first = d.trend[0];
   const last = d.trend[d.trend.length - 1];
   const description =
@@ -174,14 +177,29 @@ ${stale.length === 0
 </section>`;
 }
 
+/** Whole UTC days until a waiver expires (a waiver expiring on the 12th is 5 days away on the 7th). */
+export function daysLeft(expiresAt: string, now: Date): number {
+  return daysBetween(now, new Date(expiresAt));
+}
+
 function waiverSection(v: View, d: TeamPageData): Html {
   const { lang } = v;
-  const covers = new Map(d.view.card.waivers.map((w) => [w.id, w.covers]));
+  const waiving = new Map(d.view.card.waivers.map((w) => [w.id, new Set(w.covers.map((r) => `${r.workload}\u0000${r.environment}`))]));
+  const fresh = d.view.grid.filter((r) => !r.stale);
   const soon = (w: Waiver) => {
-    const ms = new Date(w.expiresAt).getTime() - d.now.getTime();
-    if (ms > EXPIRING_DAYS * DAY_MS) return '';
-    const days = Math.floor(ms / DAY_MS);
-    return html` <span class="badge soon">${days < 1 ? t(lang, 'expiresToday') : t(lang, 'expiresSoon', { n: days })}</span>`;
+    const days = daysLeft(w.expiresAt, d.now);
+    if (days > EXPIRING_DAYS) return '';
+    return html` <span class="badge soon" data-days="${days}">${days < 1 ? t(lang, 'expiresToday') : days === 1 ? t(lang, 'expiresTomorrow') : t(lang, 'expiresSoon', { n: days })}</span>`;
+  };
+  // Every current workload the waiver reaches; those whose fail it turns into waived are marked.
+  const covers = (w: Waiver) => {
+    const reached = fresh.filter((r) => (w.environment === null || w.environment === r.environment) && globMatches(w.workloads, r.workload));
+    if (reached.length === 0) return html`<span class="muted small">${t(lang, 'coversNone')}</span>`;
+    const used = waiving.get(w.id) ?? new Set();
+    return html`<ul class="covers">${reached.map((r) => {
+      const waives = used.has(`${r.workload}\u0000${r.environment}`);
+      return html`<li data-covers="${r.workload}" data-waives="${String(waives)}"><a href="${workloadHref(d.team.slug, r.workload, r.environment, { control: w.control })}">${r.workload}</a> <span class="muted small">${waives ? t(lang, 'coversWaives') : t(lang, 'coversPasses')}</span></li>`;
+    })}</ul>`;
   };
   return html`<section class="card" aria-labelledby="waivers-h">
 <h2 id="waivers-h">${t(lang, 'waiversTitle')}</h2>
@@ -190,7 +208,7 @@ ${d.waivers.length === 0
     ? html`<p>${t(lang, 'noWaivers')}</p>`
     : scrollBox(t(lang, 'waiversTitle'), html`<table class="waivers"><thead><tr><th scope="col">${t(lang, 'control')}</th><th scope="col">${t(lang, 'pattern')}</th><th scope="col">${t(lang, 'environment')}</th><th scope="col">${t(lang, 'justification')}</th><th scope="col">${t(lang, 'expires')}</th><th scope="col">${t(lang, 'covers')}</th></tr></thead>
 <tbody>${d.waivers.map(
-        (w) => html`<tr data-waiver="${w.id}"><th scope="row"><abbr title="${controlTitle(lang, w.control)}">${w.control}</abbr></th><td class="mono">${w.workloads}</td><td>${w.environment ?? t(lang, 'any')}</td><td>${richText(w.justification)}<br><span class="muted small">${t(lang, 'approvedBy')}: <span class="mono">${w.approvedBy}</span></span></td><td>${dateOnly(lang, w.expiresAt)}${soon(w)}</td><td>${(covers.get(w.id) ?? []).map((r) => html`<a href="${workloadHref(d.team.slug, r.workload, r.environment, { control: w.control })}">${r.workload}</a> `)}</td></tr>`,
+        (w) => html`<tr data-waiver="${w.id}"><th scope="row"><abbr title="${controlTitle(lang, w.control)}">${w.control}</abbr></th><td class="mono">${w.workloads}</td><td>${w.environment ?? t(lang, 'any')}</td><td>${richText(w.justification)}<br><span class="muted small">${t(lang, 'approvedBy')}: <span class="mono">${w.approvedBy}</span></span></td><td>${dateOnly(lang, w.expiresAt)}${soon(w)}</td><td>${covers(w)}</td></tr>`,
       )}</tbody></table>`)}
 </section>`;
 }
