@@ -15,6 +15,8 @@ import { t } from './i18n.ts';
 import { language, requireSession, sameOrigin, securityHeaders, type UiContext, type UiEnv, viewOf } from './middleware.ts';
 import { attestationDownload, attestationPage } from './handlers/attestation.ts';
 import { overview, team, workload } from './handlers/pages.ts';
+import { createWaiver, editWaiver, newWaiver, revokeWaiver, updateWaiver } from './handlers/waivers.ts';
+import { audit } from './handlers/audit.ts';
 import { errorPage } from './pages/error.ts';
 import { signInPage } from './pages/sign-in.ts';
 import { endSession, setSessionCookie, signIn, signOut } from './session.ts';
@@ -90,6 +92,12 @@ function dashboard(): Hono<UiEnv> {
   ui.get('/', overview);
   ui.get('/teams/:team', team);
   ui.get('/teams/:team/workload', workload);
+  ui.get('/teams/:team/waivers/new', newWaiver);
+  ui.post('/teams/:team/waivers', sameOrigin(), formLimit, createWaiver);
+  ui.get('/teams/:team/waivers/:id/edit', editWaiver);
+  ui.post('/teams/:team/waivers/:id', sameOrigin(), formLimit, updateWaiver);
+  ui.post('/teams/:team/waivers/:id/revoke', sameOrigin(), revokeWaiver);
+  ui.get('/audit', audit);
   ui.get('/attestation', attestationPage);
   ui.get('/attestation/download', attestationDownload);
   ui.all('*', (c) => {

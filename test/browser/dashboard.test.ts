@@ -411,6 +411,46 @@ describe.skipIf(!HAS_CHROMIUM)('the dashboard in chromium', { timeout: 60_000 },
     }
   });
 
+  it('grants, changes and revokes a waiver as an auditor, with the audit log to show for it', async () => {
+    const team = s.teams.third;
+    await page.goto(`${base}/ui/teams/${team}?lang=en`);
+    await Promise.all([page.waitForURL(/\/waivers\/new/), page.getByRole('link', { name: 'Grant a waiver' }).click()]);
+    // The API's rules, in words: too short a justification is refused and nothing is stored.
+    await page.getByLabel('Control').selectOption('3.9');
+    await page.getByLabel('Workloads', { exact: true }).fill('session-*');
+    await page.getByLabel('Justification').fill('too short');
+    await Promise.all([page.waitForLoadState(), page.getByRole('button', { name: 'Grant the waiver' }).click()]);
+    expect(await page.locator('#justification-error').textContent()).toContain('at least 10 characters');
+    // The refused form answers 400, which the browser logs as a console error: expected here.
+    for (let i = problems.length - 1; i >= 0; i--) if (problems[i]?.includes('400 (Bad Request)')) problems.splice(i, 1);
+    await page.getByLabel('Justification').fill('Read-only root breaks the session cache; fix in SEC-77');
+    await Promise.all([page.waitForURL(/done=granted/), page.getByRole('button', { name: 'Grant the waiver' }).click()]);
+    const listed = await api<{ items: { id: string; control: string; workloads: string; approvedBy: string; active: boolean }[] }>(`/v1/teams/${team}/waivers`);
+    const granted = listed.items.find((w) => w.workloads === 'session-*');
+    expect(granted).toMatchObject({ control: '3.9', active: true });
+    expect(await page.locator(`tr[data-waiver="${granted?.id}"]`).count()).toBe(1);
+
+    // Changing supersedes: the old one revoked, a new one in force, both in the audit log.
+    await Promise.all([page.waitForURL(/\/edit$/), page.locator(`tr[data-waiver="${granted?.id}"] a`, { hasText: 'Change' }).click()]);
+    await page.getByLabel('Workloads', { exact: true }).fill('session-store');
+    await Promise.all([page.waitForURL(/done=changed/), page.getByRole('button', { name: /^Save/ }).click()]);
+    const after = await api<{ items: { id: string; workloads: string; active: boolean; revokedBy: string | null }[] }>(`/v1/teams/${team}/waivers`);
+    expect(after.items.find((w) => w.id === granted?.id)?.active).toBe(false);
+    const replacement = after.items.find((w) => w.workloads === 'session-store' && w.active);
+    expect(replacement).toBeDefined();
+
+    await Promise.all([page.waitForURL(/done=revoked/), page.locator(`tr[data-waiver="${replacement?.id}"] button`, { hasText: 'Revoke' }).click()]);
+    expect(await page.locator(`tr[data-waiver="${replacement?.id}"]`).count()).toBe(0);
+
+    // The audit log page: the same entries GET /v1/audit-log gives, newest first.
+    await Promise.all([page.waitForURL(/\/ui\/audit/), page.getByRole('link', { name: 'Audit log' }).click()]);
+    await Promise.all([page.waitForURL(/team=/), page.getByLabel('Team').selectOption(team)]);
+    const log = await api<{ items: { id: string; action: string; target: string }[] }>(`/v1/audit-log?team=${team}&limit=50`);
+    const shown = await page.locator('table.audit tbody tr').evaluateAll((rows) => rows.map((r) => [r.getAttribute('data-audit'), r.getAttribute('data-action')]));
+    expect(shown).toEqual(log.items.map((e) => [e.id, e.action]));
+    expect(log.items.slice(0, 4).map((e) => e.action)).toEqual(['waiver.revoke', 'waiver.revoke', 'waiver.create', 'waiver.create']);
+  });
+
   it("lets a viewer see its own team only, and signs out", async () => {
     const ctx = await browser.newContext();
     try {

@@ -39,6 +39,22 @@ async function signIn(key: string, headers: Record<string, string> = { origin: O
   return { res, cookie };
 }
 
+describe('waivers from the dashboard', () => {
+  it('are for auditors and admins only, and only from this site', async () => {
+    const viewer = await signIn(s.keys.viewer);
+    expect((await ui(`/ui/teams/${s.teams.good}/waivers/new`, { cookie: viewer.cookie })).status).toBe(403);
+    const form = { control: '3.4', workloads: 'x-*', environment: '', justification: 'a long enough reason here', expires: '2099-01-01' };
+    expect((await ui(`/ui/teams/${s.teams.good}/waivers`, { method: 'POST', cookie: viewer.cookie, form, headers: { origin: ORIGIN } })).status).toBe(403);
+    expect((await ui('/ui/audit', { cookie: viewer.cookie })).status).toBe(403);
+    const auditor = await signIn(s.keys.auditor);
+    expect((await ui(`/ui/teams/${s.teams.good}/waivers`, { method: 'POST', cookie: auditor.cookie, form, headers: { origin: 'https://evil.example' } })).status).toBe(403);
+    // Past the longest a waiver may run: refused as the API refuses it, in the page's language.
+    const far = await ui(`/ui/teams/${s.teams.good}/waivers?lang=de`, { method: 'POST', cookie: auditor.cookie, form, headers: { origin: ORIGIN } });
+    expect(far.status).toBe(400);
+    expect(await far.text()).toContain('innerhalb der längsten erlaubten Laufzeit');
+  });
+});
+
 describe('signing in', () => {
   it('sends a visitor without a session to the sign-in form and back', async () => {
     const res = await ui('/ui/teams/x?chart=3.4');

@@ -169,6 +169,18 @@ pre.excerpt code.hit { background: #fde7b0; font-weight: 600; }
 pre.excerpt .ln { display: inline-block; min-width: 2.2em; color: var(--muted); user-select: none; }
 .since { margin: .25rem 0; }
 ul.covers { list-style: none; margin: 0; padding: 0; }
+td.actions { white-space: nowrap; }
+td.actions form { display: inline; margin-left: .6rem; }
+button.link { background: none; border: 0; padding: 0; font: inherit; color: var(--accent); text-decoration: underline; cursor: pointer; }
+button.link.danger { color: var(--fail); }
+form.stacked > div { margin-bottom: .9rem; max-width: 42rem; }
+form.stacked input:not([type=checkbox]), form.stacked select, form.stacked textarea { width: 100%; font: inherit; }
+textarea { padding: .4rem .55rem; border: 1px solid #8a94a3; border-radius: 6px; }
+.hint { font-size: .82rem; color: var(--muted); margin: .2rem 0 0; }
+.field-error { color: var(--fail); font-size: .85rem; font-weight: 600; margin: .2rem 0 0; }
+[aria-invalid="true"] { border-color: var(--fail); box-shadow: 0 0 0 1px var(--fail); }
+.actions a { margin-left: .8rem; }
+table.audit td { overflow-wrap: anywhere; }
 .columns { display: grid; grid-template-columns: repeat(auto-fit, minmax(340px, 1fr)); gap: 1.1rem; }
 .columns > .card { margin: 0; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; margin: 0; }

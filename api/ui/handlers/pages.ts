@@ -60,7 +60,10 @@ export async function team(c: UiContext): Promise<Response> {
     loadWaiverViews(deps.db, row, now, { active: true }),
   ]);
   const failingOnly = c.req.query('failing') === '1';
-  return c.html(teamPage(viewOf(c), { team: row, view, environment, chart, range, trend, waivers, now, failingOnly }));
+  const doneParam = c.req.query('done');
+  const done = doneParam === 'granted' || doneParam === 'changed' || doneParam === 'revoked' ? doneParam : null;
+  const canWaive = isOrgWide(c.var.principal);
+  return c.html(teamPage(viewOf(c), { team: row, view, environment, chart, range, trend, waivers, now, failingOnly, canWaive, done }));
 }
 
 /** One snapshot by id, only if it is this team's and this workload's (else it is not found here). */
@@ -89,7 +92,8 @@ export async function workload(c: UiContext): Promise<Response> {
   const failures = own[0]?.id === shown.id ? openFailures(own, now, { whole: history.length < HISTORY_LIMIT }) : new Map();
   const findings = shown.controls.flatMap((ctl) => ctl.findings.filter((f) => f.status !== 'pass'));
   const excerpts = await loadExcerpts(deps.db, shown.id, findings);
-  return c.html(workloadPage(viewOf(c), { team: row, workload: name, environment, history, shown, comparison, failures, excerpts, now }));
+  const canWaive = isOrgWide(c.var.principal);
+  return c.html(workloadPage(viewOf(c), { team: row, workload: name, environment, history, shown, comparison, failures, excerpts, now, canWaive }));
 }
 
 /** `?from=&to=` when given; else the shown snapshot against the evaluated one before it. */

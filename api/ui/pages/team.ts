@@ -9,7 +9,7 @@ import type { Waiver } from '../../../services/schemas/waiver.ts';
 import { daysBetween } from '../../../services/control-history.ts';
 import { globMatches } from '../../../workers/model/waivers.ts';
 import type { TrendPoint } from '../../../services/trend.ts';
-import { levelBadges, levelStat, richText, scrollBox, statusCell, statusLegend, teamHref, workloadHref } from '../components.ts';
+import { levelBadges, levelStat, notice, richText, scrollBox, statusCell, statusLegend, teamHref, workloadHref } from '../components.ts';
 import type { Range, TeamView } from '../data.ts';
 import { controlTitle, dateOnly, dateTime, percent, percentValue, shortDay } from '../format.ts';
 import { type Html, html } from '../html.ts';
@@ -33,6 +33,10 @@ export interface TeamPageData {
   now: Date;
   /** Only workloads failing at least one control in the grid. */
   failingOnly: boolean;
+  /** Auditors and admins grant, change and revoke waivers here. */
+  canWaive: boolean;
+  /** What was just done (`granted`, `changed`, `revoked`), said once above the waivers. */
+  done: 'granted' | 'changed' | 'revoked' | null;
 }
 
 /** The first failing cell of the grid: where the "skip to the first failure" link leads. */
@@ -201,14 +205,18 @@ function waiverSection(v: View, d: TeamPageData): Html {
       return html`<li data-covers="${r.workload}" data-waives="${String(waives)}"><a href="${workloadHref(d.team.slug, r.workload, r.environment, { control: w.control })}">${r.workload}</a> <span class="muted small">${waives ? t(lang, 'coversWaives') : t(lang, 'coversPasses')}</span></li>`;
     })}</ul>`;
   };
+  const actions = (w: Waiver) => html`<td class="actions"><a href="${teamHref(d.team.slug)}/waivers/${w.id}/edit">${t(lang, 'waiverEdit')}<span class="sr-only"> ${w.control} ${w.workloads}</span></a>
+<form method="post" action="${teamHref(d.team.slug)}/waivers/${w.id}/revoke"><button class="link danger" type="submit">${t(lang, 'waiverRevoke')}<span class="sr-only"> ${w.control} ${w.workloads}</span></button></form></td>`;
   return html`<section class="card" aria-labelledby="waivers-h">
 <h2 id="waivers-h">${t(lang, 'waiversTitle')}</h2>
+${d.done ? notice(t(lang, `done_${d.done}`)) : ''}
 <p class="muted small">${t(lang, 'waiversIntro', { days: EXPIRING_DAYS })}</p>
+${d.canWaive ? html`<p><a class="button secondary" href="${teamHref(d.team.slug)}/waivers/new">${t(lang, 'waiverAdd')}</a></p>` : ''}
 ${d.waivers.length === 0
     ? html`<p>${t(lang, 'noWaivers')}</p>`
-    : scrollBox(t(lang, 'waiversTitle'), html`<table class="waivers"><thead><tr><th scope="col">${t(lang, 'control')}</th><th scope="col">${t(lang, 'pattern')}</th><th scope="col">${t(lang, 'environment')}</th><th scope="col">${t(lang, 'justification')}</th><th scope="col">${t(lang, 'expires')}</th><th scope="col">${t(lang, 'covers')}</th></tr></thead>
+    : scrollBox(t(lang, 'waiversTitle'), html`<table class="waivers"><thead><tr><th scope="col">${t(lang, 'control')}</th><th scope="col">${t(lang, 'pattern')}</th><th scope="col">${t(lang, 'environment')}</th><th scope="col">${t(lang, 'justification')}</th><th scope="col">${t(lang, 'expires')}</th><th scope="col">${t(lang, 'covers')}</th>${d.canWaive ? html`<th scope="col"><span class="sr-only">${t(lang, 'auditAction')}</span></th>` : ''}</tr></thead>
 <tbody>${d.waivers.map(
-        (w) => html`<tr data-waiver="${w.id}"><th scope="row"><abbr title="${controlTitle(lang, w.control)}">${w.control}</abbr></th><td class="mono">${w.workloads}</td><td>${w.environment ?? t(lang, 'any')}</td><td>${richText(w.justification)}<br><span class="muted small">${t(lang, 'approvedBy')}: <span class="mono">${w.approvedBy}</span></span></td><td>${dateOnly(lang, w.expiresAt)}${soon(w)}</td><td>${covers(w)}</td></tr>`,
+        (w) => html`<tr data-waiver="${w.id}"><th scope="row"><abbr title="${controlTitle(lang, w.control)}">${w.control}</abbr></th><td class="mono">${w.workloads}</td><td>${w.environment ?? t(lang, 'any')}</td><td>${richText(w.justification)}<br><span class="muted small">${t(lang, 'approvedBy')}: <span class="mono">${w.approvedBy}</span></span></td><td>${dateOnly(lang, w.expiresAt)}${soon(w)}</td><td>${covers(w)}</td>${d.canWaive ? actions(w) : ''}</tr>`,
       )}</tbody></table>`)}
 </section>`;
 }

@@ -27,6 +27,8 @@ export interface WorkloadPageData {
   /** Source excerpts of the shown snapshot's findings, by excerptKey. */
   excerpts: Map<string, Excerpt>;
   now: Date;
+  /** Auditors and admins may waive a failing control from here. */
+  canWaive: boolean;
 }
 
 type Control = Snapshot['controls'][number];
@@ -97,6 +99,7 @@ ${c.waiver ? html`<p class="small">${t(lang, 'waivedBy', { date: dateOnly(lang, 
 ${c.status === 'unknown' && c.decidedBy ? html`<p class="small muted">${t(lang, 'decidedBy', { kinds: c.decidedBy.join(', ') })}</p>` : ''}
 ${c.status === 'pass' && c.findings.length > 0 ? html`<details><summary class="small">${t(lang, 'showFindings', { n: c.findings.length })}</summary>${findings}</details>` : findings}
 ${c.status === 'fail' || c.status === 'waived' ? html`<p class="fix small"><strong>${t(lang, 'howToFix')}:</strong> ${richText(c.remediation)}</p>` : ''}
+${c.status === 'fail' && d.canWaive ? html`<p class="small"><a href="${teamHref(d.team.slug)}/waivers/new?${new URLSearchParams({ control: c.id, workload: d.workload, environment: d.shown.environment }).toString()}">${t(lang, 'waiverThis')}<span class="sr-only"> ${c.id}</span></a></p>` : ''}
 ${meta ? html`<details><summary class="small">${t(lang, 'requirement')}</summary><p class="small">${meta.text[lang]}</p></details>` : ''}
 </article>`;
 }
