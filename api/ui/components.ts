@@ -79,8 +79,9 @@ export function workloadHref(team: string, workload: string, environment: string
  * A horizontally scrollable wrapper for wide tables. Focusable and named, so keyboard users can
  * scroll it too (WCAG 2.1.1; axe `scrollable-region-focusable`).
  */
-export function scrollBox(label: string, content: Html): Html {
-  return html`<div class="scroll" role="region" aria-label="${label}" tabindex="0">${content}</div>`;
+export function scrollBox(label: string, content: Html, lang: Lang = 'en'): Html {
+  // Named apart from the section around it (axe landmark-unique): "Table: …".
+  return html`<div class="scroll" role="region" aria-label="${t(lang, 'tableOf', { what: label })}" tabindex="0">${content}</div>`;
 }
 
 /** Text from the engine and the registry, where `backticks` mark code: shown as code, all escaped. */

@@ -85,6 +85,10 @@ export interface LineChartOptions {
   formatY: (v: number) => string;
   width?: number;
   height?: number;
+  /** Axis labels shown at most (default 7). */
+  maxLabels?: number;
+  /** `wide` or `phone`: the stylesheet shows the one that fits the screen (a phone gets its own drawing, so its labels stay legible). */
+  className?: string;
 }
 
 /** Every `every`-th position and the last one, without a label crowding the last. */
@@ -111,10 +115,10 @@ export function lineChart(o: LineChartOptions): Html {
     x: (i) => m.left + (n === 1 ? plotW / 2 : (i * plotW) / (n - 1)),
     y: (v) => m.top + plotH - (o.max === 0 ? 0 : (Math.min(v, o.max) / o.max) * plotH),
   };
-  const every = Math.max(1, Math.ceil(n / 7));
+  const every = Math.max(1, Math.ceil(n / (o.maxLabels ?? 7)));
   const shown = axisTicks(n, every).map((i) => ({ i, label: o.labels[i] ?? '' }));
   const marks = n <= 62;
-  return html`<figure class="chart">
+  return html`<figure class="chart${o.className ? ` ${o.className}` : ''}">
 <svg viewBox="0 0 ${width} ${height}" role="img" aria-labelledby="${o.id}-title ${o.id}-desc" focusable="false">
 <title id="${o.id}-title">${o.title}</title><desc id="${o.id}-desc">${o.description}</desc>
 <g class="grid">${o.ticks.map(

@@ -186,5 +186,46 @@ table.audit td { overflow-wrap: anywhere; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; margin: 0; }
 dl.facts dt { color: var(--muted); }
 dl.facts dd { margin: 0; }
+figure.chart.phone { display: none; }
+
+/* Phones: cards instead of wide tables, charts drawn for the width, nothing scrolls sideways. */
+@media (max-width: 40rem) {
+  body { font-size: 15px; }
+  header.top .bar { gap: .5rem 1rem; padding: .6rem .8rem; }
+  .who { margin-left: 0; gap: .6rem; }
+  main { padding: .8rem; }
+  section.card, .card { padding: .8rem; }
+  figure.chart.wide { display: none; }
+  figure.chart.phone { display: block; }
+  .stats { grid-template-columns: 1fr 1fr; gap: .6rem; }
+  .stat .value { font-size: 1.5rem; }
+  table.ranking thead, table.grid thead, table.findings thead, table.findings colgroup { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); }
+  table.ranking, table.ranking tbody, table.ranking tr, table.ranking th, table.ranking td,
+  table.grid, table.grid tbody, table.grid tr, table.grid th.wl,
+  table.findings, table.findings tbody, table.findings tr, table.findings td { display: block; width: auto; min-width: 0; max-width: none; }
+  table.ranking tr, table.grid tr, table.findings tr { border: 1px solid var(--border); border-radius: var(--radius); padding: .5rem .6rem; margin: 0 0 .6rem; }
+  table.ranking th, table.ranking td, table.grid th.wl, table.findings td { border: 0; padding: .2rem 0; text-align: left; }
+  table.ranking td.rank { float: right; color: var(--muted); }
+  table.ranking td.level { display: grid; grid-template-columns: 2.2rem auto 1fr; align-items: center; gap: .1rem .5rem; }
+  table.ranking td.level .change { grid-column: 2 / 4; }
+  table.ranking td.level .spark { grid-column: 1 / 4; width: 100%; margin: 0; }
+  .lvl-name { display: inline; font-weight: 700; color: var(--muted); }
+  table.ranking td[data-figure="workloads"] .lvl-name { margin-right: .4rem; }
+  table.grid { min-width: 0; }
+  table.grid th.wl { position: static; box-shadow: none; }
+  table.grid td.cell { display: inline-block; border: 0; padding: .15rem; min-width: 0; }
+  table.grid .sym { min-width: 3.7rem; justify-content: space-between; padding: 0 .35rem; }
+  table.grid .sym .ctl-label { display: inline; }
+  table.findings { table-layout: auto; }
+  .control-list { grid-template-columns: 1fr; }
+  dl.facts { grid-template-columns: 1fr; }
+  dl.facts dd { margin-bottom: .3rem; overflow-wrap: anywhere; }
+  form.inline > div, form.inline select { max-width: 100%; }
+  form.inline select { width: 100%; }
+  td.actions { white-space: normal; }
+  code, .mono { overflow-wrap: anywhere; word-break: break-all; }
+  .badge { white-space: normal; }
+  .downloads .button { width: 100%; text-align: center; }
+}
 footer.page { max-width: 1360px; margin: 0 auto; padding: 0 1.25rem 2rem; color: var(--muted); font-size: .85rem; }
 `;

@@ -81,6 +81,7 @@ function workloads(lang: Lang, plan: ReportPlan): Html {
     t(lang, 'workloads'),
     html`<table class="attested"><thead><tr><th scope="col">${t(lang, 'subject')}</th><th scope="col">${t(lang, 'observed')}</th><th scope="col">${t(lang, 'meetsLevel', { level: plan.header.level })}</th><th scope="col">${t(lang, 'holdsBack')}</th></tr></thead>
 <tbody>${rows}</tbody></table>`,
+    lang,
   );
 }
 

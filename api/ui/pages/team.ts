@@ -91,7 +91,7 @@ ${r.statuses.map((status, i) => {
     })}
 </tr>`,
   )}</tbody>
-</table>`)}`;
+</table>`, lang)}`;
 }
 
 function chartSeries(lang: Lang, d: TeamPageData): { series: ChartSeries[]; max: number; ticks: number[]; format: (n: number) => string; title: string } {
@@ -144,7 +144,8 @@ ${(['30d', '90d', '1y'] as const).map((r) => html`<option value="${r}"${d.range 
 <button class="button secondary" type="submit">${t(lang, 'showChart')}</button>
 </form>
 <h3>${c.title}</h3>
-${lineChart({ id: 'trend', title: c.title, description, labels, series: c.series, max: c.max, ticks: c.ticks, formatY: c.format })}
+${lineChart({ id: 'trend', title: c.title, description, labels, series: c.series, max: c.max, ticks: c.ticks, formatY: c.format, className: 'wide' })}
+${lineChart({ id: 'trend-phone', title: c.title, description, labels, series: c.series, max: c.max, ticks: c.ticks, formatY: c.format, width: 400, height: 260, maxLabels: 3, className: 'phone' })}
 <details><summary>${t(lang, 'chartData')}</summary>
 ${scrollBox(t(lang, 'chartData'), html`<table class="trend-data" data-chart="${d.chart}">
 <thead><tr><th scope="col">${t(lang, interval === 'week' ? 'week' : 'day')}</th>${d.chart === 'levels'
@@ -157,7 +158,7 @@ ${scrollBox(t(lang, 'chartData'), html`<table class="trend-data" data-chart="${d
         )
       : STATUSES.map((s) => html`<td class="num" data-status="${s}">${p.controls[d.chart]?.[s] ?? 0}</td>`)}</tr>`,
   )}</tbody>
-</table>`)}
+</table>`, lang)}
 </details>
 </section>`;
 }
@@ -217,7 +218,7 @@ ${d.waivers.length === 0
     : scrollBox(t(lang, 'waiversTitle'), html`<table class="waivers"><thead><tr><th scope="col">${t(lang, 'control')}</th><th scope="col">${t(lang, 'pattern')}</th><th scope="col">${t(lang, 'environment')}</th><th scope="col">${t(lang, 'justification')}</th><th scope="col">${t(lang, 'expires')}</th><th scope="col">${t(lang, 'covers')}</th>${d.canWaive ? html`<th scope="col"><span class="sr-only">${t(lang, 'auditAction')}</span></th>` : ''}</tr></thead>
 <tbody>${d.waivers.map(
         (w) => html`<tr data-waiver="${w.id}"><th scope="row"><abbr title="${controlTitle(lang, w.control)}">${w.control}</abbr></th><td class="mono">${w.workloads}</td><td>${w.environment ?? t(lang, 'any')}</td><td>${richText(w.justification)}<br><span class="muted small">${t(lang, 'approvedBy')}: <span class="mono">${w.approvedBy}</span></span></td><td>${dateOnly(lang, w.expiresAt)}${soon(w)}</td><td>${covers(w)}</td>${d.canWaive ? actions(w) : ''}</tr>`,
-      )}</tbody></table>`)}
+      )}</tbody></table>`, lang)}
 </section>`;
 }
 

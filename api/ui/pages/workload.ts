@@ -76,7 +76,7 @@ function findingsTable(v: View, c: Control, excerpts: Map<string, Excerpt>): Htm
 <td>${richText(f.message)}${f.remediation ? html`<br><span class="small"><strong>${t(lang, 'remediation')}:</strong> ${richText(f.remediation)}</span>` : ''}</td>
 </tr>`,
   )}</tbody></table>`;
-  return scrollBox(`${c.id} ${t(lang, 'findings')}`, table);
+  return scrollBox(`${c.id} ${t(lang, 'findings')}`, table, lang);
 }
 
 /** Failing since when, how many days, and the snapshot (commit, pipeline) that brought it. */
@@ -145,7 +145,7 @@ ${scrollBox(t(lang, 'history'), html`<table class="history">
 <td class="num">${count('fail')}</td><td class="num">${count('unknown')}</td>
 <td class="mono">${shortId(s.id)}</td>
 </tr>`;
-  })}</tbody></table>`)}
+  })}</tbody></table>`, lang)}
 </section>`;
 }
 
@@ -165,7 +165,7 @@ function diffSection(v: View, d: WorkloadPageData): Html {
   const table = (title: string, kind: 'added' | 'removed', rows: SnapshotDiff['added']) =>
     html`<h3>${title}</h3>${rows.length === 0
       ? html`<p class="muted small">${t(lang, 'noFindingChanges')}</p>`
-      : scrollBox(title, html`<table class="changes"><thead><tr><th scope="col">${t(lang, 'control')}</th><th scope="col">${t(lang, 'findings')}</th><th scope="col">${t(lang, 'location')}</th><th scope="col">${t(lang, 'message')}</th></tr></thead><tbody>${rows.map((x) => changeRow(lang, kind, x))}</tbody></table>`)}`;
+      : scrollBox(title, html`<table class="changes"><thead><tr><th scope="col">${t(lang, 'control')}</th><th scope="col">${t(lang, 'findings')}</th><th scope="col">${t(lang, 'location')}</th><th scope="col">${t(lang, 'message')}</th></tr></thead><tbody>${rows.map((x) => changeRow(lang, kind, x))}</tbody></table>`, lang)}`;
   return html`<section class="card" aria-labelledby="diff-h" data-from="${before.id}" data-to="${after.id}">
 <h2 id="diff-h">${t(lang, 'changes')}</h2>
 <p class="muted small">${t(lang, 'changesIntro')}</p>
