@@ -448,6 +448,7 @@ describe.skipIf(!HAS_CHROMIUM)('the dashboard in chromium', { timeout: 60_000 },
     const log = await api<{ items: { id: string; action: string; target: string }[] }>(`/v1/audit-log?team=${team}&limit=50`);
     const shown = await page.locator('table.audit tbody tr').evaluateAll((rows) => rows.map((r) => [r.getAttribute('data-audit'), r.getAttribute('data-action')]));
     expect(shown).toEqual(log.items.map((e) => [e.id, e.action]));
+    await shoot(page, 'audit-log', 900);
     expect(log.items.slice(0, 4).map((e) => e.action)).toEqual(['waiver.revoke', 'waiver.revoke', 'waiver.create', 'waiver.create']);
   });
 
@@ -502,6 +503,8 @@ describe.skipIf(!HAS_CHROMIUM)('the dashboard in chromium', { timeout: 60_000 },
             const url = `${path}${path.includes('?') ? '&' : '?'}lang=${lang}`;
             await p.goto(`${base}${url}`);
             expect(await axeViolations(p), `${width} ${url}`).toEqual([]);
+            if (width === 390 && lang === 'de' && path === `/ui/teams/${s.teams.good}`) await shoot(p, 'team-phone', 1800);
+            if (width === 390 && lang === 'en' && path === '/ui') await shoot(p, 'overview-phone', 1400);
             // Wide tables scroll inside their box; the page itself never scrolls sideways (WCAG 1.4.10).
             expect(await p.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth), `${width} ${url} overflows`).toBeLessThanOrEqual(0);
           }
