@@ -6,6 +6,7 @@ import { migratePglite, migratePostgres } from '../db/migrate.ts';
 import type { Config } from '../services/config.ts';
 import type { Deps, EvaluationQueue } from './env.ts';
 import type { Signer } from '../workers/attest/keys.ts';
+import { REPORT_FONT_FILES, type ReportFonts } from '../workers/attest/fonts.ts';
 import { createLogger, type Logger } from '../services/logger.ts';
 
 /** Opens the configured database (PostgreSQL server or embedded PGlite) and applies migrations. */
@@ -31,6 +32,18 @@ export async function readDocsAsset(name: 'swagger-ui.css' | 'swagger-ui-bundle.
   }
 }
 
+let fonts: Promise<ReportFonts> | null = null;
+
+/** The PDF report's fonts from the installed dejavu-fonts-ttf package, read once per process. */
+export function nodeReportFonts(): Promise<ReportFonts> {
+  fonts ??= (async () => {
+    const dir = dirname(require.resolve('dejavu-fonts-ttf/package.json'));
+    const read = async (file: string) => new Uint8Array(await readFile(join(dir, file)));
+    return { regular: await read(REPORT_FONT_FILES.regular), bold: await read(REPORT_FONT_FILES.bold), mono: await read(REPORT_FONT_FILES.mono) };
+  })();
+  return fonts;
+}
+
 /** The Node runtime's dependencies around an open database. */
 export function nodeDeps(
   config: Config,
@@ -45,5 +58,6 @@ export function nodeDeps(
     queue: options.queue ?? { enqueue: async () => {} },
     docsAsset: readDocsAsset,
     signer: options.signer ?? null,
+    reportFonts: nodeReportFonts,
   };
 }

@@ -12,6 +12,12 @@ import { parseConfig } from '../services/config.ts';
 import type { Deps } from './env.ts';
 import { createLogger } from '../services/logger.ts';
 import { signerFromConfig } from '../services/attestation-signer.ts';
+// The PDF report's fonts, bundled as binary modules (wrangler.toml's rule for *.ttf).
+import fontBold from 'dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf';
+import fontRegular from 'dejavu-fonts-ttf/ttf/DejaVuSans.ttf';
+import fontMono from 'dejavu-fonts-ttf/ttf/DejaVuSansMono.ttf';
+
+const reportFonts = async () => ({ regular: new Uint8Array(fontRegular), bold: new Uint8Array(fontBold), mono: new Uint8Array(fontMono) });
 
 interface QueueMessage {
   snapshotId: string;
@@ -47,6 +53,7 @@ async function deps(env: Env, database: Database): Promise<Deps> {
     clock: () => new Date(),
     logger: createLogger(config.LOG_LEVEL),
     queue: { enqueue: (snapshotId) => env.EVALUATIONS.send({ snapshotId }) },
+    reportFonts,
     docsAsset: async (name) => {
       if (!env.ASSETS) return null;
       const res = await env.ASSETS.fetch(`https://assets.local/${name}`);

@@ -18,6 +18,8 @@ import type { Lang } from '../workers/attest/labels.ts';
 import { oscalAssessmentResults } from '../workers/attest/oscal.ts';
 import { completeWorkload, planReport, type ReportPlan, type StateInput, type WorkloadReport } from '../workers/attest/report.ts';
 import { buildStatement, signStatement } from '../workers/attest/statement.ts';
+import { IN_TOTO_PAYLOAD_TYPE, signEnvelope } from '../workers/attest/dsse.ts';
+import type { ReportFontSource } from '../workers/attest/fonts.ts';
 import type { Level } from '../workers/model/result.ts';
 import type { ServiceDeps } from './deps.ts';
 import type { AttestationQuery } from './schemas/attestation.ts';
@@ -107,8 +109,10 @@ export interface RenderedAttestation {
   body: Uint8Array | AsyncIterable<string>;
   /** SHA-256 (hex) of the whole body, where it is known before sending (json, pdf). */
   sha256?: string;
-  /** For json: the key that signed it. */
+  /** For json (and pdf, which carries the signed statement): the key that signed it. */
   keyid?: string;
+  /** For pdf: the SHA-256 (hex) of the signed statement it quotes and carries. */
+  statementSha256?: string;
   extension: string;
 }
 
@@ -117,8 +121,10 @@ export interface RenderOptions {
   lang: Lang;
   /** The service's own origin, so OSCAL references resolve. */
   baseUrl: string;
-  /** Required for json; the caller answers "not configured" before asking without one. */
+  /** Required for json; the caller answers "not configured" before asking without one. For pdf, it signs the statement the report quotes and carries. */
   signer: Signer | null;
+  /** The fonts the PDF embeds (needed for pdf only). */
+  fonts?: ReportFontSource | null;
 }
 
 /** Renders a planned attestation in the requested format. */
@@ -133,8 +139,29 @@ export async function renderAttestation(db: Db, plan: ReportPlan, o: RenderOptio
     case 'pdf': {
       // Loaded on demand: pdf-lib is the largest dependency and only this format needs it.
       const { renderPdf } = await import('../workers/attest/pdf.ts');
-      const bytes = await renderPdf(plan.header, plan.workloads, await allWorkloads(db, plan), o.lang);
-      return { contentType: 'application/pdf', body: bytes, sha256: toHex(await sha256(bytes)), extension: 'pdf' };
+      if (!o.fonts) throw new Error('renderAttestation: pdf needs the report fonts');
+      const workloads = await allWorkloads(db, plan);
+      // The statement the signed JSON would hold for the same plan: the report names its key and
+      // digest, and carries the envelope, so the paper and the signature can be matched.
+      let signature = null;
+      if (o.signer) {
+        const payload = utf8(JSON.stringify(buildStatement(plan.header, workloads)));
+        const envelope = await signEnvelope(payload, IN_TOTO_PAYLOAD_TYPE, o.signer);
+        signature = {
+          keyid: o.signer.keyid,
+          statementSha256: toHex(await sha256(payload)),
+          envelope: utf8(`${JSON.stringify(envelope)}\n`),
+          filename: attestationFilename(plan, 'dsse.json'),
+        };
+      }
+      const bytes = await renderPdf(plan.header, plan.workloads, workloads, o.lang, { fonts: await o.fonts(), signature });
+      return {
+        contentType: 'application/pdf',
+        body: bytes,
+        sha256: toHex(await sha256(bytes)),
+        ...(signature ? { keyid: signature.keyid, statementSha256: signature.statementSha256 } : {}),
+        extension: 'pdf',
+      };
     }
     case 'csv':
       return { contentType: 'text/csv; charset=utf-8', body: csvReport(plan.header, workloadChunks(db, plan), o.lang), extension: 'csv' };
@@ -173,13 +200,13 @@ export interface AttestationExport {
  * needs `deps.signer`: the caller answers "not configured" before asking without one.
  */
 export async function exportAttestation(
-  deps: Pick<ServiceDeps, 'db' | 'clock' | 'config' | 'signer'>,
+  deps: Pick<ServiceDeps, 'db' | 'clock' | 'config' | 'signer' | 'reportFonts'>,
   actor: string,
   scope: AttestationRequest['scope'],
   q: AttestationQuery,
   baseUrl: string,
 ): Promise<AttestationExport> {
-  const { db, clock, config, signer } = deps;
+  const { db, clock, config, signer, reportFonts } = deps;
   const now = clock();
   const at = momentUpToNow(q.at, now, 'an attestation');
   const plan = await planAttestation(db, {
@@ -190,7 +217,7 @@ export async function exportAttestation(
     staleAfterDays: config.STALE_AFTER_DAYS,
     now,
   });
-  const rendered = await renderAttestation(db, plan, { format: q.format, lang: q.lang, baseUrl, signer });
+  const rendered = await renderAttestation(db, plan, { format: q.format, lang: q.lang, baseUrl, signer, fonts: reportFonts });
   await recordAudit(db, {
     actor,
     action: 'attestation.export',
@@ -208,6 +235,7 @@ export async function exportAttestation(
       stale: plan.header.stale.workloads.length,
       ...(rendered.sha256 ? { sha256: rendered.sha256 } : {}),
       ...(rendered.keyid ? { keyid: rendered.keyid } : {}),
+      ...(rendered.statementSha256 ? { statementSha256: rendered.statementSha256 } : {}),
     },
   });
   return { plan, rendered, filename: attestationFilename(plan, rendered.extension) };

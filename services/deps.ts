@@ -1,5 +1,6 @@
 import type { Db } from '../db/client.ts';
 import type { TeamRow } from '../db/queries/teams.ts';
+import type { ReportFontSource } from '../workers/attest/fonts.ts';
 import type { Signer } from '../workers/attest/keys.ts';
 import type { Config } from './config.ts';
 import type { Logger } from './logger.ts';
@@ -35,4 +36,6 @@ export interface ServiceDeps {
   queue: EvaluationQueue;
   /** Signs attestations (Ed25519); null when no key is configured (a Worker without CSVS_SIGNING_KEY). */
   signer: Signer | null;
+  /** The fonts PDF reports embed (workers/attest/fonts.ts), read the runtime's way. */
+  reportFonts: ReportFontSource;
 }

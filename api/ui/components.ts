@@ -4,7 +4,7 @@ import { percent, statusLabel } from './format.ts';
 import { type Html, html } from './html.ts';
 import { type Lang, t } from './i18n.ts';
 
-const SYMBOL: Record<ControlStatus, string> = { pass: '✓', fail: '✗', waived: '⚑', unknown: '?' };
+export const SYMBOL: Record<ControlStatus, string> = { pass: '✓', fail: '✗', waived: '⚑', unknown: '?' };
 
 /**
  * A status as colour, symbol and word: never colour alone. `context` is read out after the word
@@ -14,6 +14,23 @@ export function statusBadge(lang: Lang, status: ControlStatus, o: { href?: strin
   const inner = html`<span aria-hidden="true">${SYMBOL[status]}</span>${statusLabel(lang, status)}${o.context ? html`<span class="sr-only">: ${o.context}</span>` : ''}`;
   if (o.href) return html`<a class="badge ${status}" href="${o.href}" data-status="${status}">${inner}</a>`;
   return html`<span class="badge ${status}" data-status="${status}">${inner}</span>`;
+}
+
+/**
+ * A status in a dense grid: colour and symbol for the eye, the word (and what it is about) for
+ * screen readers and as a tooltip. On a phone the control's id shows beside the symbol, since
+ * the column headers are gone there.
+ */
+export function statusCell(lang: Lang, status: ControlStatus, o: { href: string; control: string; context: string; id?: string }): Html {
+  const word = statusLabel(lang, status);
+  return html`<a class="sym ${status}" href="${o.href}" data-status="${status}" title="${o.control}: ${word}"${o.id ? html` id="${o.id}"` : ''}><span class="ctl-label" aria-hidden="true">${o.control}</span><span aria-hidden="true">${SYMBOL[status]}</span><span class="sr-only">${word}: ${o.context}</span></a>`;
+}
+
+/** What the grid's symbols mean, shown once above it. */
+export function statusLegend(lang: Lang): Html {
+  return html`<ul class="sym-legend small" aria-hidden="true">${(['pass', 'fail', 'waived', 'unknown'] as const).map(
+    (s) => html`<li><span class="sym ${s}">${SYMBOL[s]}</span> ${statusLabel(lang, s)}</li>`,
+  )}</ul>`;
 }
 
 /** A horizontal bar for a share, drawn in SVG (the CSP allows no inline styles). */
@@ -62,8 +79,9 @@ export function workloadHref(team: string, workload: string, environment: string
  * A horizontally scrollable wrapper for wide tables. Focusable and named, so keyboard users can
  * scroll it too (WCAG 2.1.1; axe `scrollable-region-focusable`).
  */
-export function scrollBox(label: string, content: Html): Html {
-  return html`<div class="scroll" role="region" aria-label="${label}" tabindex="0">${content}</div>`;
+export function scrollBox(label: string, content: Html, lang: Lang = 'en'): Html {
+  // Named apart from the section around it (axe landmark-unique): "Table: …".
+  return html`<div class="scroll" role="region" aria-label="${t(lang, 'tableOf', { what: label })}" tabindex="0">${content}</div>`;
 }
 
 /** Text from the engine and the registry, where `backticks` mark code: shown as code, all escaped. */

@@ -82,6 +82,15 @@ export async function teamTrend(deps: Deps, team: TeamRef, range: Range, now: Da
   return loadTrend(deps, team, points, environment);
 }
 
+/** Days the overview looks back: its change figure compares today with this many days ago. */
+export const CHANGE_DAYS = 30;
+
+/** The overview's daily trend: from CHANGE_DAYS days ago to today, both ends included. */
+export async function changeTrend(deps: Deps, team: TeamRef, now: Date): Promise<TrendPoint[]> {
+  const from = firstOfDays(now, CHANGE_DAYS + 1);
+  return loadTrend(deps, team, periods(from, now, 'day', now));
+}
+
 /** As GET /v1/teams/{team}/snapshots?workload=…: newest first, statuses without findings. */
 export async function workloadHistory(
   deps: Deps,

@@ -27,9 +27,11 @@ export function dateOnly(lang: Lang, iso: string | Date): string {
   return new Intl.DateTimeFormat(LOCALE[lang], { dateStyle: 'medium', timeZone: 'UTC' }).format(d);
 }
 
-/** `Nov 3` / `3. Nov.`: axis labels. */
-export function shortDay(lang: Lang, day: string): string {
-  return new Intl.DateTimeFormat(LOCALE[lang], { month: 'short', day: 'numeric', timeZone: 'UTC' }).format(new Date(`${day}T00:00:00Z`));
+/** `3 Nov` / `3. Nov.`: axis labels; with the year (`3 Nov 2025`) where a chart spans more than a month. */
+export function shortDay(lang: Lang, day: string, withYear = false): string {
+  return new Intl.DateTimeFormat(LOCALE[lang], { month: 'short', day: 'numeric', ...(withYear ? { year: 'numeric' } : {}), timeZone: 'UTC' }).format(
+    new Date(`${day}T00:00:00Z`),
+  );
 }
 
 export function statusLabel(lang: Lang, status: ControlStatus): string {

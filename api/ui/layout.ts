@@ -1,6 +1,7 @@
 /** The page shell: header with navigation, who is signed in, the language switch and sign-out. */
 import type { Principal } from '../env.ts';
 import { type Html, html } from './html.ts';
+import { isOrgWide } from '../../services/visibility.ts';
 import { type Lang, t } from './i18n.ts';
 
 export interface View {
@@ -10,7 +11,7 @@ export interface View {
   url: URL;
 }
 
-type Section = 'overview' | 'attestation' | 'other';
+type Section = 'overview' | 'attestation' | 'audit' | 'other';
 
 const LOGO = html`<svg width="22" height="22" viewBox="0 0 32 32" aria-hidden="true" focusable="false"><rect width="32" height="32" rx="7" fill="#3b7be0"/><path d="M9 16.5l4.5 4.5L23 11.5" fill="none" stroke="#fff" stroke-width="3.4" stroke-linecap="round" stroke-linejoin="round"/></svg>`;
 
@@ -28,7 +29,13 @@ function who(v: View): Html {
   return html`<span>${text}</span>`;
 }
 
-export function page(v: View, o: { title: string; section?: Section; body: Html; status?: Html }): Html {
+/** A skip link beyond "skip to content": straight to what the page is about (the first failure). */
+export interface Skip {
+  href: string;
+  label: string;
+}
+
+export function page(v: View, o: { title: string; section?: Section; body: Html; status?: Html; skips?: Skip[] }): Html {
   const other = t(v.lang, 'switchToLang') as Lang;
   const current = (s: Section) => (o.section === s ? html` aria-current="page"` : '');
   return html`<!doctype html>
@@ -43,12 +50,14 @@ export function page(v: View, o: { title: string; section?: Section; body: Html;
 </head>
 <body>
 <a class="skip" href="#content">${t(v.lang, 'skipToContent')}</a>
+${(o.skips ?? []).map((k) => html`<a class="skip" href="${k.href}">${k.label}</a>`)}
 <header class="top"><div class="bar">
 <a class="brand" href="/ui">${LOGO}<span>${t(v.lang, 'appName')}</span></a>
 ${v.principal
     ? html`<nav class="main" aria-label="${t(v.lang, 'appName')}"><ul>
 <li><a href="/ui"${current('overview')}>${t(v.lang, 'navOverview')}</a></li>
 <li><a href="/ui/attestation"${current('attestation')}>${t(v.lang, 'navAttestation')}</a></li>
+${isOrgWide(v.principal) ? html`<li><a href="/ui/audit"${current('audit')}>${t(v.lang, 'navAudit')}</a></li>` : ''}
 <li><a href="/docs">${t(v.lang, 'navApi')}</a></li>
 </ul></nav>`
     : ''}

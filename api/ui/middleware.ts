@@ -3,6 +3,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import type { AppEnv, Principal } from '../env.ts';
 import { Forbidden } from '../../services/errors.ts';
+import { localized } from './errors.ts';
 import { isLang, type Lang, langFromAcceptLanguage } from './i18n.ts';
 import type { View } from './layout.ts';
 import { isHttps, SESSION_COOKIE, sessionPrincipal } from './session.ts';
@@ -65,7 +66,7 @@ export function requireSession(): MiddlewareHandler<UiEnv> {
   return async (c, next) => {
     const principal = await sessionPrincipal(c, c.var.deps);
     if (!principal) {
-      if (c.req.method !== 'GET') throw new Forbidden('sign in first');
+      if (c.req.method !== 'GET') throw localized(new Forbidden('sign in first'), 'signInFirst');
       const url = new URL(c.req.url);
       const q = new URLSearchParams({ next: `${url.pathname}${url.search}` });
       if (getCookie(c, SESSION_COOKIE)) q.set('ended', '1');
@@ -84,7 +85,7 @@ export function requireSession(): MiddlewareHandler<UiEnv> {
 export function sameOrigin(): MiddlewareHandler<UiEnv> {
   return async (c, next) => {
     if (c.req.method !== 'GET' && c.req.method !== 'HEAD' && !fromThisOrigin(c)) {
-      throw new Forbidden('the form was not sent from this site');
+      throw localized(new Forbidden('the form was not sent from this site'), 'notFromThisSite');
     }
     await next();
   };

@@ -7,13 +7,16 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { AppEnv } from '../env.ts';
-import { DomainError, Forbidden, NotFound } from '../../services/errors.ts';
+import { NotFound } from '../../services/errors.ts';
+import { errorText, localized } from './errors.ts';
 import { APP_CSS } from './assets/css.ts';
 import { APP_JS, ICON_SVG } from './assets/js.ts';
 import { t } from './i18n.ts';
 import { language, requireSession, sameOrigin, securityHeaders, type UiContext, type UiEnv, viewOf } from './middleware.ts';
 import { attestationDownload, attestationPage } from './handlers/attestation.ts';
 import { overview, team, workload } from './handlers/pages.ts';
+import { createWaiver, editWaiver, newWaiver, revokeWaiver, updateWaiver } from './handlers/waivers.ts';
+import { audit } from './handlers/audit.ts';
 import { errorPage } from './pages/error.ts';
 import { signInPage } from './pages/sign-in.ts';
 import { endSession, setSessionCookie, signIn, signOut } from './session.ts';
@@ -32,17 +35,14 @@ export function safeNext(next: unknown): string {
 
 function renderError(err: Error, c: UiContext): Response {
   const v = viewOf(c);
-  const { lang } = v;
-  if (err instanceof Forbidden) return c.html(errorPage(v, t(lang, 'forbiddenTitle'), err.message), 403);
-  if (err instanceof NotFound) return c.html(errorPage(v, t(lang, 'notFoundTitle'), err.message), 404);
-  if (err instanceof DomainError) return c.html(errorPage(v, t(lang, 'invalidTitle'), err.message), 400);
-  if (err instanceof HTTPException && err.status < 500) return c.html(errorPage(v, t(lang, 'invalidTitle'), err.message), err.status);
+  const known = errorText(err, v.lang);
+  if (known) return c.html(errorPage(v, known.title, known.detail), known.status);
   c.var.deps.logger.error('dashboard error', {
     requestId: c.var.requestId,
     error: `${err.name}: ${err.message}`,
     stack: err.stack,
   });
-  return c.html(errorPage(v, t(lang, 'errorTitle'), t(lang, 'errorText')), 500);
+  return c.html(errorPage(v, t(v.lang, 'errorTitle'), [t(v.lang, 'errorText')]), 500);
 }
 
 function dashboard(): Hono<UiEnv> {
@@ -51,7 +51,7 @@ function dashboard(): Hono<UiEnv> {
 
   ui.get('/assets/:name', (c) => {
     const asset = Object.hasOwn(ASSETS, c.req.param('name')) ? ASSETS[c.req.param('name')] : undefined;
-    if (!asset) throw new NotFound(`no asset ${c.req.param('name')}`);
+    if (!asset) throw localized(new NotFound(`no asset ${c.req.param('name')}`), 'noPage');
     return c.body(asset.body, 200, { 'content-type': asset.type, 'cache-control': 'public, max-age=300' });
   });
 
@@ -64,7 +64,7 @@ function dashboard(): Hono<UiEnv> {
   const formLimit = bodyLimit({
     maxSize: 16 * 1024,
     onError: () => {
-      throw new HTTPException(413, { message: 'the form is too large' });
+      throw localized(new HTTPException(413, { message: 'the form is too large' }), 'tooLargeText');
     },
   });
 
@@ -92,10 +92,16 @@ function dashboard(): Hono<UiEnv> {
   ui.get('/', overview);
   ui.get('/teams/:team', team);
   ui.get('/teams/:team/workload', workload);
+  ui.get('/teams/:team/waivers/new', newWaiver);
+  ui.post('/teams/:team/waivers', sameOrigin(), formLimit, createWaiver);
+  ui.get('/teams/:team/waivers/:id/edit', editWaiver);
+  ui.post('/teams/:team/waivers/:id', sameOrigin(), formLimit, updateWaiver);
+  ui.post('/teams/:team/waivers/:id/revoke', sameOrigin(), revokeWaiver);
+  ui.get('/audit', audit);
   ui.get('/attestation', attestationPage);
   ui.get('/attestation/download', attestationDownload);
   ui.all('*', (c) => {
-    throw new NotFound(`no page ${c.req.path}`);
+    throw localized(new NotFound(`no page ${c.req.path}`), 'noPage');
   });
   ui.onError(renderError);
   return ui;

@@ -54,7 +54,7 @@ export function swatch(key: string, index: number): Html {
 }
 
 /** A word-sized chart for tables: the lines only, the last value marked. */
-export function sparkline(series: readonly ChartSeries[], o: { max: number; label: string; width?: number; height?: number }): Html {
+export function sparkline(series: readonly ChartSeries[], o: { max: number; label: string; width?: number; height?: number; dashIndex?: number }): Html {
   const width = o.width ?? 120;
   const height = o.height ?? 32;
   const n = Math.max(1, ...series.map((s) => s.values.length));
@@ -67,9 +67,9 @@ export function sparkline(series: readonly ChartSeries[], o: { max: number; labe
     const last = lastIndex(s.values);
     const lv = s.values[last];
     return html`<g class="series-${s.key}">${segments(s.values, scale).map(
-      (points) => html`<polyline points="${points}" fill="none" stroke-width="1.6" stroke-dasharray="${dashFor(si)}"/>`,
-    )}${last >= 0 && typeof lv === 'number' ? html`<circle cx="${round(scale.x(last))}" cy="${round(scale.y(lv))}" r="2.2"/>` : ''}</g>`;
-  })}</svg>`;
+      (points) => html`<polyline points="${points}" fill="none" stroke-width="1.8" stroke-dasharray="${dashFor(o.dashIndex ?? si)}"/>`,
+    )}${last >= 0 && typeof lv === 'number' ? html`<circle cx="${round(scale.x(last))}" cy="${round(scale.y(lv))}" r="2.4"/>` : ''}</g>`;
+  })}<line class="base" x1="${pad}" x2="${width - pad}" y1="${height - pad}" y2="${height - pad}"/></svg>`;
 }
 
 export interface LineChartOptions {
@@ -85,6 +85,10 @@ export interface LineChartOptions {
   formatY: (v: number) => string;
   width?: number;
   height?: number;
+  /** Axis labels shown at most (default 7). */
+  maxLabels?: number;
+  /** `wide` or `phone`: the stylesheet shows the one that fits the screen (a phone gets its own drawing, so its labels stay legible). */
+  className?: string;
 }
 
 /** Every `every`-th position and the last one, without a label crowding the last. */
@@ -111,10 +115,10 @@ export function lineChart(o: LineChartOptions): Html {
     x: (i) => m.left + (n === 1 ? plotW / 2 : (i * plotW) / (n - 1)),
     y: (v) => m.top + plotH - (o.max === 0 ? 0 : (Math.min(v, o.max) / o.max) * plotH),
   };
-  const every = Math.max(1, Math.ceil(n / 7));
+  const every = Math.max(1, Math.ceil(n / (o.maxLabels ?? 7)));
   const shown = axisTicks(n, every).map((i) => ({ i, label: o.labels[i] ?? '' }));
   const marks = n <= 62;
-  return html`<figure class="chart">
+  return html`<figure class="chart${o.className ? ` ${o.className}` : ''}">
 <svg viewBox="0 0 ${width} ${height}" role="img" aria-labelledby="${o.id}-title ${o.id}-desc" focusable="false">
 <title id="${o.id}-title">${o.title}</title><desc id="${o.id}-desc">${o.description}</desc>
 <g class="grid">${o.ticks.map(

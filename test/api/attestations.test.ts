@@ -8,7 +8,8 @@ import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { PDFDocument } from 'pdf-lib';
+import { inflateSync } from 'node:zlib';
+import { PDFDocument, PDFName, PDFRawStream } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTROLS } from '../../workers/controls/index.ts';
 import { createApp } from '../../api/app.ts';
@@ -206,7 +207,24 @@ describe('the human-readable and tabular formats', () => {
       expect(res.headers.get('content-disposition')).toMatch(/^attachment; filename="csvs-attestation-.*-L2-\d{8}T\d{6}Z\.pdf"$/);
       const bytes = new Uint8Array(await res.arrayBuffer());
       expect(new TextDecoder().decode(bytes.slice(0, 5))).toBe('%PDF-');
-      expect((await PDFDocument.load(bytes)).getPageCount()).toBe(1 + 4 + 1);
+      const doc = await PDFDocument.load(bytes);
+      // The report (two pages here), one page per workload, the requirements.
+      expect(doc.getPageCount()).toBe(2 + 4 + 1);
+      // The signed statement it names is attached, signed by the service's key.
+      const attached = [...doc.context.enumerateIndirectObjects()]
+        .map(([, o]) => o)
+        .filter((o): o is PDFRawStream => o instanceof PDFRawStream && String(o.dict.get(PDFName.of('Type'))) === '/EmbeddedFile');
+      expect(attached).toHaveLength(1);
+      const raw = attached[0]?.contents ?? new Uint8Array();
+      const envelope = JSON.parse(Buffer.from(String(attached[0]?.dict.get(PDFName.of('Filter'))) === '/FlateDecode' ? inflateSync(raw) : raw).toString('utf8')) as Envelope;
+      const verified = await verifyEnvelope(envelope, (await jwks()).keys);
+      expect(verified.ok).toBe(true);
+      // The audit entry records the key and the statement's digest, as the report states them.
+      const audit = await h.request(`/v1/audit-log?action=attestation.export&team=${team}&limit=1`, { key: keys.auditor.key });
+      const [entry] = ((await audit.json()) as { items: { details: Record<string, unknown> }[] }).items;
+      expect(entry?.details.format).toBe('pdf');
+      expect(entry?.details.keyid).toBe(envelope.signatures[0]?.keyid);
+      expect(entry?.details.statementSha256).toBe(toHex(await sha256(fromBase64(envelope.payload))));
     }
   });
 

@@ -1,8 +1,9 @@
 /**
- * Data for the dashboard tests, put in through the API like any client would: two teams, keys,
- * snapshots backfilled over the last weeks (one workload improving, one gone stale) and a waiver.
+ * Data for the dashboard tests, put in through the API like any client would: five teams with display
+ * names (one that never uploaded, one whose only workload is stale), keys, snapshots backfilled over
+ * the last weeks (one workload improving, one gone stale) and a waiver.
  */
-import type { Harness } from '../support/harness.ts';
+import { type Harness, uniqueSlug } from '../support/harness.ts';
 
 const DAY = 86_400_000;
 
@@ -86,7 +87,9 @@ const GOOD: Facts = { user: '10001', readOnly: true, privileged: false, pids: 20
 const BAD: Facts = { user: '', readOnly: false, privileged: true, pids: null, socket: true, seccomp: false, userns: false };
 
 export interface Seeded {
-  teams: { good: string; bad: string; third: string };
+  teams: { good: string; bad: string; third: string; empty: string; fifth: string };
+  /** Display names by slug. */
+  names: Record<string, string>;
   keys: { auditor: string; viewer: string; viewerKeyId: string; otherViewer: string };
   /** The workload that improved over time, with its oldest and newest snapshot ids. */
   improved: { workload: string; environment: string; before: string; after: string };
@@ -98,16 +101,21 @@ export interface Seeded {
 export async function seed(h: Harness, o: { now?: Date; prettySlugs?: boolean } = {}): Promise<Seeded> {
   const now = o.now ?? new Date();
   // Screenshots read better with plain slugs; a shared database may hold them already.
-  const team = async (slug: string) => {
+  const team = async (slug: string, name: string) => {
     if (o.prettySlugs) {
-      const res = await h.request('/v1/teams', { method: 'POST', json: { slug, name: slug } });
+      const res = await h.request('/v1/teams', { method: 'POST', json: { slug, name } });
       if (res.status === 201) return slug;
     }
-    return h.team(slug);
+    const unique = uniqueSlug(slug);
+    const res = await h.request('/v1/teams', { method: 'POST', json: { slug: unique, name } });
+    if (res.status !== 201) throw new Error(`team creation failed: ${res.status} ${await res.text()}`);
+    return unique;
   };
-  const good = await team('payments');
-  const bad = await team('search');
-  const third = await team('identity');
+  const good = await team('payments', 'Payments');
+  const bad = await team('search', 'Search & Discovery');
+  const third = await team('identity', 'Identity and Access');
+  const empty = await team('platform', 'Platform Engineering');
+  const fifth = await team('data', 'Data Pipelines');
   const at = (daysAgo: number) => new Date(now.getTime() - daysAgo * DAY).toISOString();
   const upload = async (team: string, workload: string, daysAgo: number, dockerfile: string, facts: Facts) => {
     const res = await h.request(`/v1/teams/${team}/snapshots`, {
@@ -116,7 +124,7 @@ export async function seed(h: Harness, o: { now?: Date; prettySlugs?: boolean } 
         workload,
         environment: 'prod',
         observedAt: at(daysAgo),
-        ci: { commit: `c0ffee${daysAgo.toString(16).padStart(2, '0')}` },
+        ci: { commit: `c0ffee${daysAgo.toString(16).padStart(2, '0')}`, ref: 'main', pipelineUrl: `https://ci.example.com/checkout/pipelines/${4000 - daysAgo}` },
         artifacts: [
           { kind: 'dockerfile', name: 'Dockerfile', content: dockerfile },
           { kind: 'docker-inspect', name: 'inspect.json', content: inspect(workload, facts) },
@@ -142,6 +150,8 @@ export async function seed(h: Harness, o: { now?: Date; prettySlugs?: boolean } 
   await upload(third, 'auth-api', 27, DOCKERFILE_BEFORE, { ...GOOD, userns: false });
   await upload(third, 'auth-api', 8, DOCKERFILE_AFTER, GOOD);
   await upload(third, 'session-store', 14, DOCKERFILE_AFTER, { ...GOOD, userns: false });
+  // A team whose only workload was uploaded long ago: listed, all of it stale.
+  await upload(fifth, 'nightly-etl', 40, DOCKERFILE_AFTER, GOOD);
 
   const waiver = await h.request(`/v1/teams/${good}/waivers`, {
     method: 'POST',
@@ -159,7 +169,8 @@ export async function seed(h: Harness, o: { now?: Date; prettySlugs?: boolean } 
   const viewer = await h.key('viewer', good);
   const otherViewer = await h.key('viewer', bad);
   return {
-    teams: { good, bad, third },
+    teams: { good, bad, third, empty, fifth },
+    names: { [good]: 'Payments', [bad]: 'Search & Discovery', [third]: 'Identity and Access', [empty]: 'Platform Engineering', [fifth]: 'Data Pipelines' },
     keys: { auditor: auditor.key, viewer: viewer.key, viewerKeyId: viewer.id, otherViewer: otherViewer.key },
     improved: { workload: 'checkout-api', environment: 'prod', before, after },
     staleWorkload: 'legacy-batch',

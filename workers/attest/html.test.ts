@@ -30,8 +30,21 @@ describe('html', () => {
     expect(html).toContain('2 von 4 Workloads erfüllen L2');
     for (const id of plan.header.levelControls) {
       expect(html).toContain(escapeHtml(controlById(id)?.title.de ?? '?'));
-      expect(html).toContain(escapeHtml(controlById(id)?.text.de ?? '?'));
+      // Backticks mark code in the registry's texts: shown as <code>, never as ticks.
+      expect(html).toContain(escapeHtml(controlById(id)?.text.de ?? '?').replace(/`([^`]*)`/g, '<code>$1</code>'));
     }
+    expect(html).not.toContain('`');
     expect(html).not.toContain(escapeHtml(controlById('3.9')?.title.en ?? '?'));
+    // Dates for people, in German, with the exact moment in the markup.
+    expect(html).toContain('<time datetime="2026-11-28T10:00:00.000Z">28. November 2026 um 10:00 UTC</time>');
+  });
+
+  it('says an empty scope plainly: no verdict, never "0 of 0"', async () => {
+    const { plan } = sampleReport('L2');
+    const empty = { ...plan.header, verdict: { compliant: 0, total: 0, result: 'FAILED' as const } };
+    const html = await collect(htmlReport(empty, [], inChunks([]), 'en'));
+    expect(html).toContain('NO VERDICT');
+    expect(html).toContain('No workloads in scope');
+    expect(html).not.toMatch(/0 of 0|FAILED:/);
   });
 });

@@ -3,7 +3,7 @@
  * styles that start each workload on a new sheet. Streamed: the summary first, then the workloads
  * chunk by chunk as their evidence is read.
  */
-import { controlText, controlTitle, type Labels, labels, type Lang, scopeText } from './labels.ts';
+import { codeParts, controlText, controlTitle, humanDate, humanDateTime, type Labels, labels, type Lang, resultOf, scopeText } from './labels.ts';
 import type { ControlVerdict, PlannedWorkload, ReportHeader, WorkloadReport } from './report.ts';
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -28,22 +28,28 @@ dl.meta dd { margin: 0; }
 .verdict { font-size: 1.15rem; font-weight: 600; margin: 1rem 0; padding: .6rem .8rem; border-left: .35rem solid; }
 .verdict.PASSED { border-color: var(--pass); background: #dafbe1; }
 .verdict.FAILED { border-color: var(--fail); background: #ffebe9; }
+.verdict.NONE { border-color: var(--unknown); background: #f6f8fa; }
 table { border-collapse: collapse; width: 100%; margin: .4rem 0 1rem; }
-th, td { border: 1px solid #d0d7de; padding: .25rem .45rem; text-align: left; vertical-align: top; }
-th { background: #f6f8fa; }
+th, td { border: 1px solid #d0d7de; padding: .25rem .45rem; text-align: left; vertical-align: top; overflow-wrap: anywhere; }
+th { background: #f6f8fa; overflow-wrap: normal; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.s-pass, .s-fail, .s-waived, .s-unknown { white-space: nowrap; }
 .s-pass { color: var(--pass); font-weight: 600; }
 .s-fail { color: var(--fail); font-weight: 600; }
 .s-waived { color: var(--waived); font-weight: 600; }
 .s-unknown { color: var(--unknown); font-weight: 600; }
-code, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: .85em; overflow-wrap: anywhere; }
+code, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: .85em; overflow-wrap: anywhere; word-break: break-all; }
+td.num { overflow-wrap: normal; }
 ul.findings { margin: .2rem 0 0; padding-left: 1.1rem; }
 .note { color: #57606a; font-size: .9em; }
 section.workload { margin-top: 2rem; }
 @page { size: A4; margin: 14mm 12mm; }
 @media print {
-  body { margin: 0; max-width: none; padding: 0; font-size: 10pt; }
+  body { margin: 0; max-width: none; padding: 0; font-size: 9.5pt; }
   section.workload, section.appendix { break-before: page; }
+  /* Tables never wider than the sheet: long digests and paths wrap anywhere, headers repeat. */
+  table { width: calc(100% - 1px); }
+  thead { display: table-header-group; }
   tr, li { break-inside: avoid; }
   h2, h3 { break-after: avoid; }
   .verdict { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
@@ -65,13 +71,12 @@ export function htmlHead(header: ReportHeader, planned: readonly PlannedWorkload
     `<header>\n<h1>${esc(l.title)}</h1>\n<dl class="meta">\n`,
     meta(l.scope, esc(scopeText(header.scope, l))),
     meta(l.level, esc(header.level)),
-    meta(l.asOf, `<time datetime="${esc(header.asOf)}">${esc(header.asOf)}</time>`),
+    meta(l.asOf, time(header.asOf, lang)),
     meta(l.environment, esc(header.environment ?? l.allEnvironments)),
     meta(l.engine, esc(`${header.engine.name} ${header.engine.version}`)),
-    meta(l.generated, `<time datetime="${esc(header.generatedAt)}">${esc(header.generatedAt)}</time>`),
+    meta(l.generated, time(header.generatedAt, lang)),
     `</dl>\n</header>\n`,
-    `<p class="verdict ${header.verdict.result}">${esc(l.verdict)}: ${esc(l.verdictText(header.verdict.compliant, header.verdict.total, header.level))} `,
-    `(${esc(header.verdict.result === 'PASSED' ? l.passed : l.failed)})</p>\n`,
+    verdictHtml(header, l),
     `<p class="note">${esc(l.unsigned)}</p>\n`,
     `<h2>${esc(l.method)}</h2>\n<ul>\n${l.rules(header.level, header.stale.afterDays).map((r) => `<li>${esc(r)}</li>\n`).join('')}</ul>\n`,
   );
@@ -95,7 +100,7 @@ export function htmlHead(header: ReportHeader, planned: readonly PlannedWorkload
     for (const w of planned) {
       const notMet = w.controls.filter((c) => inLevel.has(c.id) && (c.status === 'fail' || c.status === 'unknown'));
       parts.push(
-        `<tr><td><a href="#${anchor(w.subject)}">${esc(w.subject)}</a></td><td>${esc(w.observedAt.toISOString())}</td>`,
+        `<tr><td><a href="#${anchor(w.subject)}">${esc(w.subject)}</a></td><td>${time(w.observedAt, lang)}</td>`,
         `<td>${w.compliant ? `<span class="s-pass">${l.yes}</span>` : `<span class="s-fail">${l.no}</span>`}</td>`,
         `<td>${notMet.map((c) => `${esc(c.id)} (${esc(l.status[c.status])})`).join(', ')}</td></tr>\n`,
       );
@@ -113,7 +118,7 @@ export function htmlHead(header: ReportHeader, planned: readonly PlannedWorkload
     for (const w of header.waivers) {
       parts.push(
         `<tr><td>${esc(w.control)}</td><td><code>${esc(w.team)}/${esc(w.workloads)}${w.environment ? `@${esc(w.environment)}` : ''}</code><br><span class="mono">${esc(w.id)}</span></td>`,
-        `<td>${esc(w.justification)}</td><td class="mono">${esc(w.approvedBy)}</td><td>${esc(w.expiresAt)}</td><td>${w.covers.map(esc).join('<br>')}</td></tr>\n`,
+        `<td>${code(w.justification)}</td><td class="mono">${esc(w.approvedBy)}</td><td>${time(w.expiresAt, lang, true)}</td><td>${w.covers.map(esc).join('<br>')}</td></tr>\n`,
       );
     }
     parts.push('</tbody>\n</table>\n');
@@ -124,7 +129,7 @@ export function htmlHead(header: ReportHeader, planned: readonly PlannedWorkload
   else {
     parts.push(`<table>\n<thead><tr><th>${esc(l.workload)}</th><th>${esc(l.observed)}</th><th>${esc(l.snapshot)}</th></tr></thead>\n<tbody>\n`);
     for (const s of header.stale.workloads) {
-      parts.push(`<tr><td>${esc(`${s.team}/${s.workload}@${s.environment}`)}</td><td>${esc(s.observedAt)}</td><td class="mono">${esc(s.snapshotId)}</td></tr>\n`);
+      parts.push(`<tr><td>${esc(`${s.team}/${s.workload}@${s.environment}`)}</td><td>${time(s.observedAt, lang)}</td><td class="mono">${esc(s.snapshotId)}</td></tr>\n`);
     }
     parts.push('</tbody>\n</table>\n');
   }
@@ -137,10 +142,10 @@ export function htmlWorkload(header: ReportHeader, w: WorkloadReport, lang: Lang
   const inLevel = new Set<string>(header.levelControls);
   const parts: string[] = [
     `<section class="workload" id="${anchor(w.subject)}">\n<h3>${esc(w.subject)}: `,
-    w.compliant ? `<span class="s-pass">${esc(l.meetsLevel)} ${esc(header.level)}</span>` : `<span class="s-fail">${esc(l.failing)} ${esc(header.level)}</span>`,
+    w.compliant ? `<span class="s-pass">${esc(l.meets(header.level))}</span>` : `<span class="s-fail">${esc(l.fails(header.level))}</span>`,
     `</h3>\n<dl class="meta">\n`,
     meta(l.snapshot, `<span class="mono">${esc(w.snapshotId)}</span>`),
-    meta(l.observed, esc(w.observedAt)),
+    meta(l.observed, time(w.observedAt, lang)),
     meta(l.contentHash, `<span class="mono">${esc(w.contentHash)}</span>`),
     meta(l.engine, esc(w.engineVersion ?? '')),
     `</dl>\n<table>\n<thead><tr><th>${esc(l.control)}</th><th>${esc(l.inLevel)}</th><th>Status</th><th>${esc(l.decidingFindings)}</th></tr></thead>\n<tbody>\n`,
@@ -158,7 +163,7 @@ export function htmlWorkload(header: ReportHeader, w: WorkloadReport, lang: Lang
 
 function findingsCell(c: ControlVerdict, l: Labels): string {
   const items = (c.findings ?? []).map(
-    (f) => `<li><code>${esc(f.artifact)}</code> <code>${esc(f.location)}</code>${f.container ? ` [${esc(f.container)}]` : ''}: ${esc(f.message)}</li>`,
+    (f) => `<li><code>${esc(f.artifact)}</code> <code>${esc(f.location)}</code>${f.container ? ` [${esc(f.container)}]` : ''}: ${code(f.message)}</li>`,
   );
   if (c.findingsOmitted) items.push(`<li>${esc(l.more(c.findingsOmitted))}</li>`);
   const list = items.length > 0 ? `<ul class="findings">${items.join('')}</ul>` : '';
@@ -169,7 +174,7 @@ function findingsCell(c: ControlVerdict, l: Labels): string {
 /** The level's requirements in the chosen language, and the end of the document. */
 export function htmlTail(header: ReportHeader, lang: Lang): string {
   const l = labels(lang);
-  const rows = header.levelControls.map((id) => `<dt>${esc(id)} ${esc(controlTitle(id, lang))}</dt><dd>${esc(controlText(id, lang))}</dd>\n`);
+  const rows = header.levelControls.map((id) => `<dt>${esc(id)} ${esc(controlTitle(id, lang))}</dt><dd>${code(controlText(id, lang))}</dd>\n`);
   return `<section class="appendix">\n<h2>${esc(l.requirements)} ${esc(header.level)}</h2>\n<dl>\n${rows.join('')}</dl>\n</section>\n</body>\n</html>\n`;
 }
 
@@ -186,6 +191,29 @@ export async function* htmlReport(
     if (piece) yield piece;
   }
   yield htmlTail(header, lang);
+}
+
+/** A moment for people (in the language, UTC), machine-readable in `datetime`. */
+function time(at: string | Date, lang: Lang, dateOnly = false): string {
+  const iso = typeof at === 'string' ? at : at.toISOString();
+  return `<time datetime="${esc(iso)}">${esc(dateOnly ? humanDate(iso, lang) : humanDateTime(iso, lang))}</time>`;
+}
+
+/** Engine text whose backticks mark code: escaped, the code in <code>, no ticks left. */
+function code(text: string): string {
+  return codeParts(text)
+    .map((p) => (p.code ? `<code>${esc(p.text)}</code>` : esc(p.text)))
+    .join('');
+}
+
+/** The verdict in one word and a sentence; an empty scope says so instead of "FAILED 0 of 0". */
+function verdictHtml(header: ReportHeader, l: Labels): string {
+  const result = resultOf(header.verdict);
+  if (result === 'NONE') return `<p class="verdict NONE">${esc(l.resultWord.NONE)}</p>\n<p>${esc(l.emptyScope(header.level))}</p>\n`;
+  return (
+    `<p class="verdict ${result}">${esc(l.resultWord[result])}: ${esc(l.verdictText(header.verdict.compliant, header.verdict.total, header.level))} ` +
+    `(${esc(header.verdict.result === 'PASSED' ? l.passed : l.failed)})</p>\n`
+  );
 }
 
 function meta(term: string, valueHtml: string): string {

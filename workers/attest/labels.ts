@@ -53,6 +53,35 @@ export interface Labels {
   method: string;
   rules: (level: string, staleAfterDays: number) => string[];
   page: (n: number) => string;
+  /** A workload's standing at the level, as a heading. */
+  meets: (level: string) => string;
+  fails: (level: string) => string;
+  /** `Page 3 of 12`. */
+  pageOf: (n: number, total: number) => string;
+  /** The verdict in one word, as an auditor writes it. */
+  resultWord: { PASSED: string; FAILED: string; NONE: string };
+  /** An empty scope, said plainly: no verdict instead of "FAILED 0 of 0". */
+  emptyScope: (level: string) => string;
+  status_: string;
+  evidence: string;
+  environmentCol: string;
+  waiverApplied: (id: string) => string;
+  signature: string;
+  signingKey: string;
+  statementDigest: string;
+  signedAttached: (file: string) => string;
+  notSigned: string;
+  signOff: string;
+  signOffText: string;
+  signOffName: string;
+  signOffRole: string;
+  signOffDate: string;
+  signOffSignature: string;
+  appendixWorkloads: string;
+  appendixRequirements: string;
+  summary: string;
+  counts: string;
+  of: (n: number, total: number) => string;
 }
 
 const EN: Labels = {
@@ -105,6 +134,33 @@ const EN: Labels = {
     `A workload meets ${level} when every control of ${level} passes or is waived.`,
   ],
   page: (n) => `Page ${n}`,
+  pageOf: (n, total) => `Page ${n} of ${total}`,
+  meets: (level) => `Meets ${level}`,
+  fails: (level) => `Does not meet ${level}`,
+  resultWord: { PASSED: 'PASSED', FAILED: 'NOT PASSED', NONE: 'NO VERDICT' },
+  emptyScope: (level) =>
+    `No workloads in scope: no workload had an evaluated snapshot in the period counted, so nothing can be attested at ${level}. This is not a pass.`,
+  status_: 'Status',
+  evidence: 'Evidence',
+  environmentCol: 'Environment',
+  waiverApplied: (id) => `Waived by ${id}`,
+  signature: 'Signature',
+  signingKey: 'Signing key (keyid)',
+  statementDigest: 'SHA-256 of the signed statement',
+  signedAttached: (file) =>
+    `The signed statement (a DSSE envelope around an in-toto Statement v1) is attached to this PDF as ${file}. Its payload's SHA-256 is the one above; the key is listed at /.well-known/jwks.json. Extract it (for example with pdfdetach) and check it with npm run verify-attestation.`,
+  notSigned: 'Not signed: the service has no signing key (CSVS_SIGNING_KEY). This report alone is not a signed attestation.',
+  signOff: 'Sign-off',
+  signOffText: 'I have reviewed this report and the evidence it lists, and confirm the verdict stated above.',
+  signOffName: 'Name',
+  signOffRole: 'Role',
+  signOffDate: 'Date',
+  signOffSignature: 'Signature',
+  appendixWorkloads: 'Appendix A: evidence per workload',
+  appendixRequirements: 'Appendix B: requirements of the level',
+  summary: 'Summary',
+  counts: 'Workloads per status',
+  of: (n, total) => `${n} of ${total}`,
 };
 
 const DE: Labels = {
@@ -157,10 +213,64 @@ const DE: Labels = {
     `Ein Workload erfüllt ${level}, wenn jede Anforderung von ${level} erfüllt ist oder eine Ausnahme hat.`,
   ],
   page: (n) => `Seite ${n}`,
+  pageOf: (n, total) => `Seite ${n} von ${total}`,
+  meets: (level) => `Erfüllt ${level}`,
+  fails: (level) => `Erfüllt ${level} nicht`,
+  resultWord: { PASSED: 'BESTANDEN', FAILED: 'NICHT BESTANDEN', NONE: 'KEIN ERGEBNIS' },
+  emptyScope: (level) =>
+    `Keine Workloads im Geltungsbereich: Kein Workload hatte im gezählten Zeitraum einen ausgewerteten Snapshot, daher lässt sich für ${level} nichts attestieren. Das ist kein Bestehen.`,
+  status_: 'Status',
+  evidence: 'Nachweise',
+  environmentCol: 'Umgebung',
+  waiverApplied: (id) => `Ausnahme ${id}`,
+  signature: 'Signatur',
+  signingKey: 'Signaturschlüssel (keyid)',
+  statementDigest: 'SHA-256 der signierten Aussage',
+  signedAttached: (file) =>
+    `Die signierte Aussage (ein DSSE-Umschlag um ein in-toto Statement v1) ist diesem PDF als ${file} beigefügt. Der SHA-256 ihres Inhalts ist der oben genannte; der Schlüssel steht unter /.well-known/jwks.json. Entnehmen Sie sie (etwa mit pdfdetach) und prüfen Sie sie mit npm run verify-attestation.`,
+  notSigned: 'Nicht signiert: Der Dienst hat keinen Signaturschlüssel (CSVS_SIGNING_KEY). Dieser Bericht allein ist keine signierte Attestierung.',
+  signOff: 'Freigabe',
+  signOffText: 'Ich habe diesen Bericht und die darin aufgeführten Nachweise geprüft und bestätige das oben genannte Ergebnis.',
+  signOffName: 'Name',
+  signOffRole: 'Funktion',
+  signOffDate: 'Datum',
+  signOffSignature: 'Unterschrift',
+  appendixWorkloads: 'Anhang A: Nachweise je Workload',
+  appendixRequirements: 'Anhang B: Anforderungen der Stufe',
+  summary: 'Zusammenfassung',
+  counts: 'Workloads je Status',
+  of: (n, total) => `${n} von ${total}`,
 };
 
 export function labels(lang: Lang): Labels {
   return lang === 'de' ? DE : EN;
+}
+
+const LOCALE: Record<Lang, string> = { en: 'en-GB', de: 'de-DE' };
+
+/** `28 November 2026, 10:00 UTC` / `28. November 2026, 10:00 UTC`: times are UTC, as everywhere. */
+export function humanDateTime(iso: string | Date, lang: Lang): string {
+  const d = typeof iso === 'string' ? new Date(iso) : iso;
+  const s = new Intl.DateTimeFormat(LOCALE[lang], { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' }).format(d);
+  return `${s} UTC`;
+}
+
+/** `28 Nov 2026` / `28.11.2026`. */
+export function humanDate(iso: string | Date, lang: Lang): string {
+  const d = typeof iso === 'string' ? new Date(iso) : iso;
+  return new Intl.DateTimeFormat(LOCALE[lang], { dateStyle: 'medium', timeZone: 'UTC' }).format(d);
+}
+
+/** Engine and registry texts mark code with backticks: the parts, odd ones code (an unmatched tick is text). */
+export function codeParts(text: string): { text: string; code: boolean }[] {
+  const parts = text.split('`');
+  if (parts.length % 2 === 0) return [{ text, code: false }];
+  return parts.map((t, i) => ({ text: t, code: i % 2 === 1 })).filter((p) => p.text !== '');
+}
+
+/** The verdict's one word: NONE for an empty scope, which is never a pass nor a plain failure. */
+export function resultOf(verdict: { total: number; result: 'PASSED' | 'FAILED' }): 'PASSED' | 'FAILED' | 'NONE' {
+  return verdict.total === 0 ? 'NONE' : verdict.result;
 }
 
 /** A control's title in the language (the registry holds both). */

@@ -1,247 +1,45 @@
 /**
- * The PDF report with pdf-lib (pure JavaScript, so it runs in Workers too) and the standard
- * Helvetica fonts. Those encode WinAnsi only: German umlauts and ß are in it, anything else is
- * mapped to a close ASCII form or "?" before drawing, so no text can make rendering fail.
- * Layout: a summary (page 1 onward), each workload from a new page, the level's requirements last.
+ * The PDF report, laid out as an auditor's report: the verdict and what it rests on (scope, level,
+ * moment, the signing key and the SHA-256 of the signed statement), summary tables, the waivers
+ * relied on, stale workloads, a sign-off block; then an appendix with each workload's evidence
+ * from a new page, and one with the level's requirements. pdf-lib (pure JavaScript, so it runs in
+ * Workers too) with DejaVu fonts embedded (subset), tagged for accessibility (pdf-writer.ts). The
+ * signed statement, when there is a signing key, is attached to the file.
  */
-import { type PDFFont, type PDFPage, PDFDocument, rgb, StandardFonts } from 'pdf-lib';
-import { controlText, controlTitle, type Labels, labels, type Lang, scopeText } from './labels.ts';
+import fontkit from '@pdf-lib/fontkit';
+import { PDFDocument, type RGB } from 'pdf-lib';
+import type { ReportFonts } from './fonts.ts';
+import { codeParts, controlText, controlTitle, humanDate, humanDateTime, type Labels, labels, type Lang, resultOf, scopeText } from './labels.ts';
+import { type Cell, COLORS, plain, type Rich, writer } from './pdf-writer.ts';
 import type { ControlVerdict, PlannedWorkload, ReportHeader, WorkloadReport } from './report.ts';
 
-const A4: [number, number] = [595.28, 841.89];
-const MARGIN = 48;
-const FOOTER = 28;
-const WIDTH = A4[0] - 2 * MARGIN;
-
-const COLORS = {
-  text: rgb(0.12, 0.14, 0.16),
-  muted: rgb(0.34, 0.38, 0.42),
-  pass: rgb(0.1, 0.5, 0.22),
-  fail: rgb(0.7, 0.14, 0.09),
-  waived: rgb(0.6, 0.4, 0),
-  unknown: rgb(0.34, 0.38, 0.42),
-};
-
-const statusColor = (s: ControlVerdict['status']) => COLORS[s];
-
-/** Close WinAnsi stand-ins for characters findings and names are likely to hold. */
-const REPLACEMENTS: Record<string, string> = {
-  '→': '->', '←': '<-', '⇒': '=>', '≥': '>=', '≤': '<=', '≠': '!=', '✓': 'v', '✔': 'v', '✗': 'x', '✘': 'x',
-  '\u00a0': ' ', '\u2009': ' ', '\u202f': ' ', '\u2010': '-', '\u2011': '-', '\u2212': '-', 'ẞ': 'SS',
-};
-
-interface Style {
-  size?: number;
-  bold?: boolean;
-  mono?: boolean;
-  indent?: number;
-  color?: ReturnType<typeof rgb>;
-  gapAfter?: number;
+/** What the signature says about this report: the key and the digest of the statement it signed. */
+export interface PdfSignature {
+  keyid: string;
+  /** Hex SHA-256 of the DSSE payload (the in-toto statement, as signed). */
+  statementSha256: string;
+  /** The DSSE envelope, attached to the PDF. */
+  envelope: Uint8Array;
+  filename: string;
 }
 
-interface Fonts {
-  regular: PDFFont;
-  bold: PDFFont;
-  mono: PDFFont;
+export interface PdfOptions {
+  fonts: ReportFonts;
+  /** Absent when the service has no signing key: the report says so. */
+  signature?: PdfSignature | null;
 }
 
-/** Makes text drawable with a standard font: control characters become spaces, the unencodable a stand-in. */
-export function toWinAnsi(text: string, supported: ReadonlySet<number>): string {
-  // Most text (ids, paths, English messages) is printable ASCII, which every standard font encodes.
-  if (/^[\x20-\x7e]*$/.test(text)) return text;
-  let out = '';
-  for (const ch of text.normalize('NFC')) {
-    const cp = ch.codePointAt(0) ?? 0x3f;
-    if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) out += ' ';
-    else if (supported.has(cp)) out += ch;
-    else out += REPLACEMENTS[ch] ?? fold(ch, supported);
-  }
-  return out;
+const STATUS_COLOR: Record<ControlVerdict['status'], RGB> = COLORS;
+
+/** Engine text with backticks: the code in the mono font, the ticks gone. */
+export function rich(text: string, font: 'regular' | 'bold' = 'regular'): Rich {
+  return codeParts(text).map((p) => ({ text: p.text, font: p.code ? 'mono' : font }));
 }
 
-/** Strips accents the font lacks (ő → o) before giving up with "?". */
-function fold(ch: string, supported: ReadonlySet<number>): string {
-  const base = ch.normalize('NFD').replace(/[\u0300-\u036f]/g, '');
-  return base.length > 0 && [...base].every((c) => supported.has(c.codePointAt(0) ?? 0)) ? base : '?';
-}
-
-/** Text widths from per-character advances, measured once per font (pdf-lib re-encodes on every call). */
-function measurer(font: PDFFont): (text: string, size: number) => number {
-  const advance = new Map<string, number>();
-  return (text, size) => {
-    let units = 0;
-    for (const ch of text) {
-      let a = advance.get(ch);
-      if (a === undefined) {
-        a = font.widthOfTextAtSize(ch, 1000);
-        advance.set(ch, a);
-      }
-      units += a;
-    }
-    return (units * size) / 1000;
-  };
-}
-
-/** Unicode → Windows-1252 for the 27 characters the code page puts at 0x80–0x9F; the rest of Latin-1 maps to itself. */
-const CP1252_HIGH: Record<string, number> = {
-  '€': 0x80, '‚': 0x82, 'ƒ': 0x83, '„': 0x84, '…': 0x85, '†': 0x86, '‡': 0x87, 'ˆ': 0x88, '‰': 0x89, 'Š': 0x8a, '‹': 0x8b, 'Œ': 0x8c,
-  'Ž': 0x8e, '‘': 0x91, '’': 0x92, '“': 0x93, '”': 0x94, '•': 0x95, '–': 0x96, '—': 0x97, '˜': 0x98, '™': 0x99, 'š': 0x9a, '›': 0x9b,
-  'œ': 0x9c, 'ž': 0x9e, 'Ÿ': 0x9f,
-};
-
-/**
- * A PDF literal string of WinAnsi text (as toWinAnsi leaves it): bytes as Latin-1 characters, which
- * is how pdf-lib turns a content stream string into bytes; `\`, `(` and `)` escaped.
- */
-export function pdfLiteral(text: string): string {
-  let out = '(';
-  for (const ch of text) {
-    if (ch === '\\' || ch === '(' || ch === ')') out += `\\${ch}`;
-    else {
-      const cp = ch.codePointAt(0) ?? 0x3f;
-      out += cp < 0x80 || (cp >= 0xa0 && cp <= 0xff) ? ch : String.fromCharCode(CP1252_HIGH[ch] ?? 0x3f);
-    }
-  }
-  return `${out})`;
-}
-
-const num = (n: number): string => (Number.isInteger(n) ? String(n) : n.toFixed(2).replace(/0+$/, ''));
-const colorOp = (c: ReturnType<typeof rgb>): string => `${num(c.red)} ${num(c.green)} ${num(c.blue)} rg`;
-
-interface Run {
-  font: PDFFont;
-  size: number;
-  color: ReturnType<typeof rgb>;
-  x: number;
-  /** Baseline of the first line. */
-  y: number;
-  /** Baseline of the last line: the next one joins the run only if it follows right below. */
-  lastY: number;
-  lineHeight: number;
-  lines: string[];
-}
-
-/**
- * A flowing text writer: wraps to the column, starts new pages, numbers them. It writes each
- * page's content stream itself (BT … Tj T* … ET per run of equally styled lines) instead of
- * calling drawText per line: a thousand-page report has tens of thousands of lines, and pdf-lib
- * builds several objects for every one of them.
- */
-function writer(doc: PDFDocument, fonts: Fonts, l: Labels, footer: string) {
-  const supported = new Set(fonts.regular.getCharacterSet());
-  const widths = new Map<PDFFont, (text: string, size: number) => number>(
-    [fonts.regular, fonts.bold, fonts.mono].map((f) => [f, measurer(f)]),
-  );
-  let page: PDFPage | null = null;
-  let fontKeys = new Map<PDFFont, string>();
-  let ops: string[] = [];
-  let y = 0;
-  let pageNo = 0;
-  let run: Run | null = null;
-
-  const fontKey = (font: PDFFont): string => {
-    let key = fontKeys.get(font);
-    if (!key && page) {
-      key = page.node.newFontDictionary(font.name, font.ref).asString();
-      fontKeys.set(font, key);
-    }
-    return key ?? '/F0';
-  };
-
-  const emit = (r: Run) => {
-    const body = r.lines.map(pdfLiteral).join(' Tj T* ');
-    ops.push(`BT ${fontKey(r.font)} ${num(r.size)} Tf ${colorOp(r.color)} ${num(r.lineHeight)} TL ${num(r.x)} ${num(r.y)} Td ${body} Tj ET\n`);
-  };
-
-  const flush = () => {
-    if (run) emit(run);
-    run = null;
-  };
-
-  const closePage = () => {
-    flush();
-    if (!page) return;
-    const stream = doc.context.flateStream(ops.join(''));
-    page.node.addContentStream(doc.context.register(stream));
-    ops = [];
-  };
-
-  const newPage = (): PDFPage => {
-    closePage();
-    page = doc.addPage(A4);
-    fontKeys = new Map();
-    pageNo++;
-    y = A4[1] - MARGIN;
-    emit({ font: fonts.regular, size: 7.5, color: COLORS.muted, x: MARGIN, y: FOOTER - 8, lastY: 0, lineHeight: 0, lines: [toWinAnsi(`${footer}  ·  ${l.page(pageNo)}`, supported)] });
-    return page;
-  };
-
-  const wrap = (text: string, font: PDFFont, size: number, width: number): string[] => {
-    const measure = widths.get(font) ?? ((t: string, s: number) => font.widthOfTextAtSize(t, s));
-    const lines: string[] = [];
-    const space = measure(' ', size);
-    let line = '';
-    let lineWidth = 0;
-    for (const word of text.split(' ')) {
-      let w = measure(word, size);
-      let rest = word;
-      // A word longer than the column (a digest, a path) is cut hard.
-      while (w > width) {
-        let cut = Math.max(1, Math.floor((rest.length * width) / w));
-        while (cut > 1 && measure(rest.slice(0, cut), size) > width) cut--;
-        if (line) lines.push(line);
-        lines.push(rest.slice(0, cut));
-        line = '';
-        lineWidth = 0;
-        rest = rest.slice(cut);
-        w = measure(rest, size);
-      }
-      if (!line) {
-        line = rest;
-        lineWidth = w;
-      } else if (lineWidth + space + w <= width) {
-        line += ` ${rest}`;
-        lineWidth += space + w;
-      } else {
-        lines.push(line);
-        line = rest;
-        lineWidth = w;
-      }
-    }
-    if (line || lines.length === 0) lines.push(line);
-    return lines;
-  };
-
-  return {
-    newPage,
-    /** Draws a paragraph, wrapped, and moves below it. */
-    text(raw: string, style: Style = {}): void {
-      const size = style.size ?? 9;
-      const font = style.mono ? fonts.mono : style.bold ? fonts.bold : fonts.regular;
-      const x = MARGIN + (style.indent ?? 0);
-      const color = style.color ?? COLORS.text;
-      const lineHeight = size * 1.3;
-      for (const line of wrap(toWinAnsi(raw, supported), font, size, WIDTH - (style.indent ?? 0))) {
-        if (page === null || y - lineHeight < MARGIN) newPage();
-        y -= lineHeight;
-        const r: Run | null = run;
-        if (r && r.font === font && r.size === size && r.color === color && r.x === x && r.lastY - lineHeight === y) {
-          r.lines.push(line);
-          r.lastY = y;
-        } else {
-          flush();
-          run = { font, size, color, x, y, lastY: y, lineHeight, lines: [line] };
-        }
-      }
-      y -= style.gapAfter ?? 0;
-    },
-    gap(h: number): void {
-      y -= h;
-    },
-    /** Writes the last page's content; call before saving. */
-    finish: closePage,
-  };
-}
+const cell = (text: string, o: { mono?: boolean; color?: RGB; bold?: boolean } = {}): Cell => ({
+  rich: o.mono ? plain(text, 'mono') : rich(text, o.bold ? 'bold' : 'regular'),
+  ...(o.color ? { color: o.color } : {}),
+});
 
 /**
  * Renders the whole report. `workloads` must be complete (PDF cannot be streamed with pdf-lib);
@@ -252,116 +50,240 @@ export async function renderPdf(
   planned: readonly PlannedWorkload[],
   workloads: readonly WorkloadReport[],
   lang: Lang,
+  o: PdfOptions,
 ): Promise<Uint8Array> {
   const l = labels(lang);
   const doc = await PDFDocument.create();
-  const fonts: Fonts = {
-    regular: await doc.embedFont(StandardFonts.Helvetica),
-    bold: await doc.embedFont(StandardFonts.HelveticaBold),
-    mono: await doc.embedFont(StandardFonts.Courier),
-  };
+  doc.registerFontkit(fontkit);
+  const w = writer(doc, {
+    regular: await doc.embedFont(o.fonts.regular, { subset: true }),
+    bold: await doc.embedFont(o.fonts.bold, { subset: true }),
+    mono: await doc.embedFont(o.fonts.mono, { subset: true }),
+  });
   const scope = scopeText(header.scope, l);
-  doc.setTitle(`${l.title}: ${scope}, ${header.level}`);
-  doc.setSubject(l.verdictText(header.verdict.compliant, header.verdict.total, header.level));
-  doc.setLanguage(lang);
+  const result = resultOf(header.verdict);
+  const verdictLine =
+    result === 'NONE'
+      ? l.resultWord.NONE
+      : `${l.resultWord[result]}: ${l.verdictText(header.verdict.compliant, header.verdict.total, header.level)}`;
+  doc.setTitle(`${l.title}: ${scope}, ${header.level}`, { showInWindowTitleBar: true });
+  doc.setSubject(verdictLine);
+  doc.setLanguage(lang === 'de' ? 'de-DE' : 'en-GB');
   doc.setCreator(`${header.engine.name} ${header.engine.version}`);
   doc.setProducer('pdf-lib');
   doc.setCreationDate(new Date(header.generatedAt));
   doc.setModificationDate(new Date(header.generatedAt));
 
-  const w = writer(doc, fonts, l, `${l.title} · ${scope} · ${header.level} · ${l.asOf} ${header.asOf}`);
   const inLevel = new Set<string>(header.levelControls);
+  const sig = o.signature ?? null;
 
-  // Summary
-  w.text(l.title, { size: 18, bold: true, gapAfter: 6 });
-  for (const [k, v] of [
-    [l.scope, scope],
-    [l.level, header.level],
-    [l.asOf, header.asOf],
-    [l.environment, header.environment ?? l.allEnvironments],
-    [l.engine, `${header.engine.name} ${header.engine.version}`],
-    [l.generated, header.generatedAt],
-  ] as const) {
-    w.text(`${k}: ${v}`, { size: 10 });
+  // The report.
+  w.text('H1', plain(l.title, 'bold'), { size: 18, gapAfter: 2 });
+  w.text('P', plain(`${scope} · ${header.level} · ${humanDateTime(header.asOf, lang)}`), { size: 10.5, color: COLORS.muted, gapAfter: 10 });
+  w.callout(plain(verdictLine, 'bold'), { color: result === 'PASSED' ? COLORS.pass : result === 'FAILED' ? COLORS.fail : COLORS.none, size: 13 });
+  if (result === 'NONE') w.text('P', plain(l.emptyScope(header.level)), { size: 9.5, gapAfter: 8 });
+  else w.text('P', plain(header.verdict.result === 'PASSED' ? l.passed : l.failed), { size: 9.5, color: COLORS.muted, gapAfter: 8 });
+
+  const facts: [string, Cell][] = [
+    [l.scope, cell(scope)],
+    [l.level, cell(header.level)],
+    [l.asOf, cell(humanDateTime(header.asOf, lang))],
+    [l.environment, cell(header.environment ?? l.allEnvironments)],
+    [l.engine, cell(`${header.engine.name} ${header.engine.version}`)],
+    [l.generated, cell(humanDateTime(header.generatedAt, lang))],
+    [l.signingKey, sig ? cell(sig.keyid, { mono: true }) : cell(l.notSigned, { color: COLORS.fail })],
+    ...(sig ? ([[l.statementDigest, cell(sig.statementSha256, { mono: true })]] as [string, Cell][]) : []),
+  ];
+  w.table(
+    [
+      { header: '', width: 0.28 },
+      { header: '', width: 0.72 },
+    ],
+    facts.map(([k, v]) => [cell(k, { bold: true }), v]),
+    { header: false, rowHeaders: true, size: 9 },
+  );
+  if (sig) w.text('P', plain(l.signedAttached(sig.filename)), { size: 8, color: COLORS.muted, gapAfter: 6 });
+
+  w.text('H2', plain(l.method, 'bold'), { size: 12, gapBefore: 6, gapAfter: 3 });
+  w.list(l.rules(header.level, header.stale.afterDays).map((r) => plain(r)), { size: 8.5, gapAfter: 4 });
+
+  w.text('H2', plain(l.workloads, 'bold'), { size: 12, gapBefore: 6, gapAfter: 3 });
+  if (planned.length === 0) w.text('P', plain(l.emptyScope(header.level)), { size: 9 });
+  else {
+    w.table(
+      [
+        { header: l.workload, width: 0.3 },
+        { header: l.environmentCol, width: 0.14 },
+        { header: l.observed, width: 0.2 },
+        { header: `${l.meetsLevel} ${header.level}`, width: 0.13 },
+        { header: l.failing, width: 0.23 },
+      ],
+      planned.map((p) => {
+        const notMet = p.controls.filter((c) => inLevel.has(c.id) && (c.status === 'fail' || c.status === 'unknown'));
+        return [
+          cell(`${p.team}/${p.workload}`),
+          cell(p.environment),
+          cell(humanDateTime(p.observedAt, lang)),
+          cell(p.compliant ? l.yes : l.no, { color: p.compliant ? COLORS.pass : COLORS.fail, bold: true }),
+          cell(notMet.map((c) => `${c.id} (${l.status[c.status]})`).join(', ')),
+        ];
+      }),
+      { rowHeaders: true },
+    );
   }
-  w.gap(6);
-  w.text(`${l.verdict}: ${l.verdictText(header.verdict.compliant, header.verdict.total, header.level)} (${header.verdict.result === 'PASSED' ? l.passed : l.failed})`, {
-    size: 12,
-    bold: true,
-    color: header.verdict.result === 'PASSED' ? COLORS.pass : COLORS.fail,
-    gapAfter: 4,
-  });
-  w.text(l.unsigned, { size: 8, color: COLORS.muted, gapAfter: 6 });
-  w.text(l.method, { size: 10, bold: true, gapAfter: 1 });
-  for (const rule of l.rules(header.level, header.stale.afterDays)) w.text(`- ${rule}`, { size: 8.5, indent: 6 });
-  w.gap(8);
 
-  w.text(l.summaryByControl, { size: 12, bold: true, gapAfter: 2 });
-  w.text(`${l.control} | ${l.inLevel} | ${l.status.pass} / ${l.status.fail} / ${l.status.waived} / ${l.status.unknown}`, { size: 8, color: COLORS.muted });
-  for (const c of header.controls) {
-    w.text(`${c.id} ${controlTitle(c.id, lang)} | ${c.inLevel ? l.yes : l.no} | ${c.pass} / ${c.fail} / ${c.waived} / ${c.unknown}`, { size: 9 });
+  w.text('H2', plain(l.summaryByControl, 'bold'), { size: 12, gapBefore: 6, gapAfter: 3 });
+  w.table(
+    [
+      { header: l.control, width: 0.36 },
+      { header: l.inLevel, width: 0.1 },
+      { header: l.status.pass, width: 0.135, align: 'right' },
+      { header: l.status.fail, width: 0.135, align: 'right' },
+      { header: l.status.waived, width: 0.135, align: 'right' },
+      { header: l.status.unknown, width: 0.135, align: 'right' },
+    ],
+    header.controls.map((c) => [
+      cell(`${c.id} ${controlTitle(c.id, lang)}`),
+      cell(c.inLevel ? l.yes : l.no),
+      cell(String(c.pass)),
+      cell(String(c.fail), c.fail > 0 ? { color: COLORS.fail } : {}),
+      cell(String(c.waived)),
+      cell(String(c.unknown)),
+    ]),
+    { rowHeaders: true },
+  );
+
+  w.text('H2', plain(l.waivers, 'bold'), { size: 12, gapBefore: 6, gapAfter: 3 });
+  if (header.waivers.length === 0) w.text('P', plain(l.noWaivers), { size: 9, gapAfter: 6 });
+  else {
+    w.table(
+      [
+        { header: l.control, width: 0.09 },
+        { header: l.workloads, width: 0.2 },
+        { header: l.justification, width: 0.33 },
+        { header: l.approvedBy, width: 0.14 },
+        { header: l.expires, width: 0.12 },
+        { header: l.covers, width: 0.12 },
+      ],
+      header.waivers.map((x) => [
+        cell(x.control),
+        cell(`${x.team}/${x.workloads}${x.environment ? `@${x.environment}` : ''}`, { mono: true }),
+        cell(x.justification),
+        cell(x.approvedBy, { mono: true }),
+        cell(humanDate(x.expiresAt, lang)),
+        cell(x.covers.join(', ')),
+      ]),
+      { rowHeaders: true, size: 8 },
+    );
   }
-  w.gap(8);
 
-  w.text(l.workloads, { size: 12, bold: true, gapAfter: 2 });
-  if (planned.length === 0) w.text(l.noWorkloads);
-  for (const p of planned) {
-    const notMet = p.controls.filter((c) => inLevel.has(c.id) && (c.status === 'fail' || c.status === 'unknown')).map((c) => c.id);
-    w.text(`${p.subject}: ${p.compliant ? `${l.meetsLevel} ${header.level}` : `${l.failing} ${header.level} (${notMet.join(', ')})`}`, {
-      size: 9,
-      color: p.compliant ? COLORS.pass : COLORS.fail,
-    });
+  w.text('H2', plain(l.stale(header.stale.afterDays), 'bold'), { size: 12, gapBefore: 6, gapAfter: 3 });
+  if (header.stale.workloads.length === 0) w.text('P', plain(l.noStale), { size: 9, gapAfter: 6 });
+  else {
+    w.table(
+      [
+        { header: l.workload, width: 0.45 },
+        { header: l.observed, width: 0.25 },
+        { header: l.snapshot, width: 0.3 },
+      ],
+      header.stale.workloads.map((s) => [
+        cell(`${s.team}/${s.workload}@${s.environment}`),
+        cell(humanDateTime(s.observedAt, lang)),
+        cell(s.snapshotId, { mono: true }),
+      ]),
+      { rowHeaders: true },
+    );
   }
-  w.gap(8);
 
-  w.text(l.waivers, { size: 12, bold: true, gapAfter: 2 });
-  if (header.waivers.length === 0) w.text(l.noWaivers);
-  for (const x of header.waivers) {
-    w.text(`${x.control} · ${x.team}/${x.workloads}${x.environment ? `@${x.environment}` : ''} · ${l.expires} ${x.expiresAt}`, { size: 9, bold: true });
-    w.text(`${l.justification}: ${x.justification}`, { size: 9, indent: 12 });
-    w.text(`${l.approvedBy}: ${x.approvedBy} · ${x.id}`, { size: 8, indent: 12, color: COLORS.muted });
-    w.text(`${l.covers}: ${x.covers.join(', ')}`, { size: 8, indent: 12, gapAfter: 3 });
-  }
-  w.gap(8);
+  signOff(w, l);
 
-  w.text(l.stale(header.stale.afterDays), { size: 12, bold: true, gapAfter: 2 });
-  if (header.stale.workloads.length === 0) w.text(l.noStale);
-  for (const s of header.stale.workloads) w.text(`${s.team}/${s.workload}@${s.environment} · ${l.observed} ${s.observedAt} · ${s.snapshotId}`, { size: 9 });
-
-  // One workload per page (continuing onto more when its findings need them).
-  for (const r of workloads) {
+  // Appendix A: each workload from a new page.
+  workloads.forEach((r, i) => {
     w.newPage();
-    w.text(r.subject, { size: 14, bold: true, gapAfter: 2 });
-    w.text(r.compliant ? `${l.meetsLevel} ${header.level}` : `${l.failing} ${header.level}`, {
-      size: 11,
-      bold: true,
+    if (i === 0) w.text('H1', plain(l.appendixWorkloads, 'bold'), { size: 14, gapAfter: 6 });
+    w.text('H2', plain(r.subject, 'bold'), { size: 13, gapAfter: 2 });
+    w.text('P', plain(r.compliant ? l.meets(header.level) : l.fails(header.level), 'bold'), {
+      size: 10.5,
       color: r.compliant ? COLORS.pass : COLORS.fail,
       gapAfter: 4,
     });
-    w.text(`${l.snapshot}: ${r.snapshotId}`, { size: 8, mono: true });
-    w.text(`${l.observed}: ${r.observedAt}`, { size: 8, mono: true });
-    w.text(`${l.contentHash}: ${r.contentHash}`, { size: 8, mono: true });
-    w.text(`${l.engine}: ${r.engineVersion ?? ''}`, { size: 8, mono: true, gapAfter: 8 });
-    for (const c of r.controls) {
-      const mark = inLevel.has(c.id) ? '' : ` (${l.inLevel}: ${l.no})`;
-      w.text(`${c.id} ${controlTitle(c.id, lang)}: ${l.status[c.status]}${mark}`, { size: 9.5, bold: true, color: statusColor(c.status) });
-      if (c.waiver) w.text(`${l.waivers}: ${c.waiver}`, { size: 8, indent: 12, color: COLORS.muted });
-      if (c.decidedBy) w.text(`${l.missingEvidence}: ${c.decidedBy.join(', ')}`, { size: 8, indent: 12, color: COLORS.muted });
-      for (const f of c.findings ?? []) {
-        w.text(`${f.artifact} ${f.location}${f.container ? ` [${f.container}]` : ''}: ${f.message}`, { size: 8, indent: 12 });
-      }
-      if (c.findingsOmitted) w.text(l.more(c.findingsOmitted), { size: 8, indent: 12, color: COLORS.muted });
-      w.gap(2);
-    }
+    w.table(
+      [
+        { header: '', width: 0.22 },
+        { header: '', width: 0.78 },
+      ],
+      [
+        [cell(l.snapshot, { bold: true }), cell(r.snapshotId, { mono: true })],
+        [cell(l.observed, { bold: true }), cell(humanDateTime(r.observedAt, lang))],
+        [cell(l.contentHash, { bold: true }), cell(r.contentHash, { mono: true })],
+        [cell(l.engine, { bold: true }), cell(r.engineVersion ?? '–', { mono: true })],
+      ],
+      { header: false, rowHeaders: true, size: 8.5 },
+    );
+    w.table(
+      [
+        { header: l.control, width: 0.3 },
+        { header: l.status_, width: 0.14 },
+        { header: l.evidence, width: 0.56 },
+      ],
+      r.controls.map((c) => [
+        cell(`${c.id} ${controlTitle(c.id, lang)}${inLevel.has(c.id) ? '' : ` (${l.inLevel}: ${l.no})`}`),
+        cell(l.status[c.status], { color: STATUS_COLOR[c.status], bold: true }),
+        { rich: evidence(c, l) },
+      ]),
+      { rowHeaders: true, size: 8 },
+    );
+  });
+
+  // Appendix B: the requirements, in the chosen language (the German is the standard's own text).
+  w.newPage();
+  w.text('H1', plain(`${l.appendixRequirements} ${header.level}`, 'bold'), { size: 14, gapAfter: 6 });
+  for (const id of header.levelControls) {
+    w.text('H3', plain(`${id} ${controlTitle(id, lang)}`, 'bold'), { size: 9.5, gapAfter: 1 });
+    w.text('P', rich(controlText(id, lang)), { size: 9, indent: 12, gapAfter: 5 });
   }
 
-  // The requirements, in the chosen language (the German is the standard's own text).
-  w.newPage();
-  w.text(`${l.requirements} ${header.level}`, { size: 12, bold: true, gapAfter: 4 });
-  for (const id of header.levelControls) {
-    w.text(`${id} ${controlTitle(id, lang)}`, { size: 9.5, bold: true });
-    w.text(controlText(id, lang), { size: 9, indent: 12, gapAfter: 4 });
+  const footerLeft = `${l.title} · ${scope} · ${header.level} · ${l.asOf} ${humanDate(header.asOf, lang)}`;
+  w.finish((n, total) => ({ left: footerLeft, right: l.pageOf(n, total) }));
+  if (sig) {
+    await doc.attach(sig.envelope, sig.filename, {
+      mimeType: 'application/json',
+      description: l.signature,
+      creationDate: new Date(header.generatedAt),
+      modificationDate: new Date(header.generatedAt),
+    });
   }
-  w.finish();
   return doc.save({ useObjectStreams: false });
+}
+
+/** A control's evidence in one cell: waiver, deciding findings (code as code), what would decide it. */
+function evidence(c: ControlVerdict, l: Labels): Rich {
+  const parts: Rich = [];
+  const add = (r: Rich) => {
+    if (parts.length > 0) parts.push({ text: '\n', font: 'regular' });
+    parts.push(...r);
+  };
+  if (c.waiver) add(plain(l.waiverApplied(c.waiver)));
+  for (const f of c.findings ?? []) {
+    add([{ text: `${f.artifact} ${f.location}${f.container ? ` [${f.container}]` : ''}:`, font: 'mono' }, { text: ' ', font: 'regular' }, ...rich(f.message)]);
+  }
+  if (c.findingsOmitted) add(plain(l.more(c.findingsOmitted)));
+  if (c.decidedBy) add(plain(`${l.missingEvidence}: ${c.decidedBy.join(', ')}`));
+  return parts;
+}
+
+/** Where the reviewer signs: name, role, date, signature. */
+function signOff(w: ReturnType<typeof writer>, l: Labels): void {
+  w.need(130);
+  w.text('H2', plain(l.signOff, 'bold'), { size: 12, gapBefore: 8, gapAfter: 3 });
+  w.text('P', plain(l.signOffText), { size: 9, gapAfter: 10 });
+  w.begin('Div');
+  const col = 230;
+  w.field(l.signOffName, 200, 48);
+  w.field(l.signOffRole, 200, 48 + col + 20);
+  w.afterFields();
+  w.field(l.signOffDate, 200, 48);
+  w.field(l.signOffSignature, 200, 48 + col + 20);
+  w.afterFields();
+  w.end();
 }

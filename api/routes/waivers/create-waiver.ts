@@ -1,13 +1,10 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
-import { recordAudit } from '../../../db/queries/audit.ts';
-import { insertWaiver } from '../../../db/queries/waivers.ts';
 import { authorizeTeam } from '../../auth.ts';
 import type { AppEnv } from '../../env.ts';
-import { DomainError } from '../../../services/errors.ts';
-import { DAY_MS } from '../../../services/time.ts';
 import { problems } from '../responses.ts';
 import { TeamParam } from '../teams/schemas.ts';
-import { Waiver, waiverView } from '../../../services/schemas/waiver.ts';
+import { Waiver } from '../../../services/schemas/waiver.ts';
+import { grantWaiver } from '../../../services/waivers.ts';
 import { CreateWaiver } from './schemas.ts';
 
 const route = createRoute({
@@ -29,39 +26,8 @@ const route = createRoute({
 export function register(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
     const team = await authorizeTeam(c, c.req.valid('param').team, 'waive');
-    const body = c.req.valid('json');
-    const { db, clock, config } = c.var.deps;
-    const now = clock();
-    const expiresAt = new Date(body.expiresAt);
-    const latest = new Date(now.getTime() + config.WAIVER_MAX_DAYS * DAY_MS);
-    if (expiresAt <= now) {
-      throw new DomainError('the waiver would never be in force', [{ path: 'expiresAt', message: `must be in the future (now is ${now.toISOString()})` }]);
-    }
-    if (expiresAt > latest) {
-      throw new DomainError('the waiver runs too long', [
-        { path: 'expiresAt', message: `at most ${config.WAIVER_MAX_DAYS} days ahead (${latest.toISOString()})` },
-      ]);
-    }
-    const actor = c.var.principal.keyId;
-    const row = await insertWaiver(db, {
-      teamId: team.id,
-      controlId: body.control,
-      workloads: body.workloads,
-      environment: body.environment ?? null,
-      justification: body.justification,
-      approvedBy: actor,
-      // The service's clock, not the database's: "in force at" comparisons use the same clock.
-      createdAt: now,
-      expiresAt,
-    });
-    await recordAudit(db, {
-      actor,
-      action: 'waiver.create',
-      teamId: team.id,
-      target: row.id,
-      details: { control: row.controlId, workloads: row.workloads, environment: row.environment, expiresAt: row.expiresAt.toISOString() },
-    });
+    const waiver = await grantWaiver(c.var.deps, c.var.principal.keyId, team, c.req.valid('json'));
     c.header('Location', `/v1/teams/${team.slug}/waivers`);
-    return c.json(waiverView(row, team.slug, now), 201);
+    return c.json(waiver, 201);
   });
 }

@@ -1,12 +1,9 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
-import { recordAudit } from '../../../db/queries/audit.ts';
-import { findTeamsByIds } from '../../../db/queries/teams.ts';
-import { findWaiver, revokeWaiver } from '../../../db/queries/waivers.ts';
 import { authorizeTeam } from '../../auth.ts';
 import type { AppEnv } from '../../env.ts';
-import { Conflict, NotFound } from '../../../services/errors.ts';
 import { problems } from '../responses.ts';
-import { Waiver, waiverView } from '../../../services/schemas/waiver.ts';
+import { Waiver } from '../../../services/schemas/waiver.ts';
+import { findWaiverWithTeam, revokeWaiverAs } from '../../../services/waivers.ts';
 import { WaiverIdParam } from './schemas.ts';
 
 const route = createRoute({
@@ -24,15 +21,8 @@ const route = createRoute({
 export function register(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
     const { id } = c.req.valid('param');
-    const { db, clock } = c.var.deps;
-    const found = await findWaiver(db, id);
-    const team = found ? (await findTeamsByIds(db, [found.teamId]))[0] : undefined;
-    if (!found || !team) throw new NotFound(`no waiver ${id}`);
-    await authorizeTeam(c, team.slug, 'waive');
-    const now = clock();
-    const actor = c.var.principal.keyId;
-    if (!(await revokeWaiver(db, id, actor, now))) throw new Conflict(`waiver ${id} was already revoked`);
-    await recordAudit(db, { actor, action: 'waiver.revoke', teamId: team.id, target: id, details: { control: found.controlId, workloads: found.workloads } });
-    return c.json(waiverView({ ...found, revokedAt: now, revokedBy: actor }, team.slug, now), 200);
+    const found = await findWaiverWithTeam(c.var.deps.db, id);
+    await authorizeTeam(c, found.team.slug, 'waive');
+    return c.json(await revokeWaiverAs(c.var.deps, c.var.principal.keyId, found), 200);
   });
 }

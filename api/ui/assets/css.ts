@@ -20,6 +20,7 @@ a:hover { color: var(--accent-dark); }
 :focus-visible { outline: 3px solid #f2b600; outline-offset: 2px; }
 .skip { position: absolute; left: -9999px; top: 0; background: #fff; padding: .5rem 1rem; z-index: 10; }
 .skip:focus { left: 1rem; }
+.skip + .skip:focus { top: 2.6rem; }
 .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
 
 header.top { background: var(--head); color: #fff; }
@@ -36,6 +37,7 @@ nav.main ul { list-style: none; display: flex; gap: 1.1rem; margin: 0; padding: 
 
 main { max-width: 1360px; margin: 0 auto; padding: 1.25rem; }
 h1 { font-size: 1.6rem; margin: .3rem 0 .2rem; }
+h1 .slug { font-size: 1rem; font-weight: 400; }
 h2 { font-size: 1.2rem; margin: 0 0 .6rem; }
 h3 { font-size: 1.02rem; margin: 0 0 .4rem; }
 .lead { color: var(--muted); margin: 0 0 1.1rem; max-width: 70ch; }
@@ -76,12 +78,29 @@ a.badge:hover { text-decoration: underline; }
 .badge.stale { background: #ede7f6; color: #4a2a80; border-color: #d3c4ee; }
 .badge.soon { background: #fff0e0; color: #7a3a00; border-color: #f2c99a; }
 
-table.grid th.ctl, table.grid td.cell { text-align: center; padding: .4rem .15rem; vertical-align: middle; }
-table.grid td.cell .badge { font-size: .72rem; padding: .02rem .38rem; gap: .2em; }
-table.grid th.ctl abbr { text-decoration: none; cursor: help; }
-table.grid th.wl { min-width: 10.5rem; font-weight: 600; }
+table.grid { width: auto; min-width: 100%; }
+table.grid th.wl { position: sticky; left: 0; z-index: 1; background: var(--surface); min-width: 11rem; max-width: 17rem; font-weight: 600; overflow-wrap: anywhere; box-shadow: inset -1px 0 0 var(--border); }
+table.grid thead th.wl { vertical-align: bottom; }
+table.grid tbody tr:hover th.wl { background: #f9fafb; }
+table.grid .wl-meta { display: block; font-weight: 400; }
 table.grid th.wl .levels-inline { margin-top: .25rem; }
 table.grid th.wl .levels-inline .badge { font-size: .7rem; padding: 0 .35rem; }
+table.grid th.ctl, table.grid td.cell { text-align: center; padding: .4rem .12rem; vertical-align: middle; min-width: 2.4rem; }
+table.grid th.ctl { white-space: nowrap; font-variant-numeric: tabular-nums; }
+table.grid th.ctl abbr { text-decoration: none; cursor: help; }
+.sym { display: inline-flex; align-items: center; justify-content: center; gap: .25em; min-width: 1.8rem; height: 1.8rem; padding: 0 .2rem; border-radius: 6px; font-weight: 700; font-size: .95rem; line-height: 1; text-decoration: none; border: 1px solid transparent; }
+a.sym:hover { text-decoration: none; box-shadow: 0 0 0 2px var(--accent); }
+.sym.pass { background: var(--pass-bg); color: var(--pass); border-color: #b5dcbf; }
+.sym.fail { background: var(--fail-bg); color: var(--fail); border-color: #efb9b9; }
+.sym.waived { background: var(--waived-bg); color: var(--waived); border-color: #ecd28f; }
+.sym.unknown { background: var(--unknown-bg); color: var(--unknown); border-color: #cdd3db; }
+.sym .ctl-label { display: none; font-size: .74rem; font-weight: 600; }
+.sym-legend { list-style: none; display: flex; flex-wrap: wrap; gap: .3rem 1.1rem; margin: 0 0 .5rem; padding: 0; }
+.sym-legend li { display: inline-flex; gap: .4rem; align-items: center; }
+.sym-legend .sym { min-width: 1.5rem; height: 1.5rem; font-size: .85rem; }
+form.inline .check { display: flex; gap: .4rem; align-items: center; padding-bottom: .45rem; }
+form.inline .check label { margin: 0; }
+form.inline .check input { width: 1.1rem; height: 1.1rem; margin: 0; }
 .control-list { list-style: none; margin: .9rem 0 0; padding: 0; display: grid; grid-template-columns: repeat(auto-fill, minmax(300px, 1fr)); gap: .35rem .9rem; }
 .control-list li { display: flex; gap: .5rem; align-items: baseline; }
 .control-list .badge { min-width: 6.2rem; justify-content: flex-start; }
@@ -95,7 +114,18 @@ code { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, "Liberation
 
 .levels-inline { display: flex; gap: .35rem; flex-wrap: wrap; }
 
-.spark { display: block; }
+.spark { display: block; margin: .25rem 0 0 auto; max-width: 100%; height: auto; }
+.spark .base { stroke: #d5dae1; stroke-width: 1; }
+table.ranking td.level { min-width: 12rem; }
+table.ranking td.level strong { font-size: 1.05rem; }
+table.ranking .slug { display: block; font-weight: 400; }
+table.ranking .level-head .legend-item { justify-content: flex-end; }
+table.ranking td.never { color: var(--muted); font-style: italic; vertical-align: middle; }
+.change { display: block; font-size: .8rem; font-weight: 600; white-space: nowrap; }
+.change.up { color: var(--pass); }
+.change.down { color: var(--fail); }
+.change.same, .change.none { color: var(--muted); font-weight: 400; }
+.lvl-name { display: none; }
 .chart { margin: 0; }
 .chart svg { width: 100%; height: auto; display: block; }
 .chart .grid line { stroke: #e1e5ea; stroke-width: 1; }
@@ -133,10 +163,69 @@ button.primary:hover, .button:hover { background: var(--accent-dark); color: #ff
 .control .fix { margin: .4rem 0 0; }
 .control details { margin-top: .35rem; }
 .findings td { font-size: .9rem; }
+pre.excerpt { margin: .3rem 0 0; padding: .3rem 0; background: #f3f5f8; border: 1px solid var(--border); border-radius: 4px; font-size: .8rem; overflow-x: auto; white-space: pre-wrap; overflow-wrap: anywhere; }
+pre.excerpt code { display: block; background: none; padding: 0 .45rem; border-radius: 0; }
+pre.excerpt code.hit { background: #fde7b0; font-weight: 600; }
+pre.excerpt .ln { display: inline-block; min-width: 2.2em; color: var(--muted); user-select: none; }
+.since { margin: .25rem 0; }
+ul.covers { list-style: none; margin: 0; padding: 0; }
+td.actions { white-space: nowrap; }
+td.actions form { display: inline; margin-left: .6rem; }
+button.link { background: none; border: 0; padding: 0; font: inherit; color: var(--accent); text-decoration: underline; cursor: pointer; }
+button.link.danger { color: var(--fail); }
+form.stacked > div { margin-bottom: .9rem; max-width: 42rem; }
+form.stacked input:not([type=checkbox]), form.stacked select, form.stacked textarea { width: 100%; font: inherit; }
+textarea { padding: .4rem .55rem; border: 1px solid #8a94a3; border-radius: 6px; }
+.hint { font-size: .82rem; color: var(--muted); margin: .2rem 0 0; }
+.field-error { color: var(--fail); font-size: .85rem; font-weight: 600; margin: .2rem 0 0; }
+[aria-invalid="true"] { border-color: var(--fail); box-shadow: 0 0 0 1px var(--fail); }
+.actions a { margin-left: .8rem; }
+table.audit td { overflow-wrap: anywhere; }
 .columns { display: grid; grid-template-columns: repeat(auto-fit, minmax(340px, 1fr)); gap: 1.1rem; }
 .columns > .card { margin: 0; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; margin: 0; }
 dl.facts dt { color: var(--muted); }
 dl.facts dd { margin: 0; }
+figure.chart.phone { display: none; }
+
+/* Phones: cards instead of wide tables, charts drawn for the width, nothing scrolls sideways. */
+@media (max-width: 40rem) {
+  body { font-size: 15px; }
+  header.top .bar { gap: .5rem 1rem; padding: .6rem .8rem; }
+  .who { margin-left: 0; gap: .6rem; }
+  main { padding: .8rem; }
+  section.card, .card { padding: .8rem; }
+  figure.chart.wide { display: none; }
+  figure.chart.phone { display: block; }
+  .stats { grid-template-columns: 1fr 1fr; gap: .6rem; }
+  .stat .value { font-size: 1.5rem; }
+  table.ranking thead, table.grid thead, table.findings thead, table.findings colgroup { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); }
+  table.ranking, table.ranking tbody, table.ranking tr, table.ranking th, table.ranking td,
+  table.grid, table.grid tbody, table.grid tr, table.grid th.wl,
+  table.findings, table.findings tbody, table.findings tr, table.findings td { display: block; width: auto; min-width: 0; max-width: none; }
+  table.ranking tr, table.grid tr, table.findings tr { border: 1px solid var(--border); border-radius: var(--radius); padding: .5rem .6rem; margin: 0 0 .6rem; }
+  table.ranking th, table.ranking td, table.grid th.wl, table.findings td { border: 0; padding: .2rem 0; text-align: left; }
+  table.ranking td.rank { float: right; color: var(--muted); }
+  table.ranking td.level { display: grid; grid-template-columns: 2.2rem auto 1fr; align-items: center; gap: .1rem .5rem; }
+  table.ranking td.level .change { grid-column: 2 / 4; }
+  table.ranking td.level .spark { grid-column: 1 / 4; width: 100%; margin: 0; }
+  .lvl-name { display: inline; font-weight: 700; color: var(--muted); }
+  table.ranking td[data-figure="workloads"] .lvl-name { margin-right: .4rem; }
+  table.grid { min-width: 0; }
+  table.grid th.wl { position: static; box-shadow: none; }
+  table.grid td.cell { display: inline-block; border: 0; padding: .15rem; min-width: 0; }
+  table.grid .sym { min-width: 3.7rem; justify-content: space-between; padding: 0 .35rem; }
+  table.grid .sym .ctl-label { display: inline; }
+  table.findings { table-layout: auto; }
+  .control-list { grid-template-columns: 1fr; }
+  dl.facts { grid-template-columns: 1fr; }
+  dl.facts dd { margin-bottom: .3rem; overflow-wrap: anywhere; }
+  form.inline > div, form.inline select { max-width: 100%; }
+  form.inline select { width: 100%; }
+  td.actions { white-space: normal; }
+  code, .mono { overflow-wrap: anywhere; word-break: break-all; }
+  .badge { white-space: normal; }
+  .downloads .button { width: 100%; text-align: center; }
+}
 footer.page { max-width: 1360px; margin: 0 auto; padding: 0 1.25rem 2rem; color: var(--muted); font-size: .85rem; }
 `;

@@ -1,12 +1,12 @@
 /**
  * The dashboard's only script, served as /ui/assets/app.js (script-src 'self', no inline code).
- * Progressive enhancement: every form works without it; with it, choosing a chart, range or
- * environment applies at once instead of after pressing the button.
+ * Progressive enhancement: every form works without it; with it, choosing a chart, range,
+ * environment or filter applies at once instead of after pressing the button.
  */
 export const APP_JS = `'use strict';
 document.addEventListener('change', function (event) {
   var target = event.target;
-  if (!(target instanceof HTMLSelectElement) || !target.hasAttribute('data-autosubmit')) return;
+  if (!(target instanceof HTMLSelectElement || target instanceof HTMLInputElement) || !target.hasAttribute('data-autosubmit')) return;
   var form = target.form;
   if (form) form.requestSubmit();
 });

@@ -5,11 +5,11 @@
  */
 import { listTeams } from '../../../db/queries/teams.ts';
 import { LEVELS, type Level } from '../../../workers/model/result.ts';
-import { authorizeTeam, requireOrgWide } from '../../auth.ts';
+import { orgWideOnly, teamOf } from '../access.ts';
+import { localized } from '../errors.ts';
 import { DomainError } from '../../../services/errors.ts';
 import { respondWithAttestation } from '../../attestation-response.ts';
 import { AttestationQuery } from '../../../services/schemas/attestation.ts';
-import { TEAM_SLUG } from '../../../services/schemas/team.ts';
 import { planAttestation } from '../../../services/attestation.ts';
 import { isOrgWide, visibleTeams } from '../../../services/visibility.ts';
 import { t } from '../i18n.ts';
@@ -24,18 +24,17 @@ type Scope = { type: 'team' | 'org'; teams: { id: string; slug: string }[] };
 /** The teams a scope covers, checked as the API checks it: the org needs auditor or admin. */
 async function resolveScope(c: UiContext, scope: string): Promise<Scope> {
   if (scope === ORG) {
-    requireOrgWide(c.var.principal);
+    orgWideOnly(c.var.principal);
     return { type: 'org', teams: await listTeams(c.var.deps.db) };
   }
-  if (!TEAM_SLUG.test(scope)) throw new DomainError(`"${scope}" is not a team`);
-  return { type: 'team', teams: [await authorizeTeam(c, scope, 'export')] };
+  return { type: 'team', teams: [await teamOf(c, 'export', scope)] };
 }
 
 /** A UTC day means its end, or now for today: an attestation never looks ahead. */
 function momentOf(day: string, now: Date): Date {
-  if (!DAY_RE.test(day) || Number.isNaN(Date.parse(`${day}T00:00:00Z`))) throw new DomainError(`"${day}" is not a date (YYYY-MM-DD)`);
+  if (!DAY_RE.test(day) || Number.isNaN(Date.parse(`${day}T00:00:00Z`))) throw localized(new DomainError(`"${day}" is not a date (YYYY-MM-DD)`), 'badDate', { value: day });
   const end = new Date(`${day}T23:59:59.999Z`);
-  if (new Date(`${day}T00:00:00Z`) > now) throw new DomainError('an attestation cannot look ahead');
+  if (new Date(`${day}T00:00:00Z`) > now) throw localized(new DomainError('an attestation cannot look ahead'), 'noLookingAhead');
   return end < now ? end : now;
 }
 
@@ -53,7 +52,7 @@ export async function attestationPage(c: UiContext): Promise<Response> {
   const teams = await visibleTeams(deps.db, p);
   const scopes = [
     ...(isOrgWide(p) ? [{ value: ORG, label: t(v.lang, 'scopeOrg') }] : []),
-    ...teams.map((team) => ({ value: team.slug, label: team.slug })),
+    ...teams.map((team) => ({ value: team.slug, label: team.name === team.slug ? team.slug : `${team.name} (${team.slug})` })),
   ];
   const today = now.toISOString().slice(0, 10);
   const levelParam = c.req.query('level');
@@ -79,7 +78,7 @@ export async function attestationPage(c: UiContext): Promise<Response> {
 export async function attestationDownload(c: UiContext): Promise<Response> {
   const parsed = AttestationQuery.safeParse(c.req.query());
   if (!parsed.success) {
-    throw new DomainError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+    throw localized(new DomainError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')), 'badDownload');
   }
   const scope = await resolveScope(c, c.req.query('scope') ?? '');
   return respondWithAttestation(c, scope, parsed.data);

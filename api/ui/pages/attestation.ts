@@ -1,6 +1,7 @@
 /** The attestation page: choose scope, level and date; preview the verdict; download the documents. */
 import { LEVELS, type Level } from '../../../workers/model/result.ts';
 import type { ReportPlan } from '../../../workers/attest/report.ts';
+import { resultOf } from '../../../workers/attest/labels.ts';
 import { notice, richText, scrollBox, statusBadge, workloadHref } from '../components.ts';
 import { controlTitle, dateTime } from '../format.ts';
 import { type Html, html } from '../html.ts';
@@ -49,11 +50,15 @@ function form(v: View, d: AttestationPageData): Html {
 
 function verdict(lang: Lang, plan: ReportPlan): Html {
   const v = plan.header.verdict;
-  const passed = v.result === 'PASSED';
-  return html`<div class="stats" data-verdict="${v.result}">
+  const result = resultOf(v);
+  const badge =
+    result === 'NONE'
+      ? html`<span class="badge unknown big" data-figure="result"><span aria-hidden="true">–</span>${t(lang, 'noVerdict')}</span>`
+      : html`<span class="badge ${result === 'PASSED' ? 'pass' : 'fail'} big" data-figure="result"><span aria-hidden="true">${result === 'PASSED' ? '✓' : '✗'}</span>${t(lang, result === 'PASSED' ? 'passed' : 'failedVerdict')}</span>`;
+  return html`<div class="stats" data-verdict="${result}">
 <div class="stat"><p class="label">${t(lang, 'verdict')}</p>
-<p class="value"><span class="badge ${passed ? 'pass' : 'fail'} big" data-figure="result"><span aria-hidden="true">${passed ? '✓' : '✗'}</span>${t(lang, passed ? 'passed' : 'failedVerdict')}</span></p>
-<p class="detail" data-figure="verdict" data-compliant="${v.compliant}" data-total="${v.total}">${t(lang, 'verdictText', { compliant: v.compliant, total: v.total, level: plan.header.level })}</p></div>
+<p class="value">${badge}</p>
+<p class="detail" data-figure="verdict" data-compliant="${v.compliant}" data-total="${v.total}">${result === 'NONE' ? t(lang, 'emptyScope', { level: plan.header.level }) : t(lang, 'verdictText', { compliant: v.compliant, total: v.total, level: plan.header.level })}</p></div>
 <div class="stat"><p class="label">${t(lang, 'date')}</p><p class="detail">${dateTime(lang, plan.header.asOf)}</p>
 <p class="detail muted">${t(lang, 'workloadsStale', { n: plan.header.stale.workloads.length })}</p></div>
 </div>`;
@@ -76,6 +81,7 @@ function workloads(lang: Lang, plan: ReportPlan): Html {
     t(lang, 'workloads'),
     html`<table class="attested"><thead><tr><th scope="col">${t(lang, 'subject')}</th><th scope="col">${t(lang, 'observed')}</th><th scope="col">${t(lang, 'meetsLevel', { level: plan.header.level })}</th><th scope="col">${t(lang, 'holdsBack')}</th></tr></thead>
 <tbody>${rows}</tbody></table>`,
+    lang,
   );
 }
 

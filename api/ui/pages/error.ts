@@ -3,11 +3,11 @@ import { type Html, html } from '../html.ts';
 import { t } from '../i18n.ts';
 import { page, type View } from '../layout.ts';
 
-export function errorPage(v: View, title: string, detail: string): Html {
+export function errorPage(v: View, title: string, detail: readonly string[]): Html {
   const body = html`<section class="card">
 <h1>${title}</h1>
-<p>${detail}</p>
-${v.principal ? html`<p><a href="/ui">${t(v.lang, 'backToOverview')}</a></p>` : ''}
+${detail.map((p) => html`<p>${p}</p>`)}
+<p><a href="/ui">${t(v.lang, v.principal ? 'backToOverview' : 'toSignIn')}</a></p>
 </section>`;
   return page(v, { title, body });
 }

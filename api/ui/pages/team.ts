@@ -6,9 +6,10 @@ import type { TeamRef } from '../../../services/deps.ts';
 import { LEVELS, type ControlStatus } from '../../../workers/model/result.ts';
 import { CONTROL_IDS } from '../../../workers/controls/index.ts';
 import type { Waiver } from '../../../services/schemas/waiver.ts';
-import { DAY_MS } from '../../../services/time.ts';
+import { daysBetween } from '../../../services/control-history.ts';
+import { globMatches } from '../../../workers/model/waivers.ts';
 import type { TrendPoint } from '../../../services/trend.ts';
-import { levelBadges, levelStat, richText, scrollBox, statusBadge, teamHref, workloadHref } from '../components.ts';
+import { levelBadges, levelStat, notice, richText, scrollBox, statusCell, statusLegend, teamHref, workloadHref } from '../components.ts';
 import type { Range, TeamView } from '../data.ts';
 import { controlTitle, dateOnly, dateTime, percent, percentValue, shortDay } from '../format.ts';
 import { type Html, html } from '../html.ts';
@@ -21,7 +22,7 @@ import { levelSeries } from './overview.ts';
 export const EXPIRING_DAYS = 14;
 
 export interface TeamPageData {
-  team: TeamRef;
+  team: TeamRef & { name: string };
   view: TeamView;
   environment: string | undefined;
   /** `levels`, or a control id. */
@@ -30,7 +31,16 @@ export interface TeamPageData {
   trend: TrendPoint[];
   waivers: Waiver[];
   now: Date;
+  /** Only workloads failing at least one control in the grid. */
+  failingOnly: boolean;
+  /** Auditors and admins grant, change and revoke waivers here. */
+  canWaive: boolean;
+  /** What was just done (`granted`, `changed`, `revoked`), said once above the waivers. */
+  done: 'granted' | 'changed' | 'revoked' | null;
 }
+
+/** The first failing cell of the grid: where the "skip to the first failure" link leads. */
+export const FIRST_FAIL_ID = 'first-fail';
 
 const STATUSES: ControlStatus[] = ['pass', 'fail', 'waived', 'unknown'];
 
@@ -42,32 +52,46 @@ function filterForm(v: View, d: TeamPageData): Html {
 <option value="">${t(lang, 'allEnvironments')}</option>
 ${d.view.environments.map((e) => html`<option value="${e}"${e === d.environment ? ' selected' : ''}>${e}</option>`)}
 </select></div>
+<div class="check"><input type="checkbox" id="failing" name="failing" value="1" data-autosubmit${d.failingOnly ? ' checked' : ''}><label for="failing">${t(lang, 'failingOnly')}</label></div>
 <input type="hidden" name="chart" value="${d.chart}"><input type="hidden" name="range" value="${d.range}">
-<button class="button secondary" type="submit">${t(lang, 'showChart')}</button>
+<button class="button secondary" type="submit">${t(lang, 'apply')}</button>
 </form>`;
+}
+
+/** The grid's rows: fresh workloads, only those failing something when asked. */
+export function gridRows(d: Pick<TeamPageData, 'view' | 'failingOnly'>): TeamView['grid'] {
+  return d.view.grid.filter((r) => !r.stale && (!d.failingOnly || r.statuses.includes('fail')));
 }
 
 function grid(v: View, d: TeamPageData): Html {
   const { lang } = v;
-  const rows = d.view.grid.filter((r) => !r.stale);
-  if (rows.length === 0) return html`<p>${t(lang, 'noWorkloads')}</p>`;
-  return scrollBox(t(lang, 'grid'), html`<table class="grid">
+  const fresh = d.view.grid.filter((r) => !r.stale);
+  const rows = gridRows(d);
+  if (fresh.length === 0) return html`<p>${t(lang, 'noWorkloads')}</p>`;
+  let firstFail = true;
+  const count = html`<p class="small muted" data-figure="grid-count">${t(lang, d.failingOnly ? 'gridShownFailing' : 'gridShown', { n: rows.length, total: fresh.length })}</p>`;
+  if (rows.length === 0) return html`${count}<p>${t(lang, 'noFailing')}</p>`;
+  return html`${statusLegend(lang)}${count}${scrollBox(t(lang, 'grid'), html`<table class="grid">
 <caption class="sr-only">${t(lang, 'grid')}</caption>
-<thead><tr><th scope="col">${t(lang, 'workload')}</th>
+<thead><tr><th scope="col" class="wl">${t(lang, 'workload')}</th>
 ${CONTROL_IDS.map((id) => html`<th scope="col" class="ctl"><abbr title="${controlTitle(lang, id)}">${id}</abbr></th>`)}</tr></thead>
 <tbody>${rows.map(
     (r) => html`<tr data-workload="${r.workload}" data-environment="${r.environment}">
-<th scope="row" class="wl"><a href="${workloadHref(d.team.slug, r.workload, r.environment)}">${r.workload}</a><br><span class="muted small">${r.environment} · ${dateOnly(lang, r.observedAt)}</span><br>${levelBadges(lang, r.compliant)}</th>
+<th scope="row" class="wl"><a href="${workloadHref(d.team.slug, r.workload, r.environment)}">${r.workload}</a><span class="muted small wl-meta">${r.environment} · ${dateOnly(lang, r.observedAt)}</span>${levelBadges(lang, r.compliant)}</th>
 ${r.statuses.map((status, i) => {
       const id = CONTROL_IDS[i] ?? '';
-      return html`<td class="cell" data-control="${id}">${statusBadge(lang, status, {
+      const first = status === 'fail' && firstFail;
+      if (first) firstFail = false;
+      return html`<td class="cell" data-control="${id}">${statusCell(lang, status, {
         href: workloadHref(d.team.slug, r.workload, r.environment, { control: id }),
+        control: id,
         context: `${id} ${controlTitle(lang, id)}, ${r.workload} (${r.environment})`,
+        ...(first ? { id: FIRST_FAIL_ID } : {}),
       })}</td>`;
     })}
 </tr>`,
   )}</tbody>
-</table>`);
+</table>`, lang)}`;
 }
 
 function chartSeries(lang: Lang, d: TeamPageData): { series: ChartSeries[]; max: number; ticks: number[]; format: (n: number) => string; title: string } {
@@ -95,7 +119,9 @@ function trendSection(v: View, d: TeamPageData): Html {
   const { lang } = v;
   const c = chartSeries(lang, d);
   const interval = d.range === '1y' ? 'week' : 'day';
-  const labels = d.trend.map((p) => shortDay(lang, p.at));
+  // Long charts (and any crossing a new year) name the year on their axis.
+  const years = new Set(d.trend.map((p) => p.at.slice(0, 4)));
+  const labels = d.trend.map((p) => shortDay(lang, p.at, d.range !== '30d' || years.size > 1));
   const first = d.trend[0];
   const last = d.trend[d.trend.length - 1];
   const description =
@@ -118,7 +144,8 @@ ${(['30d', '90d', '1y'] as const).map((r) => html`<option value="${r}"${d.range 
 <button class="button secondary" type="submit">${t(lang, 'showChart')}</button>
 </form>
 <h3>${c.title}</h3>
-${lineChart({ id: 'trend', title: c.title, description, labels, series: c.series, max: c.max, ticks: c.ticks, formatY: c.format })}
+${lineChart({ id: 'trend', title: c.title, description, labels, series: c.series, max: c.max, ticks: c.ticks, formatY: c.format, className: 'wide' })}
+${lineChart({ id: 'trend-phone', title: c.title, description, labels, series: c.series, max: c.max, ticks: c.ticks, formatY: c.format, width: 400, height: 260, maxLabels: 3, className: 'phone' })}
 <details><summary>${t(lang, 'chartData')}</summary>
 ${scrollBox(t(lang, 'chartData'), html`<table class="trend-data" data-chart="${d.chart}">
 <thead><tr><th scope="col">${t(lang, interval === 'week' ? 'week' : 'day')}</th>${d.chart === 'levels'
@@ -131,7 +158,7 @@ ${scrollBox(t(lang, 'chartData'), html`<table class="trend-data" data-chart="${d
         )
       : STATUSES.map((s) => html`<td class="num" data-status="${s}">${p.controls[d.chart]?.[s] ?? 0}</td>`)}</tr>`,
   )}</tbody>
-</table>`)}
+</table>`, lang)}
 </details>
 </section>`;
 }
@@ -155,32 +182,51 @@ ${stale.length === 0
 </section>`;
 }
 
+/** Whole UTC days until a waiver expires (a waiver expiring on the 12th is 5 days away on the 7th). */
+export function daysLeft(expiresAt: string, now: Date): number {
+  return daysBetween(now, new Date(expiresAt));
+}
+
 function waiverSection(v: View, d: TeamPageData): Html {
   const { lang } = v;
-  const covers = new Map(d.view.card.waivers.map((w) => [w.id, w.covers]));
+  const waiving = new Map(d.view.card.waivers.map((w) => [w.id, new Set(w.covers.map((r) => `${r.workload}\u0000${r.environment}`))]));
+  const fresh = d.view.grid.filter((r) => !r.stale);
   const soon = (w: Waiver) => {
-    const ms = new Date(w.expiresAt).getTime() - d.now.getTime();
-    if (ms > EXPIRING_DAYS * DAY_MS) return '';
-    const days = Math.floor(ms / DAY_MS);
-    return html` <span class="badge soon">${days < 1 ? t(lang, 'expiresToday') : t(lang, 'expiresSoon', { n: days })}</span>`;
+    const days = daysLeft(w.expiresAt, d.now);
+    if (days > EXPIRING_DAYS) return '';
+    return html` <span class="badge soon" data-days="${days}">${days < 1 ? t(lang, 'expiresToday') : days === 1 ? t(lang, 'expiresTomorrow') : t(lang, 'expiresSoon', { n: days })}</span>`;
   };
+  // Every current workload the waiver reaches; those whose fail it turns into waived are marked.
+  const covers = (w: Waiver) => {
+    const reached = fresh.filter((r) => (w.environment === null || w.environment === r.environment) && globMatches(w.workloads, r.workload));
+    if (reached.length === 0) return html`<span class="muted small">${t(lang, 'coversNone')}</span>`;
+    const used = waiving.get(w.id) ?? new Set();
+    return html`<ul class="covers">${reached.map((r) => {
+      const waives = used.has(`${r.workload}\u0000${r.environment}`);
+      return html`<li data-covers="${r.workload}" data-waives="${String(waives)}"><a href="${workloadHref(d.team.slug, r.workload, r.environment, { control: w.control })}">${r.workload}</a> <span class="muted small">${waives ? t(lang, 'coversWaives') : t(lang, 'coversPasses')}</span></li>`;
+    })}</ul>`;
+  };
+  const actions = (w: Waiver) => html`<td class="actions"><a href="${teamHref(d.team.slug)}/waivers/${w.id}/edit">${t(lang, 'waiverEdit')}<span class="sr-only"> ${w.control} ${w.workloads}</span></a>
+<form method="post" action="${teamHref(d.team.slug)}/waivers/${w.id}/revoke"><button class="link danger" type="submit">${t(lang, 'waiverRevoke')}<span class="sr-only"> ${w.control} ${w.workloads}</span></button></form></td>`;
   return html`<section class="card" aria-labelledby="waivers-h">
 <h2 id="waivers-h">${t(lang, 'waiversTitle')}</h2>
+${d.done ? notice(t(lang, `done_${d.done}`)) : ''}
 <p class="muted small">${t(lang, 'waiversIntro', { days: EXPIRING_DAYS })}</p>
+${d.canWaive ? html`<p><a class="button secondary" href="${teamHref(d.team.slug)}/waivers/new">${t(lang, 'waiverAdd')}</a></p>` : ''}
 ${d.waivers.length === 0
     ? html`<p>${t(lang, 'noWaivers')}</p>`
-    : scrollBox(t(lang, 'waiversTitle'), html`<table class="waivers"><thead><tr><th scope="col">${t(lang, 'control')}</th><th scope="col">${t(lang, 'pattern')}</th><th scope="col">${t(lang, 'environment')}</th><th scope="col">${t(lang, 'justification')}</th><th scope="col">${t(lang, 'expires')}</th><th scope="col">${t(lang, 'covers')}</th></tr></thead>
+    : scrollBox(t(lang, 'waiversTitle'), html`<table class="waivers"><thead><tr><th scope="col">${t(lang, 'control')}</th><th scope="col">${t(lang, 'pattern')}</th><th scope="col">${t(lang, 'environment')}</th><th scope="col">${t(lang, 'justification')}</th><th scope="col">${t(lang, 'expires')}</th><th scope="col">${t(lang, 'covers')}</th>${d.canWaive ? html`<th scope="col"><span class="sr-only">${t(lang, 'auditAction')}</span></th>` : ''}</tr></thead>
 <tbody>${d.waivers.map(
-        (w) => html`<tr data-waiver="${w.id}"><th scope="row"><abbr title="${controlTitle(lang, w.control)}">${w.control}</abbr></th><td class="mono">${w.workloads}</td><td>${w.environment ?? t(lang, 'any')}</td><td>${richText(w.justification)}<br><span class="muted small">${t(lang, 'approvedBy')}: <span class="mono">${w.approvedBy}</span></span></td><td>${dateOnly(lang, w.expiresAt)}${soon(w)}</td><td>${(covers.get(w.id) ?? []).map((r) => html`<a href="${workloadHref(d.team.slug, r.workload, r.environment, { control: w.control })}">${r.workload}</a> `)}</td></tr>`,
-      )}</tbody></table>`)}
+        (w) => html`<tr data-waiver="${w.id}"><th scope="row"><abbr title="${controlTitle(lang, w.control)}">${w.control}</abbr></th><td class="mono">${w.workloads}</td><td>${w.environment ?? t(lang, 'any')}</td><td>${richText(w.justification)}<br><span class="muted small">${t(lang, 'approvedBy')}: <span class="mono">${w.approvedBy}</span></span></td><td>${dateOnly(lang, w.expiresAt)}${soon(w)}</td><td>${covers(w)}</td>${d.canWaive ? actions(w) : ''}</tr>`,
+      )}</tbody></table>`, lang)}
 </section>`;
 }
 
 export function teamPage(v: View, d: TeamPageData): Html {
   const { lang } = v;
   const card = d.view.card;
-  const body = html`<p class="crumbs"><a href="/ui">${t(lang, 'navOverview')}</a> › ${d.team.slug}</p>
-<h1>${t(lang, 'teamTitle', { team: d.team.slug })}</h1>
+  const body = html`<p class="crumbs"><a href="/ui">${t(lang, 'navOverview')}</a> › ${d.team.name}</p>
+<h1>${d.team.name}${d.team.name !== d.team.slug ? html` <span class="muted slug">${d.team.slug}</span>` : ''}</h1>
 <p class="lead">${t(lang, 'asOf', { date: dateTime(lang, card.asOf) })}${d.environment ? ` · ${t(lang, 'environment')}: ${d.environment}` : ''}</p>
 ${filterForm(v, d)}
 <section aria-labelledby="levels-h">
@@ -199,5 +245,6 @@ ${grid(v, d)}
 ${trendSection(v, d)}
 ${waiverSection(v, d)}
 ${staleSection(v, d)}`;
-  return page(v, { title: t(lang, 'teamTitle', { team: d.team.slug }), section: 'overview', body });
+  const skips = gridRows(d).some((r) => r.statuses.includes('fail')) ? [{ href: `#${FIRST_FAIL_ID}`, label: t(lang, 'skipToFirstFail') }] : [];
+  return page(v, { title: d.team.name, section: 'overview', body, skips });
 }

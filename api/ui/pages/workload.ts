@@ -6,6 +6,8 @@ import type { TeamRef } from '../../../services/deps.ts';
 import { controlById } from '../../../workers/controls/index.ts';
 import type { Level } from '../../../workers/model/result.ts';
 import type { Snapshot } from '../../../services/schemas/snapshot.ts';
+import type { OpenFailure } from '../../../services/control-history.ts';
+import { type Excerpt, excerptKey } from '../../../services/excerpts.ts';
 import { levelBadges, notice, richText, scrollBox, statusBadge, teamHref, workloadHref } from '../components.ts';
 import type { SnapshotDiff } from '../diff.ts';
 import { controlTitle, dateOnly, dateTime, shortId } from '../format.ts';
@@ -14,12 +16,19 @@ import { type Lang, t } from '../i18n.ts';
 import { page, type View } from '../layout.ts';
 
 export interface WorkloadPageData {
-  team: TeamRef;
+  team: TeamRef & { name: string };
   workload: string;
   environment: string | undefined;
   history: Snapshot[];
   shown: Snapshot;
   comparison: { before: Snapshot; after: Snapshot; diff: SnapshotDiff } | null;
+  /** Controls failing in the latest snapshot: since when, and which snapshot brought it. */
+  failures: Map<string, OpenFailure>;
+  /** Source excerpts of the shown snapshot's findings, by excerptKey. */
+  excerpts: Map<string, Excerpt>;
+  now: Date;
+  /** Auditors and admins may waive a failing control from here. */
+  canWaive: boolean;
 }
 
 type Control = Snapshot['controls'][number];
@@ -40,13 +49,20 @@ function facts(v: View, s: Snapshot): Html {
 <dt>${t(lang, 'environment')}</dt><dd>${s.environment}</dd>
 <dt>${t(lang, 'engine')}</dt><dd class="mono">${s.engineVersion ?? '–'}</dd>
 <dt>${t(lang, 'artifacts')}</dt><dd>${s.artifacts.map((a, i) => html`${i > 0 ? ', ' : ''}<span class="mono">${a.name}</span> (${a.kind})`)}</dd>
-${s.ci?.commit ? html`<dt>Commit</dt><dd class="mono">${s.ci.commit}</dd>` : ''}
+${s.ci?.commit ? html`<dt>${t(lang, 'commit')}</dt><dd class="mono">${s.ci.commit}</dd>` : ''}
+${s.ci?.pipelineUrl && /^https?:\/\//.test(s.ci.pipelineUrl) ? html`<dt>${t(lang, 'pipeline')}</dt><dd><a href="${s.ci.pipelineUrl}" rel="noreferrer">${s.ci.pipelineUrl}</a></dd>` : ''}
 <dt>ID</dt><dd class="mono">${s.id}</dd>
 ${s.levels ? html`<dt>${t(lang, 'levelsMet')}</dt><dd>${levelBadges(lang, compliance(s))}</dd>` : ''}
 </dl>`;
 }
 
-function findingsTable(v: View, c: Control): Html {
+function excerptHtml(e: Excerpt | undefined): Html {
+  if (!e) return html``;
+  if (e.type === 'value') return html`<pre class="excerpt"><code>"${e.key}": ${e.value === '' ? html`<span class="muted">–</span>` : e.value}</code></pre>`;
+  return html`<pre class="excerpt">${e.lines.map((l) => html`<code${l.hit ? html` class="hit"` : ''}><span class="ln" aria-hidden="true">${l.n}</span>${l.text}</code>`)}</pre>`;
+}
+
+function findingsTable(v: View, c: Control, excerpts: Map<string, Excerpt>): Html {
   const { lang } = v;
   if (c.findings.length === 0) return html`<p class="muted small">${t(lang, 'noFindings')}</p>`;
   const table = html`<table class="findings">
@@ -56,23 +72,34 @@ function findingsTable(v: View, c: Control): Html {
     (f) => html`<tr data-finding-status="${f.status}">
 <td>${statusBadge(lang, f.status)}</td>
 <td><span class="mono">${f.artifact}</span><br><span class="muted small">${f.kind}${f.container ? html` · ${t(lang, 'container')} <span class="mono">${f.container}</span>` : ''}</span></td>
-<td class="mono">${f.location}</td>
+<td><span class="mono">${f.location}</span>${f.status === 'pass' ? '' : excerptHtml(excerpts.get(excerptKey(f.artifact, f.location)))}</td>
 <td>${richText(f.message)}${f.remediation ? html`<br><span class="small"><strong>${t(lang, 'remediation')}:</strong> ${richText(f.remediation)}</span>` : ''}</td>
 </tr>`,
   )}</tbody></table>`;
-  return scrollBox(`${c.id} ${t(lang, 'findings')}`, table);
+  return scrollBox(`${c.id} ${t(lang, 'findings')}`, table, lang);
 }
 
-function controlSection(v: View, c: Control): Html {
+/** Failing since when, how many days, and the snapshot (commit, pipeline) that brought it. */
+function failingSince(v: View, d: WorkloadPageData, f: OpenFailure | undefined): Html {
+  if (!f) return html``;
+  const { lang } = v;
+  const ci = f.snapshot.ci;
+  const pipeline = ci?.pipelineUrl && /^https?:\/\//.test(ci.pipelineUrl) ? ci.pipelineUrl : null;
+  return html`<p class="since small" data-since="${f.since}" data-days="${f.days}">${t(lang, f.complete ? 'failingSince' : 'failingAtLeastSince', { date: dateTime(lang, f.since) })} · <strong>${t(lang, f.days === 1 ? 'daysOpenOne' : 'daysOpen', { n: f.days })}</strong><br>${t(lang, 'introducedBy')} <a href="${workloadHref(d.team.slug, d.workload, d.shown.environment, { snapshot: f.snapshot.id })}" class="mono">${shortId(f.snapshot.id)}</a>${ci?.commit ? html` · ${t(lang, 'commit')} <span class="mono">${ci.commit}</span>` : ''}${ci?.ref ? html` · <span class="mono">${ci.ref}</span>` : ''}${pipeline ? html` · <a href="${pipeline}" rel="noreferrer">${t(lang, 'pipeline')}</a>` : ''}</p>`;
+}
+
+function controlSection(v: View, d: WorkloadPageData, c: Control): Html {
   const { lang } = v;
   const meta = controlById(c.id);
-  const findings = findingsTable(v, c);
+  const findings = findingsTable(v, c, d.excerpts);
   return html`<article class="control" id="control-${c.id}" data-control="${c.id}" data-status="${c.status}" aria-labelledby="control-${c.id}-h">
 <header><h3 id="control-${c.id}-h">${c.id} ${controlTitle(lang, c.id)}</h3>${statusBadge(lang, c.status)}<span class="muted small">${c.levels.join(' · ')}</span></header>
+${failingSince(v, d, d.failures.get(c.id))}
 ${c.waiver ? html`<p class="small">${t(lang, 'waivedBy', { date: dateOnly(lang, c.waiver.expiresAt), justification: c.waiver.justification })}</p>` : ''}
 ${c.status === 'unknown' && c.decidedBy ? html`<p class="small muted">${t(lang, 'decidedBy', { kinds: c.decidedBy.join(', ') })}</p>` : ''}
 ${c.status === 'pass' && c.findings.length > 0 ? html`<details><summary class="small">${t(lang, 'showFindings', { n: c.findings.length })}</summary>${findings}</details>` : findings}
 ${c.status === 'fail' || c.status === 'waived' ? html`<p class="fix small"><strong>${t(lang, 'howToFix')}:</strong> ${richText(c.remediation)}</p>` : ''}
+${c.status === 'fail' && d.canWaive ? html`<p class="small"><a href="${teamHref(d.team.slug)}/waivers/new?${new URLSearchParams({ control: c.id, workload: d.workload, environment: d.shown.environment }).toString()}">${t(lang, 'waiverThis')}<span class="sr-only"> ${c.id}</span></a></p>` : ''}
 ${meta ? html`<details><summary class="small">${t(lang, 'requirement')}</summary><p class="small">${meta.text[lang]}</p></details>` : ''}
 </article>`;
 }
@@ -97,7 +124,7 @@ ${s.status === 'failed' ? notice(t(lang, 'failed', { error: s.error ?? '' }), 'e
 ${s.controls.length > 0 ? controlList(v, s) : ''}
 </section>
 ${s.controls.length > 0
-    ? html`<section class="card" aria-labelledby="findings-h"><h2 id="findings-h">${t(lang, 'findings')}</h2>${s.controls.map((c) => controlSection(v, c))}</section>`
+    ? html`<section class="card" aria-labelledby="findings-h"><h2 id="findings-h">${t(lang, 'findings')}</h2>${s.controls.map((c) => controlSection(v, d, c))}</section>`
     : ''}`;
 }
 
@@ -118,7 +145,7 @@ ${scrollBox(t(lang, 'history'), html`<table class="history">
 <td class="num">${count('fail')}</td><td class="num">${count('unknown')}</td>
 <td class="mono">${shortId(s.id)}</td>
 </tr>`;
-  })}</tbody></table>`)}
+  })}</tbody></table>`, lang)}
 </section>`;
 }
 
@@ -138,7 +165,7 @@ function diffSection(v: View, d: WorkloadPageData): Html {
   const table = (title: string, kind: 'added' | 'removed', rows: SnapshotDiff['added']) =>
     html`<h3>${title}</h3>${rows.length === 0
       ? html`<p class="muted small">${t(lang, 'noFindingChanges')}</p>`
-      : scrollBox(title, html`<table class="changes"><thead><tr><th scope="col">${t(lang, 'control')}</th><th scope="col">${t(lang, 'findings')}</th><th scope="col">${t(lang, 'location')}</th><th scope="col">${t(lang, 'message')}</th></tr></thead><tbody>${rows.map((x) => changeRow(lang, kind, x))}</tbody></table>`)}`;
+      : scrollBox(title, html`<table class="changes"><thead><tr><th scope="col">${t(lang, 'control')}</th><th scope="col">${t(lang, 'findings')}</th><th scope="col">${t(lang, 'location')}</th><th scope="col">${t(lang, 'message')}</th></tr></thead><tbody>${rows.map((x) => changeRow(lang, kind, x))}</tbody></table>`, lang)}`;
   return html`<section class="card" aria-labelledby="diff-h" data-from="${before.id}" data-to="${after.id}">
 <h2 id="diff-h">${t(lang, 'changes')}</h2>
 <p class="muted small">${t(lang, 'changesIntro')}</p>
@@ -163,7 +190,7 @@ ${table(t(lang, 'findingsRemoved'), 'removed', diff.removed)}
 
 export function workloadPage(v: View, d: WorkloadPageData): Html {
   const { lang } = v;
-  const body = html`<p class="crumbs"><a href="/ui">${t(lang, 'navOverview')}</a> › <a href="${teamHref(d.team.slug)}">${d.team.slug}</a> › ${d.workload}</p>
+  const body = html`<p class="crumbs"><a href="/ui">${t(lang, 'navOverview')}</a> › <a href="${teamHref(d.team.slug)}">${d.team.name}</a> › ${d.workload}</p>
 <h1>${t(lang, 'workloadTitle', { workload: d.workload })}</h1>
 ${snapshotSection(v, d)}
 ${historySection(v, d)}

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { excerptOf } from './excerpts.ts';
+
+describe('excerptOf', () => {
+  it('shows the line a finding names, with one line either side', () => {
+    const dockerfile = 'FROM node:22\nWORKDIR /app\nADD app.tar.gz /app/\nRUN npm ci\n';
+    expect(excerptOf(dockerfile, 'line 3')).toEqual({
+      type: 'lines',
+      lines: [
+        { n: 2, text: 'WORKDIR /app', hit: false },
+        { n: 3, text: 'ADD app.tar.gz /app/', hit: true },
+        { n: 4, text: 'RUN npm ci', hit: false },
+      ],
+    });
+    expect(excerptOf(dockerfile, 'line 1')).toMatchObject({ lines: [{ n: 1, hit: true }, { n: 2 }] });
+    expect(excerptOf(dockerfile, 'line 99')).toBeNull();
+  });
+
+  it('shows the value a JSON pointer names, and an unset one as empty', () => {
+    const inspect = JSON.stringify([{ HostConfig: { Privileged: true, 'a/b': 1 }, Config: { User: '' } }]);
+    expect(excerptOf(inspect, '/0/HostConfig/Privileged')).toEqual({ type: 'value', key: 'Privileged', value: 'true' });
+    expect(excerptOf(inspect, '/0/HostConfig/a~1b')).toEqual({ type: 'value', key: 'a/b', value: '1' });
+    expect(excerptOf(inspect, '/0/Config/User')).toEqual({ type: 'value', key: 'User', value: '""' });
+    expect(excerptOf(inspect, '/0/HostConfig/PidsLimit')).toEqual({ type: 'value', key: 'PidsLimit', value: '' });
+    expect(excerptOf(inspect, '/0/__proto__/x')).toEqual({ type: 'value', key: 'x', value: '' });
+  });
+
+  it('has nothing to show for other locations or unparsable JSON', () => {
+    expect(excerptOf('a: 1', 'spec.template.spec.containers[0]')).toBeNull();
+    expect(excerptOf('{not json', '/0/x')).toBeNull();
+    expect((excerptOf('x'.repeat(1000), 'line 1') as { lines: { text: string }[] }).lines[0]?.text.length).toBe(240);
+  });
+});
