@@ -5,7 +5,8 @@
  * (YAML paths) have no excerpt: the page shows the location alone.
  */
 import type { Db } from '../db/client.ts';
-import { findArtifacts } from '../db/queries/snapshots.ts';
+import { findSetArtifacts } from '../db/queries/artifact-sets.ts';
+import { findSnapshot } from '../db/queries/snapshots.ts';
 
 /** Characters kept of one line or value. */
 const MAX_CHARS = 240;
@@ -55,7 +56,10 @@ export const excerptKey = (artifact: string, location: string): string => `${art
 export async function loadExcerpts(db: Db, snapshotId: string, findings: readonly { artifact: string; location: string }[]): Promise<Map<string, Excerpt>> {
   const out = new Map<string, Excerpt>();
   if (findings.length === 0) return out;
-  const artifacts = new Map((await findArtifacts(db, snapshotId)).map((a) => [a.name, a.content]));
+  const row = await findSnapshot(db, snapshotId);
+  // A text removed by retention (RETAIN_ARTIFACTS_DAYS) has no excerpt: the page shows the location.
+  const files = row ? await findSetArtifacts(db, row.setId) : [];
+  const artifacts = new Map(files.flatMap((a) => (a.content === null ? [] : [[a.name, a.content] as const])));
   for (const f of findings) {
     const key = excerptKey(f.artifact, f.location);
     if (out.has(key)) continue;
