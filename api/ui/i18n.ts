@@ -154,6 +154,8 @@ const EN = {
   invalidTitle: 'That request is not valid',
   errorTitle: 'Something went wrong',
   errorText: 'The error has been logged.',
+  unavailableTitle: 'Temporarily unavailable',
+  unavailableText: 'The database cannot be reached right now. Try again in a few seconds.',
   backToOverview: 'Back to the overview',
   // statuses
   status_pass: 'pass',
@@ -312,6 +314,8 @@ const DE: Record<MessageKey, string> = {
   invalidTitle: 'Die Anfrage ist ungültig',
   errorTitle: 'Etwas ist schiefgegangen',
   errorText: 'Der Fehler wurde protokolliert.',
+  unavailableTitle: 'Vorübergehend nicht verfügbar',
+  unavailableText: 'Die Datenbank ist gerade nicht erreichbar. Bitte in einigen Sekunden erneut versuchen.',
   backToOverview: 'Zurück zur Übersicht',
   status_pass: 'erfüllt',
   status_fail: 'nicht erfüllt',

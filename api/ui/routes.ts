@@ -8,6 +8,8 @@ import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { AppEnv } from '../env.ts';
 import { DomainError, Forbidden, NotFound } from '../../services/errors.ts';
+import { isDatabaseUnavailable } from '../../db/errors.ts';
+import { RETRY_AFTER_UNAVAILABLE_SECONDS } from '../problem.ts';
 import { APP_CSS } from './assets/css.ts';
 import { APP_JS, ICON_SVG } from './assets/js.ts';
 import { t } from './i18n.ts';
@@ -37,6 +39,11 @@ function renderError(err: Error, c: UiContext): Response {
   if (err instanceof NotFound) return c.html(errorPage(v, t(lang, 'notFoundTitle'), err.message), 404);
   if (err instanceof DomainError) return c.html(errorPage(v, t(lang, 'invalidTitle'), err.message), 400);
   if (err instanceof HTTPException && err.status < 500) return c.html(errorPage(v, t(lang, 'invalidTitle'), err.message), err.status);
+  if (isDatabaseUnavailable(err)) {
+    c.var.deps.logger.warn('database unavailable', { requestId: c.var.requestId, error: `${err.name}: ${err.message}` });
+    c.header('Retry-After', String(RETRY_AFTER_UNAVAILABLE_SECONDS));
+    return c.html(errorPage(v, t(lang, 'unavailableTitle'), t(lang, 'unavailableText')), 503);
+  }
   c.var.deps.logger.error('dashboard error', {
     requestId: c.var.requestId,
     error: `${err.name}: ${err.message}`,
