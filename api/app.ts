@@ -2,7 +2,8 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { HTTPException } from 'hono/http-exception';
 import { authenticate } from './auth.ts';
 import type { AppEnv, Deps } from './env.ts';
-import { problem, problemFromError } from './problem.ts';
+import { isDatabaseUnavailable } from '../db/errors.ts';
+import { problem, problemFromError, RETRY_AFTER_UNAVAILABLE_SECONDS } from './problem.ts';
 import { registerRoutes } from './routes/index.ts';
 
 export const API_INFO = {
@@ -49,6 +50,12 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
     if (err instanceof HTTPException) {
       if (err.status === 413) return problem(c, 'tooLarge', `the body exceeds ${deps.config.MAX_BODY_BYTES} bytes`);
       return problem(c, 'validation', err.message || 'the request could not be read');
+    }
+    if (isDatabaseUnavailable(err)) {
+      // Expected during a database restart or failover: the request may be retried as it is.
+      deps.logger.warn('database unavailable', { requestId: c.get('requestId'), error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) });
+      c.header('Retry-After', String(RETRY_AFTER_UNAVAILABLE_SECONDS));
+      return problem(c, 'unavailable', 'the database cannot be reached right now; retry after Retry-After seconds (with the same Idempotency-Key for uploads)');
     }
     const body = problemFromError(err);
     if (body.status >= 500) {

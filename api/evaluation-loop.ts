@@ -1,4 +1,5 @@
 import type { Db } from '../db/client.ts';
+import { isDatabaseUnavailable } from '../db/errors.ts';
 import { evaluatePendingBatch } from '../workers/jobs/evaluate-snapshots.ts';
 import type { EvaluationQueue } from './env.ts';
 import type { Logger } from '../services/logger.ts';
@@ -28,7 +29,9 @@ export function startEvaluationLoop(db: Db, options: { pollMs: number; clock: ()
         if (n > 0) options.logger.info('evaluated pending snapshots', { count: n });
       } while ((n > 0 || again) && !stopped);
     } catch (e) {
-      options.logger.error('evaluation loop failed; retrying', { error: e instanceof Error ? e.message : String(e) });
+      // The database being away (a restart) is expected and retried; anything else is a fault.
+      const log = isDatabaseUnavailable(e) ? options.logger.warn : options.logger.error;
+      log('evaluation loop failed; retrying', { error: e instanceof Error ? e.message : String(e) });
     }
     if (!stopped) timer = setTimeout(() => void schedule(), options.pollMs);
   };

@@ -15,6 +15,20 @@ import { loadNodeSigner } from '../services/attestation-key.ts';
 async function main(): Promise<void> {
   const config = parseConfig(process.env);
   const logger = createLogger(config.LOG_LEVEL);
+  // A promise rejected with nobody listening (a library dropping one, as postgres.js 3.4 does in
+  // places) must not take every tenant's requests down with it: log it loudly and keep serving.
+  process.on('unhandledRejection', (reason) => {
+    logger.error('unhandled rejection', {
+      error: reason instanceof Error ? `${reason.name}: ${reason.message}` : String(reason),
+      stack: reason instanceof Error ? reason.stack : undefined,
+    });
+  });
+  // A thrown exception nobody caught may have left state half-changed: log it in the same format,
+  // then exit as Node would, for the supervisor to restart the process.
+  process.on('uncaughtException', (error) => {
+    logger.error('uncaught exception; exiting', { error: `${error.name}: ${error.message}`, stack: error.stack });
+    process.exit(1);
+  });
   const database = await openConfiguredDatabase(config);
   const clock = () => new Date();
   const loop = startEvaluationLoop(database.db, { pollMs: config.EVALUATION_POLL_MS, clock, logger });

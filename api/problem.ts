@@ -49,10 +49,17 @@ export const PROBLEM_TYPES = {
     status: 415,
   },
   notAcceptable: { type: 'urn:csvs:problem:not-acceptable', title: 'Cannot produce that format', status: 406 },
-  unavailable: { type: 'urn:csvs:problem:unavailable', title: 'The service is not ready', status: 503 },
+  unavailable: { type: 'urn:csvs:problem:unavailable', title: 'The service is temporarily unavailable', status: 503 },
   internal: { type: 'urn:csvs:problem:internal-error', title: 'Internal error', status: 500 },
 } as const;
 export type ProblemKind = keyof typeof PROBLEM_TYPES;
+
+/**
+ * Retry-After on a 503 while the database cannot be reached: a PostgreSQL restart took 2–4 s here
+ * (docs/reliability.md), so a client that waits this long and retries with its Idempotency-Key
+ * usually gets through on the first or second try.
+ */
+export const RETRY_AFTER_UNAVAILABLE_SECONDS = 2;
 
 export function problemBody(kind: ProblemKind, detail: string, errors?: Problem['errors']): Problem {
   const t = PROBLEM_TYPES[kind];

@@ -1,4 +1,5 @@
 import type { Db } from '../db/client.ts';
+import { isDatabaseUnavailable } from '../db/errors.ts';
 import { deliverUntilIdle } from '../workers/jobs/deliver-webhooks.ts';
 import { sweepExpiringWaivers } from '../workers/jobs/waiver-expiry.ts';
 import type { Config } from '../services/config.ts';
@@ -40,7 +41,8 @@ export function startWebhookLoop(
       });
       if (s.attempted > 0) options.logger.info('webhook deliveries', { ...s });
     } catch (e) {
-      options.logger.error('webhook loop failed; retrying', { error: e instanceof Error ? e.message : String(e) });
+      const log = isDatabaseUnavailable(e) ? options.logger.warn : options.logger.error;
+      log('webhook loop failed; retrying', { error: e instanceof Error ? e.message : String(e) });
     }
   };
   const running = { current: Promise.resolve() };

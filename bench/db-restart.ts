@@ -103,11 +103,13 @@ interface Tally {
   /** 503s that came without a Retry-After header. */
   unavailableWithoutRetryAfter: number;
   /** Answers that were not 201/200 although the database had been ready for over a second. */
-  errorsAfterReady: { status: string; at: number }[];
+  errorsAfterReady: { status: string; msAfterReady: number; detail: string }[];
   /** Idempotency-Key → snapshot id, for every upload the client saw acknowledged. */
   acknowledged: Map<string, string>;
   /** Keys whose client gave up (never acknowledged). */
   abandoned: Set<string>;
+  /** How long each answer took, ms. */
+  latencies: number[];
 }
 
 async function run(): Promise<number> {
@@ -125,9 +127,12 @@ async function run(): Promise<number> {
     errorsAfterReady: [],
     acknowledged: new Map(),
     abandoned: new Set(),
+    latencies: [],
   };
   /** When the database answered /readyz again after the last restart; null while it is down. */
   let readySince: number | null = Date.now();
+  /** Counts restarts begun: an answer belongs to the settled period it was asked in only if this did not move. */
+  let epoch = 0;
   let stopping = false;
   const count = (status: string) => {
     tally.byStatus[status] = (tally.byStatus[status] ?? 0) + 1;
@@ -152,7 +157,9 @@ async function run(): Promise<number> {
         tally.attempts += 1;
         const sentAt = Date.now();
         const settledBefore = readySince !== null && sentAt - readySince > 1000;
+        const sentInEpoch = epoch;
         let status: string;
+        let detail = '';
         let wait = 500;
         try {
           const res = await fetch(`${BASE}/v1/teams/${team}/snapshots`, {
@@ -166,7 +173,10 @@ async function run(): Promise<number> {
           if (res.status === 201 || res.status === 200) {
             tally.acknowledged.set(idempotencyKey, (JSON.parse(text) as { id: string }).id);
             done = true;
-          } else if (res.status === 503) {
+          } else {
+            detail = text.slice(0, 200);
+          }
+          if (res.status === 503) {
             const retryAfter = res.headers.get('retry-after');
             if (!retryAfter) tally.unavailableWithoutRetryAfter += 1;
             wait = Math.min(Number(retryAfter ?? 1), 5) * 1000;
@@ -175,9 +185,9 @@ async function run(): Promise<number> {
           status = `network:${e instanceof Error ? ((e.cause as { code?: string } | undefined)?.code ?? e.name) : 'error'}`;
         }
         count(status);
-        // Still settled when answered: a restart that began meanwhile excuses the error.
-        const stillSettled = readySince !== null && Date.now() - readySince > 1000;
-        if (!done && settledBefore && stillSettled) tally.errorsAfterReady.push({ status, at: sentAt });
+        tally.latencies.push(Date.now() - sentAt);
+        // Asked a second after the database was back, and no restart began before the answer.
+        if (!done && settledBefore && epoch === sentInEpoch) tally.errorsAfterReady.push({ status, msAfterReady: sentAt - (readySince ?? 0), detail });
         if (!done) await sleep(wait);
       }
       if (!done) tally.abandoned.add(idempotencyKey);
@@ -190,6 +200,7 @@ async function run(): Promise<number> {
   for (let r = 0; r < RESTARTS && !server.exit; r++) {
     await sleep(2000 + Math.random() * 2000);
     readySince = null;
+    epoch += 1;
     const t0 = Date.now();
     execFileSync(restart[0] ?? 'pg_ctlcluster', restart.slice(1), { stdio: 'ignore' });
     const restartMs = Date.now() - t0;
@@ -213,6 +224,8 @@ async function run(): Promise<number> {
   const ghosts = stored.filter((s) => !tally.acknowledged.has(s.idempotency_key));
 
   const alive = server.exit === null;
+  const sorted = [...tally.latencies].sort((a, b) => a - b);
+  const percentile = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
   const results = {
     date: new Date().toISOString(),
     machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`,
@@ -230,8 +243,12 @@ async function run(): Promise<number> {
     abandoned: tally.abandoned.size,
     unavailableWithoutRetryAfter: tally.unavailableWithoutRetryAfter,
     errorsOneSecondAfterReady: tally.errorsAfterReady.length,
+    latencyMs: { p50: percentile(0.5), p99: percentile(0.99), max: sorted.at(-1) ?? 0 },
+    errorsAfterReady: tally.errorsAfterReady.slice(0, 20),
     restartTimings: restarts,
-    serverLogErrors: server.output.filter((l) => /error|TypeError/i.test(l)).slice(0, 20),
+    serverLogErrors: server.output.filter((l) => /"level":"error"|TypeError/.test(l)).slice(0, 20),
+    serverLogWarnings: server.output.filter((l) => /"level":"warn"/.test(l)).length,
+    serverLogWarningSample: server.output.filter((l) => /"level":"warn"/.test(l)).slice(-30).map((l) => l.slice(0, 300)),
   };
   if (alive) server.child.kill('SIGTERM');
   console.log(JSON.stringify({ ...results, restartTimings: undefined }, null, 2));

@@ -21,7 +21,21 @@ export async function connectPostgres(url: string, options: { max?: number; prep
   const { drizzle } = await import('drizzle-orm/postgres-js');
   // Named prepared statements save the server a parse per query on a direct connection; Hyperdrive
   // pools on its side, so the Worker turns them off.
-  const client = postgres(url, { max: options.max ?? 10, prepare: options.prepare ?? true, onnotice: () => {} });
+  // A connection that cannot be made in 10 s fails its queries (503 to clients) rather than
+  // holding requests for postgres.js's default 30 s while the server is away. No array-type lookup
+  // on connect (fetch_types): no column or parameter here is a PostgreSQL array, and postgres.js
+  // 3.4 drops that lookup's promise, so a connection broken during it (a restart, a failover) ends
+  // in an unhandled rejection that kills the process (upstream #1192, #1205, #1223).
+  const client = postgres(url, {
+    max: options.max ?? 10,
+    prepare: options.prepare ?? true,
+    connect_timeout: 10,
+    // Between failed connection attempts: postgres.js grows the wait up to 20 s, counted across the
+    // pool, so after a 3 s restart queries sat behind 10–20 s timers with the server long back.
+    backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 2) * (0.5 + Math.random() / 2),
+    fetch_types: false,
+    onnotice: () => {},
+  });
   return { db: drizzle(client, { schema }) as unknown as Db, driver: 'postgres', close: () => client.end({ timeout: 5 }) };
 }
 

@@ -8,6 +8,8 @@ import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { AppEnv } from '../env.ts';
 import { NotFound } from '../../services/errors.ts';
+import { isDatabaseUnavailable } from '../../db/errors.ts';
+import { RETRY_AFTER_UNAVAILABLE_SECONDS } from '../problem.ts';
 import { errorText, localized } from './errors.ts';
 import { APP_CSS } from './assets/css.ts';
 import { APP_JS, ICON_SVG } from './assets/js.ts';
@@ -37,6 +39,11 @@ function renderError(err: Error, c: UiContext): Response {
   const v = viewOf(c);
   const known = errorText(err, v.lang);
   if (known) return c.html(errorPage(v, known.title, known.detail), known.status);
+  if (isDatabaseUnavailable(err)) {
+    c.var.deps.logger.warn('database unavailable', { requestId: c.var.requestId, error: `${err.name}: ${err.message}` });
+    c.header('Retry-After', String(RETRY_AFTER_UNAVAILABLE_SECONDS));
+    return c.html(errorPage(v, t(v.lang, 'unavailableTitle'), [t(v.lang, 'unavailableText')]), 503);
+  }
   c.var.deps.logger.error('dashboard error', {
     requestId: c.var.requestId,
     error: `${err.name}: ${err.message}`,

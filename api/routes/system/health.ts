@@ -1,7 +1,7 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { sql } from 'drizzle-orm';
 import type { AppEnv } from '../../env.ts';
-import { problem } from '../../problem.ts';
+import { problem, RETRY_AFTER_UNAVAILABLE_SECONDS } from '../../problem.ts';
 import { ENGINE_VERSION } from '../../../workers/engine/version.ts';
 
 const Health = z.object({ status: z.literal('ok'), engineVersion: z.string() }).openapi('Health');
@@ -34,6 +34,7 @@ export function register(app: OpenAPIHono<AppEnv>): void {
       await c.var.deps.db.execute(sql`select 1`);
       return c.json({ status: 'ok' as const, engineVersion: ENGINE_VERSION }, 200);
     } catch {
+      c.header('Retry-After', String(RETRY_AFTER_UNAVAILABLE_SECONDS));
       return problem(c, 'unavailable', 'the database does not answer') as never;
     }
   });
