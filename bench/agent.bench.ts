@@ -9,7 +9,7 @@
  * BENCH_DATABASE_URL (default DATABASE_URL, else postgres://postgres@127.0.0.1:5432/test; the
  * PostgreSQL part is skipped when it does not answer).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -20,12 +20,12 @@ import { EventWindow } from '../workers/agent/events.ts';
 import { DiskQueue } from '../workers/agent/queue.ts';
 import { readRound } from '../workers/agent/round.ts';
 import { buildSnapshots } from '../workers/agent/snapshot.ts';
+import { BENCH_ADMIN_KEY, startServer } from './server.ts';
 
 const COUNT = Number(process.env.BENCH_CONTAINERS ?? 500);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const UPLOAD_ROUNDS = Number(process.env.BENCH_UPLOAD_ROUNDS ?? 3);
 const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const ADMIN_KEY = 'bench-admin-key-0123456789abcdef';
 const gc = (globalThis as { gc?: () => void }).gc;
 
 const mib = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
@@ -91,25 +91,9 @@ async function roundBenchmark() {
   };
 }
 
-async function startServer(env: Record<string, string>, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['api/node-server.ts'], {
-    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', CSVS_ADMIN_KEY: ADMIN_KEY, LOG_LEVEL: 'warn', MAX_BODY_BYTES: String(16 * 2 ** 20) },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  for (let i = 0; i < 300; i++) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/readyz`)).ok) return child;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill();
-  throw new Error('the server did not start');
-}
 
 async function setup(base: string): Promise<{ team: string; key: string }> {
-  const admin = { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' };
+  const admin = { authorization: `Bearer ${BENCH_ADMIN_KEY}`, 'content-type': 'application/json' };
   const team = `agent-bench-${Date.now().toString(36)}`;
   await fetch(`${base}/v1/teams`, { method: 'POST', headers: admin, body: JSON.stringify({ slug: team, name: 'Agent bench' }) });
   const res = await fetch(`${base}/v1/api-keys`, { method: 'POST', headers: admin, body: JSON.stringify({ role: 'ingest', team, name: 'agent bench' }) });
@@ -119,7 +103,7 @@ async function setup(base: string): Promise<{ team: string; key: string }> {
 
 /** Queues UPLOAD_ROUNDS rounds while the service "is down", then times the agent draining the queue. */
 async function uploadBenchmark(label: string, env: Record<string, string>, port: number) {
-  const server = await startServer(env, port);
+  const server = await startServer({ MAX_BODY_BYTES: String(16 * 2 ** 20), ...env }, port);
   const fake = await startDocker();
   const docker: DockerClient = createDockerClient({ endpoint: { socketPath: fake.socketPath, host: null, port: null, tls: null, display: 'fake' } });
   const dir = await mkdtemp(join(tmpdir(), 'csvs-agent-bench-'));

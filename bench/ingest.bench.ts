@@ -13,18 +13,17 @@
  * BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/csvs_bench, created when missing);
  * BENCH_SECONDS (default 15); BENCH_ONLY=growth measures the database growth alone.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import postgres from 'postgres';
+import { BENCH_ADMIN_KEY, startServer } from './server.ts';
 import { DOCKER_INSPECT, DOCKERFILE } from './fixtures/corpus.ts';
 
 const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/csvs_bench';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const GROWTH = Number(process.env.BENCH_GROWTH ?? 10_000);
-const ADMIN_KEY = 'bench-admin-key-0123456789abcdef';
 const FLEET = 1_000;
 const ONLY = process.env.BENCH_ONLY ?? '';
 
@@ -38,25 +37,9 @@ async function ensureDatabase(url: string): Promise<void> {
   await sql.end();
 }
 
-async function startServer(env: Record<string, string>, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['api/node-server.ts'], {
-    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', CSVS_ADMIN_KEY: ADMIN_KEY, LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  for (let i = 0; i < 300; i++) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/readyz`)).ok) return child;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill();
-  throw new Error('server did not start');
-}
 
 async function setup(base: string): Promise<{ team: string; key: string }> {
-  const admin = { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' };
+  const admin = { authorization: `Bearer ${BENCH_ADMIN_KEY}`, 'content-type': 'application/json' };
   const team = `bench-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
   await fetch(`${base}/v1/teams`, { method: 'POST', headers: admin, body: JSON.stringify({ slug: team, name: 'Bench' }) });
   const res = await fetch(`${base}/v1/api-keys`, { method: 'POST', headers: admin, body: JSON.stringify({ role: 'ingest', team, name: 'bench' }) });

@@ -8,7 +8,7 @@ import { controlById, CONTROL_IDS } from '../controls/index.ts';
 import type { ArtifactKind } from '../model/evidence.ts';
 import type { ControlId, ControlStatus, Finding, Level } from '../model/result.ts';
 import { ENGINE_VERSION } from '../engine/version.ts';
-import { applyWaivers, type WaiverRule, waiverTerms } from '../model/waivers.ts';
+import { applyWaivers, type WaiverRule, type WaiverTerms, waiverTerms } from '../model/waivers.ts';
 
 /** Deciding findings kept per control; the rest are counted in `findingsOmitted`. */
 export const MAX_FINDINGS_PER_CONTROL = 5;
@@ -23,15 +23,8 @@ export interface ReportScope {
   teams: string[];
 }
 
-export interface ReliedWaiver {
-  id: string;
+export interface ReliedWaiver extends WaiverTerms {
   team: string;
-  control: string;
-  workloads: string;
-  environment: string | null;
-  justification: string;
-  approvedBy: string;
-  expiresAt: string;
   /** Subjects (`team/workload@environment`) whose `fail` of the control this waiver turned into `waived`. */
   covers: string[];
 }
