@@ -56,7 +56,7 @@ export async function evaluateSnapshot(
 
 /** The stored evaluation for this verdict of this set (made now when new). */
 export async function storeVerdict(db: Db, teamId: string, setId: string, verdict: Verdict, evaluatedAt: Date): Promise<EvaluationRow> {
-  const contextHash = await sha256Hex(JSON.stringify(verdict.context));
+  const contextHash = sha256Hex(JSON.stringify(verdict.context));
   const { evaluation } = await findOrCreateEvaluation(
     db,
     { id: crypto.randomUUID(), teamId, setId, contextHash, context: verdict.context, evaluatedAt },

@@ -1,7 +1,10 @@
-import { toHex } from './keys.ts';
+import { createHash } from 'node:crypto';
 
-/** SHA-256 of a text's UTF-8 bytes, lowercase hex (Web Crypto: Node and the Worker alike). */
-export async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
-  return toHex(new Uint8Array(digest));
+/**
+ * SHA-256 of a text's UTF-8 bytes, lowercase hex. node:crypto's synchronous hash (Node, and the
+ * Worker through nodejs_compat): for the small texts of an upload an order of magnitude cheaper
+ * than Web Crypto's asynchronous digest, which was a sixth of the server's time per upload.
+ */
+export function sha256Hex(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
 }

@@ -13,7 +13,6 @@ import type { ArtifactInput } from '../workers/model/artifacts.ts';
 import { artifactNames } from '../workers/engine/kinds.ts';
 import { buildEvidence } from '../workers/engine/parse.ts';
 import type { ArtifactKind } from '../workers/model/evidence.ts';
-import { toHex } from './keys.ts';
 import type { Principal, ServiceDeps } from './deps.ts';
 import { IdempotencyMismatch, InvalidInput } from './errors.ts';
 import { redactUpload } from '../workers/engine/redact.ts';
@@ -83,11 +82,11 @@ export async function ingestSnapshot(
   const files = await Promise.all(
     input.artifacts.map(async (a, i) => {
       const content = texts[i] ?? '';
-      return { kind: a.kind, name: names[i] ?? a.kind, size: new TextEncoder().encode(content).length, sha256: await sha256Hex(content), content };
+      return { kind: a.kind, name: names[i] ?? a.kind, size: new TextEncoder().encode(content).length, sha256: sha256Hex(content), content };
     }),
   );
-  const setHash = await artifactSetHash(files);
-  const contentHash = await hashUpload(input, environment, texts);
+  const setHash = artifactSetHash(files);
+  const contentHash = hashUpload(input, environment, texts);
   const snapshot = {
     id: crypto.randomUUID(),
     teamId: team.id,
@@ -195,20 +194,8 @@ export async function ingestSnapshot(
  * The address of an artifact set: each artifact's kind, name and content, in order, hashed so
  * that no name or kind can run into the next (the migration computes the same in SQL).
  */
-async function artifactSetHash(files: readonly { kind: string; name: string; sha256: string }[]): Promise<string> {
-  const parts = await Promise.all(files.map(async (f) => `${await labelHash(f.kind)}:${await labelHash(f.name)}:${f.sha256}`));
-  return sha256Hex(parts.join(','));
-}
-
-/** Kinds and names repeat upload after upload: their hashes are remembered (a bounded map). */
-const LABEL_HASHES = new Map<string, string>();
-async function labelHash(label: string): Promise<string> {
-  const known = LABEL_HASHES.get(label);
-  if (known) return known;
-  const hash = await sha256Hex(label);
-  if (LABEL_HASHES.size >= 10_000) LABEL_HASHES.clear();
-  LABEL_HASHES.set(label, hash);
-  return hash;
+function artifactSetHash(files: readonly { kind: string; name: string; sha256: string }[]): string {
+  return sha256Hex(files.map((f) => `${sha256Hex(f.kind)}:${sha256Hex(f.name)}:${f.sha256}`).join(','));
 }
 
 /** Redaction records compare by content; key order is the same since one function writes them all. */
@@ -239,7 +226,7 @@ function artifactText(a: ArtifactInput, index: number): string {
 }
 
 /** What makes two uploads "the same": everything the client chose (a defaulted observedAt is not). */
-async function hashUpload(input: UploadInput, environment: string, texts: string[]): Promise<string> {
+function hashUpload(input: UploadInput, environment: string, texts: string[]): string {
   const canonical = JSON.stringify({
     workload: input.workload,
     environment,
@@ -247,6 +234,5 @@ async function hashUpload(input: UploadInput, environment: string, texts: string
     ci: input.ci ?? null,
     artifacts: input.artifacts.map((a, i) => ({ kind: a.kind as ArtifactKind, name: a.name ?? null, content: texts[i] })),
   });
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(canonical));
-  return `sha256:${toHex(new Uint8Array(digest))}`;
+  return `sha256:${sha256Hex(canonical)}`;
 }

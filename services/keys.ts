@@ -1,4 +1,5 @@
-/** API keys: random, shown once, stored as a SHA-256 hash with a visible prefix. WebCrypto only. */
+/** API keys: random, shown once, stored as a SHA-256 hash with a visible prefix. */
+import { sha256Hex } from './hashing.ts';
 
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 
@@ -27,8 +28,7 @@ export async function generateApiKey(): Promise<NewKey> {
 }
 
 export async function hashApiKey(key: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(key));
-  return toHex(new Uint8Array(digest));
+  return sha256Hex(key);
 }
 
 export function toHex(bytes: Uint8Array): string {
