@@ -147,11 +147,11 @@ describe('hostile uploads: a 4xx problem with nothing stored, or a clean 201', (
     expect(status).toBe(400);
   });
 
-  it('a 5 MB Dockerfile of line continuations is over the body limit (413); one the parser takes is stored', async () => {
+  it('a 5 MB Dockerfile of line continuations is over the body limit (413); anything under it is read and stored', async () => {
     const huge = continuationDockerfile(5 * 1024 * 1024 + 1000);
     expect(await bothForms('continuations-5mb', 'dockerfile', huge)).toEqual([413, 413]);
-    // Under the body limit but over what the Dockerfile parser reads: unreadable.
-    expect(await bothForms('continuations-1mb', 'dockerfile', continuationDockerfile(1024 * 1024))).toEqual([422, 422]);
+    // No Dockerfile size cap below the body limit: the reader takes megabytes in bounded time.
+    expect(await bothForms('continuations-1mb', 'dockerfile', continuationDockerfile(1024 * 1024))).toEqual([201, 201]);
     expect(await bothForms('continuations-500kb', 'dockerfile', continuationDockerfile(500_000))).toEqual([201, 201]);
   }, 60_000);
 

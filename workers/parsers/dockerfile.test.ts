@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Dockerfile, Source, Stage } from '../model/evidence.ts';
-import { MAX_DOCKERFILE_CHARS, parseDockerfile } from './dockerfile.ts';
+import { parseDockerfile } from './dockerfile.ts';
 import { ArtifactError } from './util.ts';
 
 const source: Source = { artifact: 'Dockerfile', kind: 'dockerfile' };
@@ -418,6 +418,38 @@ describe('parseDockerfile: ADD, COPY and EXPOSE', () => {
   });
 });
 
+describe('parseDockerfile: read as BuildKit reads it', () => {
+  it('declares every name of ARG A B, and keeps flags out of the arguments of any instruction', () => {
+    const df = parse('ARG TARGETOS TARGETARCH\nFROM --platform=$BUILDPLATFORM golang:1.23-alpine\nARG TARGETOS\nUSER $TARGETOS');
+    expect(df.stages[0]?.users[0]?.value).toBe('$TARGETOS');
+    expect(df.stages[0]?.from).toMatchObject({ raw: 'golang:1.23-alpine', resolved: 'golang:1.23-alpine' });
+  });
+
+  it('notes what BuildKit refuses: a flag the instruction does not take, an unterminated here-document', () => {
+    const text = 'FROM node:22-bookworm-slim\nCOPY --FROM=build /app /app\nCMD --max-old-space-size=512 server.js\nRUN <<EOF\nnpm ci\n';
+    expect(notes(text)).toEqual([
+      'line 4: unterminated here-document "EOF" (BuildKit refuses the Dockerfile)',
+      'line 2: COPY takes no flag --FROM (BuildKit refuses the Dockerfile)',
+      'line 3: CMD takes no flag --max-old-space-size (BuildKit refuses the Dockerfile)',
+    ]);
+    const s = stage(text);
+    expect(s.copies).toEqual([{ sources: ['/app'], fromStage: null, line: 2 }]);
+    expect(s.runs).toEqual([{ argv: ['npm', 'ci'], line: 5 }]);
+  });
+
+  it('reads here-documents with a file descriptor or a partly quoted name, and ENV names in quotes', () => {
+    const s = stage('FROM postgres:17\nRUN psql -f /dev/fd/3 3<<S"Q"L\nCREATE ROLE app;\nSQL\nENV "PGUSER"=app\nUSER postgres');
+    expect(s.runs.map((r) => [r.argv[0], r.line])).toEqual([['psql', 2]]);
+    expect(s.env).toEqual([{ name: 'PGUSER', value: 'app', line: 5 }]);
+    expect(s.users).toEqual([{ value: 'postgres', path: 'line 6' }]);
+  });
+
+  it('reads a Dockerfile with CRLF line ends and a byte-order mark as the same Dockerfile', () => {
+    const text = fixture('node-multistage.Dockerfile');
+    expect(parse(`\uFEFF${text.replace(/\n/g, '\r\n')}`)).toEqual(parse(text));
+  });
+});
+
 describe('parseDockerfile: what is not a Dockerfile', () => {
   it('refuses content that is not text', () => {
     for (const content of [null, 42, { FROM: 'alpine' }, ['FROM alpine']]) {
@@ -449,18 +481,17 @@ describe('parseDockerfile: what is not a Dockerfile', () => {
 });
 
 describe('parseDockerfile: hostile input', () => {
-  it('refuses a 5 MB file of line continuations quickly, with an ArtifactError', () => {
+  it('reads a 5 MB file of line continuations in full (its time is measured by the bench)', () => {
     const text = `FROM alpine\nRUN ${'echo aaaa \\\n'.repeat(420_000)}true\n`;
     expect(text.length).toBeGreaterThan(5_000_000);
-    const started = Date.now();
-    const e = thrown(() => parseDockerfile(text, source));
-    expect(Date.now() - started).toBeLessThan(2_000);
-    expect(e).toBeInstanceOf(ArtifactError);
-    expect((e as Error).message).toMatch(/too large/);
-  });
+    const s = stage(text);
+    expect(s.runs).toHaveLength(1);
+    expect(s.runs[0]?.argv).toHaveLength(2 * 420_000 + 1);
+    expect(s.endLine).toBe(420_002);
+  }, 60_000);
 
   it('parses a continuation file just under the limit in a few seconds', () => {
-    const lines = Math.floor((MAX_DOCKERFILE_CHARS - 100) / 12);
+    const lines = Math.floor((512 * 1024 - 100) / 12);
     const started = Date.now();
     const s = stage(`FROM alpine\nRUN ${'echo aaaa \\\n'.repeat(lines)}true\n`);
     expect(Date.now() - started).toBeLessThan(8_000);

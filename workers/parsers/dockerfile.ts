@@ -1,13 +1,15 @@
 /**
- * Dockerfile → evidence. `dockerfile-ast` finds the instructions (parser directives, the escape
- * character, continuations, here-documents, lowercase keywords); this module then reads each
- * instruction the way BuildKit does: ARGs before the first FROM are substituted into FROM,
- * `ENV`/`ARG` values into USER/EXPOSE/ADD, exec form is JSON and shell form goes through the
- * stage's SHELL, and RUN scripts are split into simple commands (`shell.ts`) from which package
- * installs and user creations are read.
+ * Dockerfile → evidence. The reader (`dockerfile-reader.ts`) finds the instructions as BuildKit
+ * does (parser directives, the escape character, continuations, here-documents, flags, exec and
+ * shell form); this module then reads what each instruction means the way BuildKit does: ARGs
+ * before the first FROM are substituted into FROM, `ENV`/`ARG` values into USER/EXPOSE/ADD,
+ * exec form is JSON and shell form goes through the stage's SHELL, and RUN scripts are split
+ * into simple commands (`shell.ts`) from which package installs and user creations are read.
+ * What BuildKit would refuse (an unknown flag, an unterminated here-document) is noted.
  */
-import { Add, Arg, Copy, DockerfileParser, Env, type Instruction, ModifiableInstruction, Run } from 'dockerfile-ast';
 import type { AddInstruction, Dockerfile, EvidencePart, Protocol, Source, Stage } from '../model/evidence.ts';
+import { type DockerInstruction, type DockerfileReading, readDockerfileOnce } from './dockerfile-reader.ts';
+import { expandWord, type Lookup, unquoteWord } from './dockerfile-words.ts';
 import {
   type ManagerConfig,
   type SimpleCommand,
@@ -22,18 +24,11 @@ import {
 } from './shell.ts';
 import { ArtifactError, textContent } from './util.ts';
 
-/**
- * Larger input is refused. Real Dockerfiles stay far below this (big ones are tens of KB), and
- * `dockerfile-ast` needs 1.5–4 µs a character on a busy machine, so a hostile upload stays ~2 s.
- */
-export const MAX_DOCKERFILE_CHARS = 512 * 1024;
 const MAX_NOTES = 20;
 /** `EXPOSE 8000-8063` is expanded; a wider range keeps only its first port. */
 const MAX_PORT_RANGE = 64;
 /** Past this many recorded ports per Dockerfile, ranges are no longer expanded (keeps output bounded). */
 const MAX_EXPANDED_PORTS = 4096;
-/** Nested `${a:-${b:-…}}` defaults are followed this deep; deeper counts as unresolved. */
-const MAX_EXPANSION_DEPTH = 8;
 /** Variables inherited through more `FROM <stage>` links than this count as unknown. */
 const MAX_INHERITANCE = 32;
 /** Platform ARGs BuildKit defines in the global scope; their values depend on the build. */
@@ -45,6 +40,15 @@ const KNOWN = new Set([
   'ADD', 'ARG', 'CMD', 'COPY', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'FROM', 'HEALTHCHECK', 'LABEL', 'MAINTAINER', 'ONBUILD',
   'RUN', 'SHELL', 'STOPSIGNAL', 'USER', 'VOLUME', 'WORKDIR',
 ]);
+/** The flags each instruction takes (BuildKit, `dockerfile:1` and `1-labs`); any other is refused. */
+const FLAGS: Readonly<Record<string, ReadonlySet<string>>> = {
+  FROM: new Set(['platform']),
+  RUN: new Set(['mount', 'network', 'security', 'device']),
+  ADD: new Set(['chown', 'chmod', 'link', 'keep-git-dir', 'checksum', 'exclude', 'unpack']),
+  COPY: new Set(['from', 'chown', 'chmod', 'link', 'parents', 'exclude']),
+  HEALTHCHECK: new Set(['interval', 'timeout', 'start-period', 'start-interval', 'retries']),
+};
+const NO_FLAGS: ReadonlySet<string> = new Set();
 
 /** A variable's value: a string, null when declared but only the build knows it (`ARG X`). */
 type Vars = Map<string, string | null>;
@@ -64,7 +68,6 @@ interface StageState {
 
 interface Context {
   text: string;
-  lineStarts: number[];
   escape: string;
   globals: Vars;
   states: StageState[];
@@ -77,55 +80,48 @@ interface Context {
 
 /**
  * Parses a Dockerfile into one `Dockerfile` with its stages. Throws `ArtifactError` for content
- * that is not text, empty, larger than {@link MAX_DOCKERFILE_CHARS}, or without any FROM.
+ * that is not text, empty, or without any FROM. Any size is read, in time linear in it.
  */
 export function parseDockerfile(content: unknown, source: Source): EvidencePart {
   const given = textContent(content, 'Dockerfile');
-  if (given.length > MAX_DOCKERFILE_CHARS) {
-    throw new ArtifactError(`Dockerfile is too large (${given.length} characters; at most ${MAX_DOCKERFILE_CHARS} are read)`);
-  }
-  const text = normaliseText(given);
+  // NUL has no meaning in a Dockerfile and no place in stored text.
+  const text = given.includes('\0') ? given.replace(/\0/g, '\uFFFD') : given;
   if (text.trim() === '') throw new ArtifactError('Dockerfile has no instructions');
   try {
-    return build(text, source);
+    return build(readDockerfileOnce(text), source);
   } catch (e) {
     if (e instanceof ArtifactError) throw e;
     throw new ArtifactError(`Dockerfile could not be read: ${e instanceof Error ? e.message : String(e)}`);
   }
 }
 
-/** One newline convention, and no NUL (it has no meaning in a Dockerfile and no place in stored text). */
-function normaliseText(text: string): string {
-  // Most files have neither; skipping the replace saves two scans of the whole text.
-  const lf = text.includes('\r') ? text.replace(/\r\n?/g, '\n') : text;
-  return lf.includes('\0') ? lf.replace(/\0/g, '\uFFFD') : lf;
-}
-
-function build(text: string, source: Source): EvidencePart {
-  const ast = DockerfileParser.parse(text);
-  const instructions = ast.getInstructions();
+function build(reading: DockerfileReading, source: Source): EvidencePart {
+  const instructions = reading.instructions;
   if (instructions.length === 0) throw new ArtifactError('Dockerfile has no instructions');
   const ctx: Context = {
-    text,
-    lineStarts: lineStarts(text),
-    escape: ast.getEscapeCharacter(),
+    text: reading.text,
+    escape: reading.escape,
     globals: new Map(),
     states: [],
     named: new Map(),
     notes: [],
     ports: 0,
   };
+  for (const p of reading.problems) {
+    if (p.severity === 'error') note(ctx, `line ${p.line}: ${p.message} (BuildKit refuses the Dockerfile)`);
+  }
   for (const ins of instructions) {
-    const keyword = ins.getKeyword();
-    const line = ins.getRange().start.line + 1;
+    const keyword = ins.keyword;
+    const line = ins.line;
     const current = ctx.states[ctx.states.length - 1];
+    checkFlags(ctx, ins);
     if (keyword === 'FROM') {
       startStage(ctx, ins, line);
     } else if (!current) {
-      if (ins instanceof Arg) globalArg(ctx, ins);
+      if (keyword === 'ARG') globalArg(ctx, ins);
       else note(ctx, `line ${line}: ${describeKeyword(keyword)} before the first FROM belongs to no stage and was ignored`);
     } else {
-      current.stage.endLine = ins.getRange().end.line + 1;
+      current.stage.endLine = ins.endLine;
       stageInstruction(ctx, current, ins, keyword, line);
     }
   }
@@ -143,27 +139,34 @@ function note(ctx: Context, text: string): void {
   else if (ctx.notes.length === MAX_NOTES) ctx.notes.push('further notes omitted');
 }
 
-function stageInstruction(ctx: Context, state: StageState, ins: Instruction, keyword: string, line: number): void {
+/** A flag the instruction does not take makes BuildKit refuse the Dockerfile; the rest is read without it. */
+function checkFlags(ctx: Context, ins: DockerInstruction): void {
+  if (ins.flags.length === 0 || !KNOWN.has(ins.keyword)) return;
+  const known = FLAGS[ins.keyword] ?? NO_FLAGS;
+  for (const f of ins.flags) {
+    if (!known.has(f.name)) note(ctx, `line ${f.line}: ${ins.keyword} takes no flag --${f.name.slice(0, 40)} (BuildKit refuses the Dockerfile)`);
+  }
+}
+
+function stageInstruction(ctx: Context, state: StageState, ins: DockerInstruction, keyword: string, line: number): void {
   switch (keyword) {
     case 'ARG':
-      if (ins instanceof Arg) stageArg(ctx, state, ins);
-      return;
+      return stageArg(ctx, state, ins);
     case 'ENV':
-      if (ins instanceof Env) stageEnv(ctx, state, ins, line);
-      return;
+      return stageEnv(ctx, state, ins, line);
     case 'USER': {
-      const raw = head(ctx, ins).trim();
+      const raw = ins.rest;
       if (raw !== '') state.stage.users.push({ value: expandOr(ctx, raw, stageLookup(state), 'unknown'), path: `line ${line}` });
       return;
     }
     case 'CMD':
     case 'ENTRYPOINT': {
-      const argv = commandForm(ctx, ins, state.shell);
+      const argv = commandForm(ins, state.shell);
       if (argv) state.stage[keyword === 'CMD' ? 'cmd' : 'entrypoint'] = { value: argv, path: `line ${line}` };
       return;
     }
     case 'SHELL': {
-      const argv = jsonArray(head(ctx, ins));
+      const argv = ins.json;
       if (argv && argv.length > 0) {
         state.shell = argv;
         state.posix = shellInvocation(argv) !== null;
@@ -182,221 +185,13 @@ function stageInstruction(ctx: Context, state: StageState, ins: Instruction, key
   }
 }
 
-// ---------------------------------------------------------------- text of an instruction
-
-function lineStarts(text: string): number[] {
-  const starts = [0];
-  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
-  return starts;
-}
-
-function offsetAt(ctx: Context, pos: { line: number; character: number }): number {
-  const start = ctx.lineStarts[pos.line] ?? ctx.text.length;
-  return Math.min(start + pos.character, ctx.text.length);
-}
-
-/** Text with a map back to the file: file line `lines[i]` (1-based) starts at `offsets[i]` of `text`. */
-interface Logical {
-  text: string;
-  offsets: number[];
-  lines: number[];
-}
-
-/**
- * The instruction's arguments as the shell or Docker sees them: flags removed, continuations
- * (escape character, blanks, newline) joined, comment and blank lines inside continuations
- * dropped as BuildKit drops them, and here-document bodies kept verbatim.
- */
-function logical(ctx: Context, ins: Instruction): Logical {
-  let from = ins.getInstructionRange().end;
-  if (ins instanceof ModifiableInstruction) {
-    const flags = ins.getFlags();
-    const last = flags[flags.length - 1];
-    if (last) from = last.getRange().end;
-  }
-  const start = offsetAt(ctx, from);
-  const end = offsetAt(ctx, ins.getRange().end);
-  const verbatim = heredocBodyLines(ctx, ins, start, end);
-  const out: Logical = { text: '', offsets: [], lines: [] };
-  const parts: string[] = [];
-  let length = 0;
-  let continued = false;
-  for (let lineNo = from.line, pos = start; pos <= end && lineNo < ctx.lineStarts.length; lineNo++) {
-    const eol = ctx.text.indexOf('\n', pos);
-    const lineEnd = Math.min(eol === -1 ? ctx.text.length : eol, end);
-    const raw = ctx.text.slice(pos, lineEnd);
-    const last = lineEnd >= end;
-    pos = lineEnd + 1;
-    let piece: string;
-    if (verbatim.has(lineNo)) {
-      piece = raw;
-      continued = false;
-    } else if (continued && isBlankOrComment(raw)) {
-      continue;
-    } else {
-      const cut = continuationAt(raw, ctx.escape);
-      continued = cut !== -1;
-      piece = continued ? raw.slice(0, cut) : raw;
-    }
-    out.offsets.push(length);
-    out.lines.push(lineNo + 1);
-    if (!continued && !last) piece += '\n';
-    parts.push(piece);
-    length += piece.length;
-    if (last) break;
-  }
-  out.text = parts.join('');
-  return out;
-}
-
-/** Lines (0-based) that are here-document bodies or delimiters, which Docker passes on untouched. */
-function heredocBodyLines(ctx: Context, ins: Instruction, start: number, end: number): Set<number> {
-  const lines = new Set<number>();
-  // Asking dockerfile-ast for here-documents re-reads the whole instruction: only when one can be there.
-  if ((!(ins instanceof Run) && !(ins instanceof Copy)) || !ctx.text.slice(start, end).includes('<<')) return lines;
-  const last = ins.getRange().end.line;
-  for (const h of ins.getHeredocs()) {
-    const first = h.getContentRange()?.start.line ?? h.getDelimiterRange()?.start.line ?? null;
-    if (first === null) continue;
-    const until = h.getDelimiterRange()?.end.line ?? last;
-    for (let l = first; l <= until; l++) lines.add(l);
-  }
-  return lines;
-}
-
-function isBlankOrComment(line: string): boolean {
-  const t = line.trimStart();
-  return t === '' || t.startsWith('#');
-}
-
-/** Index of a trailing line-continuation escape (escape character, then only blanks), or -1. */
-function continuationAt(line: string, escape: string): number {
-  let i = line.length - 1;
-  while (i >= 0 && (line.charAt(i) === ' ' || line.charAt(i) === '\t')) i--;
-  return i >= 0 && line.charAt(i) === escape ? i : -1;
-}
-
-function lineOf(l: Logical, offset: number): number {
-  let lo = 0;
-  let hi = l.offsets.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if ((l.offsets[mid] ?? 0) <= offset) lo = mid;
-    else hi = mid - 1;
-  }
-  return l.lines[lo] ?? 1;
-}
-
-/** The instruction's first logical line: everything but here-document bodies. */
-function head(ctx: Context, ins: Instruction): string {
-  const text = logical(ctx, ins).text;
-  const nl = text.indexOf('\n');
-  return nl === -1 ? text : text.slice(0, nl);
-}
-
-/** A JSON array of strings (exec form), or null: Docker falls back to shell form then. */
-function jsonArray(text: string): string[] | null {
-  const t = text.trim();
-  if (!t.startsWith('[')) return null;
-  try {
-    const v: unknown = JSON.parse(t);
-    return Array.isArray(v) && v.every((x): x is string => typeof x === 'string') ? v : null;
-  } catch {
-    return null;
-  }
-}
-
 /** CMD/ENTRYPOINT as argv: exec form as given, shell form through the stage's SHELL. */
-function commandForm(ctx: Context, ins: Instruction, shell: readonly string[]): string[] | null {
-  const text = head(ctx, ins).trim();
-  if (text === '') return null;
-  return jsonArray(text) ?? [...shell, text];
+function commandForm(ins: DockerInstruction, shell: readonly string[]): string[] | null {
+  if (ins.rest === '') return null;
+  return ins.json ?? [...shell, ins.rest];
 }
 
 // ---------------------------------------------------------------- variables
-
-type Lookup = (name: string) => string | null | undefined;
-
-/**
- * Docker's word processing (quotes, escapes, `$VAR`, `${VAR}`, `${VAR:-x}`, `${VAR:+x}`) for one
- * word. Null when a variable the result depends on has no known value. Undeclared variables are
- * empty in the global scope (FROM) and unknown in a stage (the base image may set them).
- */
-function expandWord(raw: string, escape: string, lookup: Lookup, undeclared: 'empty' | 'unknown', depth = 0): string | null {
-  if (depth > MAX_EXPANSION_DEPTH) return null;
-  let out = '';
-  let quote = '';
-  for (let i = 0; i < raw.length; i++) {
-    const c = raw.charAt(i);
-    if (quote === "'") {
-      if (c === "'") quote = '';
-      else out += c;
-    } else if (c === escape && i + 1 < raw.length) {
-      const n = raw.charAt(i + 1);
-      out += quote === '"' && n !== '"' && n !== '$' && n !== escape ? c + n : n;
-      i++;
-    } else if (c === '"') {
-      quote = quote === '"' ? '' : '"';
-    } else if (c === "'" && quote === '') {
-      quote = "'";
-    } else if (c === '$') {
-      const v = variable(raw, i, escape, lookup, undeclared, depth);
-      if (v.value === null) return null;
-      out += v.value;
-      i = v.end;
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
-function isNameChar(c: string): boolean {
-  const n = c.charCodeAt(0);
-  return (n >= 48 && n <= 57) || (n >= 65 && n <= 90) || (n >= 97 && n <= 122) || n === 95;
-}
-
-/** Expands the variable reference starting with `$` at `at`; `end` is its last index. */
-function variable(raw: string, at: number, escape: string, lookup: Lookup, undeclared: 'empty' | 'unknown', depth: number): { value: string | null; end: number } {
-  const resolve = (name: string): string | null => {
-    const v = lookup(name);
-    if (v === undefined) return undeclared === 'empty' ? '' : null;
-    return v;
-  };
-  if (raw.charAt(at + 1) !== '{') {
-    let j = at + 1;
-    while (j < raw.length && isNameChar(raw.charAt(j))) j++;
-    if (j === at + 1) return { value: '$', end: at };
-    return { value: resolve(raw.slice(at + 1, j)), end: j - 1 };
-  }
-  let close = -1;
-  let open = 0;
-  for (let j = at + 2; j < raw.length; j++) {
-    const c = raw.charAt(j);
-    if (c === '{') open++;
-    else if (c === '}' && open-- === 0) {
-      close = j;
-      break;
-    }
-  }
-  if (close === -1) return { value: null, end: raw.length - 1 };
-  const inner = raw.slice(at + 2, close);
-  let n = 0;
-  while (n < inner.length && isNameChar(inner.charAt(n))) n++;
-  const name = inner.slice(0, n);
-  const rest = inner.slice(n);
-  if (name === '') return { value: null, end: close };
-  const colon = rest.startsWith(':');
-  const op = rest.charAt(colon ? 1 : 0);
-  const word = rest.slice(colon ? 2 : 1);
-  if (rest === '' || op === '?') return { value: resolve(name), end: close };
-  if (op !== '-' && op !== '+') return { value: null, end: close };
-  const declared = lookup(name);
-  if (declared === null) return { value: null, end: close };
-  const set = declared !== undefined && (!colon || declared !== '');
-  if (op === '-') return { value: set ? (declared ?? '') : expandWord(word, escape, lookup, undeclared, depth + 1), end: close };
-  return { value: set ? expandWord(word, escape, lookup, undeclared, depth + 1) : '', end: close };
-}
 
 function expandOr(ctx: Context, raw: string, lookup: Lookup, undeclared: 'empty' | 'unknown'): string {
   return expandWord(raw, ctx.escape, lookup, undeclared) ?? raw;
@@ -421,60 +216,38 @@ function stageLookup(state: StageState): Lookup {
   };
 }
 
-function globalArg(ctx: Context, ins: Arg): void {
-  for (const p of ins.getProperties()) {
-    const raw = p.getUnescapedValue();
-    ctx.globals.set(p.getName(), raw === null ? null : expandWord(raw, ctx.escape, globalLookup(ctx), 'empty'));
+function globalArg(ctx: Context, ins: DockerInstruction): void {
+  for (const p of ins.properties) {
+    ctx.globals.set(p.name, p.value === null ? null : expandWord(p.value, ctx.escape, globalLookup(ctx), 'empty'));
   }
 }
 
 /** `ARG X` in a stage takes the default of a global `ARG X`; BuildKit scopes them that way. */
-function stageArg(ctx: Context, state: StageState, ins: Arg): void {
-  for (const p of ins.getProperties()) {
-    const raw = p.getUnescapedValue();
-    const name = p.getName();
-    if (raw === null) state.args.set(name, ctx.globals.has(name) ? (ctx.globals.get(name) ?? null) : null);
-    else state.args.set(name, expandWord(raw, ctx.escape, stageLookup(state), 'unknown'));
+function stageArg(ctx: Context, state: StageState, ins: DockerInstruction): void {
+  for (const p of ins.properties) {
+    if (p.value === null) state.args.set(p.name, ctx.globals.has(p.name) ? (ctx.globals.get(p.name) ?? null) : null);
+    else state.args.set(p.name, expandWord(p.value, ctx.escape, stageLookup(state), 'unknown'));
   }
 }
 
-function stageEnv(ctx: Context, state: StageState, ins: Env, line: number): void {
+function stageEnv(ctx: Context, state: StageState, ins: DockerInstruction, line: number): void {
   // All values of one ENV see the variables as they were before it, so expand first, then set.
   const lookup = stageLookup(state);
-  const entries = ins.getProperties().map((p) => {
-    const raw = p.getUnescapedValue() ?? '';
-    return { name: p.getName(), expanded: expandWord(raw, ctx.escape, lookup, 'unknown'), literal: p.getValue() ?? raw };
+  const entries = ins.properties.map((p) => {
+    const raw = p.value ?? '';
+    // BuildKit expands ENV names like values (`ENV "A"=1` sets A).
+    return { name: unquoteWord(p.name, ctx.escape), expanded: expandWord(raw, ctx.escape, lookup, 'unknown'), raw };
   });
   for (const e of entries) {
     state.env.set(e.name, e.expanded);
-    state.stage.env.push({ name: e.name, value: e.expanded ?? e.literal, line });
+    state.stage.env.push({ name: e.name, value: e.expanded ?? unquoteWord(e.raw, ctx.escape), line });
   }
 }
 
 // ---------------------------------------------------------------- FROM
 
-/** Whitespace-separated words, keeping quoted parts together (Docker's shell-form word split). */
-function words(text: string): string[] {
-  const out: string[] = [];
-  let current = '';
-  let quote = '';
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charAt(i);
-    if (quote === '' && (c === ' ' || c === '\t' || c === '\n')) {
-      if (current !== '') out.push(current);
-      current = '';
-      continue;
-    }
-    if (quote === '' && (c === '"' || c === "'")) quote = c;
-    else if (c === quote) quote = '';
-    current += c;
-  }
-  if (current !== '') out.push(current);
-  return out;
-}
-
-function startStage(ctx: Context, ins: Instruction, line: number): void {
-  const parts = words(head(ctx, ins));
+function startStage(ctx: Context, ins: DockerInstruction, line: number): void {
+  const parts = ins.words;
   const raw = parts[0];
   if (raw === undefined) throw new ArtifactError('FROM names no image', `line ${line}`);
   const name = parts[1]?.toLowerCase() === 'as' ? (parts[2] ?? null) : null;
@@ -491,7 +264,7 @@ function startStage(ctx: Context, ins: Instruction, line: number): void {
       line,
       scratch: target === 'scratch',
       stageRef: parent !== undefined,
-      digest: resolved === null ? null : (DIGEST.exec(resolved)?.[1] ?? null),
+      digest: resolved?.includes('@') ? (DIGEST.exec(resolved)?.[1] ?? null) : null,
     },
     users: [],
     entrypoint: null,
@@ -504,7 +277,7 @@ function startStage(ctx: Context, ins: Instruction, line: number): void {
     exposes: [],
     env: [],
     line,
-    endLine: ins.getRange().end.line + 1,
+    endLine: ins.endLine,
   };
   // A stage built FROM another inherits its environment, shell and files (package manager config).
   ctx.states.push({
@@ -523,17 +296,15 @@ function startStage(ctx: Context, ins: Instruction, line: number): void {
 
 // ---------------------------------------------------------------- ADD, COPY, EXPOSE
 
-function flagValue(ins: Instruction, name: string): string | null {
-  if (!(ins instanceof ModifiableInstruction)) return null;
-  return ins.getFlags().find((f) => f.getName().toLowerCase() === name)?.getValue() ?? null;
+function flagValue(ins: DockerInstruction, name: string): string | null {
+  return ins.flags.find((f) => f.name === name)?.value ?? null;
 }
 
-function addOrCopy(ctx: Context, state: StageState, ins: Instruction, keyword: 'ADD' | 'COPY', line: number): void {
-  const text = head(ctx, ins);
+function addOrCopy(ctx: Context, state: StageState, ins: DockerInstruction, keyword: 'ADD' | 'COPY', line: number): void {
   const lookup = stageLookup(state);
-  const operands = jsonArray(text) ?? words(text).map((w) => expandOr(ctx, w, lookup, 'unknown'));
+  const operands = ins.json ?? ins.words.map((w) => expandOr(ctx, w, lookup, 'unknown'));
   const sources = operands.slice(0, -1);
-  if (keyword === 'ADD' && ins instanceof Add) {
+  if (keyword === 'ADD') {
     const checksum = flagValue(ins, 'checksum');
     const add: AddInstruction = { sources, checksum: checksum === null ? null : expandOr(ctx, checksum, lookup, 'unknown'), line };
     state.stage.adds.push(add);
@@ -543,8 +314,8 @@ function addOrCopy(ctx: Context, state: StageState, ins: Instruction, keyword: '
   }
 }
 
-function expose(ctx: Context, state: StageState, ins: Instruction, line: number): void {
-  for (const word of words(head(ctx, ins))) {
+function expose(ctx: Context, state: StageState, ins: DockerInstruction, line: number): void {
+  for (const word of ins.words) {
     const spec = expandWord(word, ctx.escape, stageLookup(state), 'unknown');
     if (spec === null) {
       note(ctx, `line ${line}: EXPOSE ${word} depends on a build argument and was not read`);
@@ -579,14 +350,54 @@ function port(text: string): number | null {
 
 // ---------------------------------------------------------------- RUN
 
-function run(ctx: Context, state: StageState, ins: Instruction, line: number): void {
-  const l = logical(ctx, ins);
-  const exec = jsonArray(l.text);
+/** The script a shell-form RUN runs: its arguments, then the lines of its here-documents as written. */
+interface Script {
+  text: string;
+  /** The file line of an offset into `text`. */
+  lineOf: (offset: number) => number;
+}
+
+function script(ctx: Context, ins: DockerInstruction): Script {
+  const head = ins.rest;
+  const headLine = (offset: number): number => ins.logical.line(ins.restAt + Math.min(offset, Math.max(head.length - 1, 0)));
+  if (ins.bodyAt === -1) return { text: head, lineOf: headLine };
+  let body = ctx.text.slice(ins.bodyAt, ins.end);
+  // CRLF files: the line breaks of the body as the shell sees them (a loop: no regular expression
+  // backtracks over a hostile run of carriage returns).
+  if (body.includes('\r')) body = body.split('\n').map(trimCarriageReturns).join('\n');
+  const starts = [0];
+  for (let i = body.indexOf('\n'); i !== -1; i = body.indexOf('\n', i + 1)) starts.push(i + 1);
+  const from = head.length + 1;
+  return {
+    text: `${head}\n${body}`,
+    lineOf: (offset) => {
+      if (offset < from) return headLine(offset);
+      const o = offset - from;
+      let lo = 0;
+      let hi = starts.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if ((starts[mid] ?? 0) <= o) lo = mid;
+        else hi = mid - 1;
+      }
+      return ins.bodyLine + lo;
+    },
+  };
+}
+
+function trimCarriageReturns(line: string): string {
+  let end = line.length;
+  while (end > 0 && line.charCodeAt(end - 1) === 0x0d) end--;
+  return end === line.length ? line : line.slice(0, end);
+}
+
+function run(ctx: Context, state: StageState, ins: DockerInstruction, line: number): void {
   let commands: { argv: string[]; line: number; pipedFrom: string[] | null }[];
-  if (exec) {
-    commands = splitArgv(exec).map((c) => ({ argv: c.argv, line, pipedFrom: c.pipedFrom }));
+  if (ins.json) {
+    commands = splitArgv(ins.json).map((c) => ({ argv: c.argv, line, pipedFrom: c.pipedFrom }));
   } else {
-    commands = shellCommands(l.text, state.posix).map((c) => ({ argv: c.argv, line: lineOf(l, c.offset), pipedFrom: c.pipedFrom }));
+    const s = script(ctx, ins);
+    commands = shellCommands(s.text, state.posix).map((c) => ({ argv: c.argv, line: s.lineOf(c.offset), pipedFrom: c.pipedFrom }));
   }
   // The shell sees ARG and ENV values as environment variables.
   const lookup = stageLookup(state);

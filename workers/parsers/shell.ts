@@ -3,7 +3,8 @@
  * commands (on `&&`, `||`, `;`, `|`, `&`, newlines and subshell parentheses), removes quotes,
  * drops redirections, reads here-documents, and looks through the wrappers people put in front
  * of a command (`VAR=x`, `sudo`, `env`, `sh -c '…'`). It never executes or expands anything:
- * `$(…)`, `${…}` and backticks stay literal text inside their word.
+ * `$(…)`, `${…}` and backticks stay literal text inside their word. Words are read by the
+ * shared splitter (`shell-words.ts`), the one the redactor and Compose use too.
  *
  * Every scan is a single forward pass with explicit stacks (no recursion on input structure,
  * no backtracking regex), so hostile scripts cost time linear in their length.
@@ -12,6 +13,7 @@
  * installs (apt, apk, dnf/yum/microdnf, zypper, pip, npm, gem, piped installers) and user creation.
  */
 import type { PackageInstall, PackageManager, UserCreation } from '../model/evidence.ts';
+import { NON_POSIX_SHELL, readShellWord, SHELL } from './shell-words.ts';
 
 /** A here-document body as written, and where it starts in the script. */
 export interface ShellHeredoc {
@@ -48,99 +50,35 @@ export function basename(word: string): string {
   return word.slice(word.lastIndexOf('/') + 1);
 }
 
-type Nest = 'paren' | 'brace' | 'backtick' | 'dquote';
-
-/**
- * Index of the character closing the construct whose opening character is at `open`
- * (`(` of `$(`, `{` of `${`, a backtick, a double quote), skipping nested quotes and
- * substitutions; the last index of the script when it is never closed.
- */
-function closeOf(s: string, open: number, kind: Nest): number {
-  const stack: Nest[] = [kind];
-  for (let i = open + 1; i < s.length; i++) {
-    const c = s.charAt(i);
-    const next = s.charAt(i + 1);
-    const top = stack[stack.length - 1];
-    if (c === '\\') {
-      i++;
-      continue;
-    }
-    if (top === 'dquote') {
-      if (c === '"') stack.pop();
-      else if (c === '`') stack.push('backtick');
-      else if (c === '$' && next === '(') (stack.push('paren'), i++);
-      else if (c === '$' && next === '{') (stack.push('brace'), i++);
-    } else if (top === 'backtick') {
-      if (c === '`') stack.pop();
-    } else if (c === "'") {
-      const end = s.indexOf("'", i + 1);
-      if (end === -1) return s.length - 1;
-      i = end;
-    } else if (c === '"') stack.push('dquote');
-    else if (c === '`') stack.push('backtick');
-    else if (c === '$' && next === '(') (stack.push('paren'), i++);
-    else if (c === '$' && next === '{') (stack.push('brace'), i++);
-    else if (top === 'paren' && c === '(') stack.push('paren');
-    else if (top === 'paren' && c === ')') stack.pop();
-    else if (top === 'brace' && c === '}') stack.pop();
-    if (stack.length === 0) return i;
-  }
-  return s.length - 1;
-}
-
-const ANSI_ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', '\\': '\\', "'": "'", '"': '"', e: '\u001b', a: '\u0007' };
-
-/** Characters that end an unquoted run of ordinary word characters. */
-function isSpecial(c: string): boolean {
-  // A switch instead of `'…'.includes(c)`: this runs once per script character.
-  switch (c) {
-    case ' ': case '\t': case '\n': case ';': case '&': case '|': case '(': case ')': case '<': case '>':
-    case '#': case '\\': case "'": case '"': case '$': case '`':
-      return true;
-    default:
-      return false;
-  }
-}
-
 /**
  * Splits a script into simple commands as the shell would, without expanding anything.
  * Never throws; unterminated quotes and substitutions run to the end of the script.
  * `posix: false` is for cmd and PowerShell, where a backslash is a path separator and a
- * backtick no command substitution: both are then ordinary characters.
+ * backtick no command substitution: both are then ordinary characters. Words are read by the
+ * shared splitter (`shell-words.ts`); this loop adds what lies between them: operators,
+ * redirections, comments and here-document bodies.
  */
 export function tokenizeShell(script: string, posix = true): RawCommand[] {
+  const rules = posix ? SHELL : NON_POSIX_SHELL;
   const out: RawCommand[] = [];
   let argv: string[] = [];
   let first = -1;
   let heredocs: ShellHeredoc[] = [];
   let piped = false;
-  let word = '';
-  let inWord = false;
-  let wordStart = 0;
   let redirect: 'none' | 'target' | 'heredoc' | 'heredoc-tabs' = 'none';
   const pending: { delimiter: string; stripTabs: boolean; into: ShellHeredoc[] }[] = [];
 
-  const startWord = (at: number): void => {
-    if (!inWord) {
-      inWord = true;
-      wordStart = at;
-    }
-  };
-  const endWord = (): void => {
-    if (!inWord) return;
-    inWord = false;
+  const addWord = (word: string, start: number): void => {
     if (redirect === 'heredoc' || redirect === 'heredoc-tabs') {
       pending.push({ delimiter: word, stripTabs: redirect === 'heredoc-tabs', into: heredocs });
     } else if (redirect === 'none') {
-      if (argv.length === 0) first = wordStart;
+      if (argv.length === 0) first = start;
       argv.push(word);
     }
     // A redirection target (`> /dev/null`) is no argument of the command.
     redirect = 'none';
-    word = '';
   };
   const endCommand = (nextPiped: boolean): void => {
-    endWord();
     redirect = 'none';
     if (argv.length > 0 || heredocs.length > 0) out.push({ argv, offset: Math.max(first, 0), piped, heredocs });
     argv = [];
@@ -180,18 +118,11 @@ export function tokenizeShell(script: string, posix = true): RawCommand[] {
   for (let i = 0; i < script.length; i++) {
     const c = script.charAt(i);
     const next = script.charAt(i + 1);
-    if (!posix && (c === '\\' || c === '`')) {
-      startWord(i);
-      word += c;
-      continue;
-    }
     switch (c) {
       case ' ':
       case '\t':
-        endWord();
         break;
       case '\n':
-        endWord();
         if (pending.length > 0) i = readHeredocs(i);
         endCommand(false);
         break;
@@ -204,7 +135,6 @@ export function tokenizeShell(script: string, posix = true): RawCommand[] {
           i++;
           endCommand(false);
         } else if (next === '>') {
-          endWord();
           i += script.charAt(i + 2) === '>' ? 2 : 1;
           redirect = 'target';
         } else {
@@ -225,21 +155,10 @@ export function tokenizeShell(script: string, posix = true): RawCommand[] {
         endCommand(false);
         break;
       case '<':
-      case '>': {
+      case '>':
         if (next === '(') {
-          // Process substitution `<(curl …)`: one word, kept literally.
-          startWord(i);
-          const end = closeOf(script, i + 1, 'paren');
-          word += script.slice(i, end + 1);
-          i = end;
+          i = word(i) - 1;
           break;
-        }
-        if (inWord && /^\d+$/.test(word) && wordStart + word.length === i) {
-          // `2>&1`: the digits name a file descriptor, not an argument.
-          inWord = false;
-          word = '';
-        } else {
-          endWord();
         }
         if (argv.length === 0 && first === -1) first = i;
         if (c === '<' && next === '<' && script.charAt(i + 2) === '<') {
@@ -254,122 +173,36 @@ export function tokenizeShell(script: string, posix = true): RawCommand[] {
           redirect = 'target';
         }
         break;
-      }
-      case '#':
-        if (inWord) {
-          word += c;
-        } else {
-          const eol = script.indexOf('\n', i);
-          i = (eol === -1 ? script.length : eol) - 1;
-        }
+      case '#': {
+        const eol = script.indexOf('\n', i);
+        i = (eol === -1 ? script.length : eol) - 1;
         break;
+      }
       case '\\':
-        if (next === '\n') {
+        if (posix && next === '\n') {
           i++;
-        } else {
-          startWord(i);
-          word += next === '' ? '\\' : next;
-          i++;
+          break;
         }
+        i = word(i) - 1;
         break;
-      case "'": {
-        startWord(i);
-        const end = script.indexOf("'", i + 1);
-        word += script.slice(i + 1, end === -1 ? script.length : end);
-        i = end === -1 ? script.length : end;
-        break;
-      }
-      case '"': {
-        startWord(i);
-        const q = readDoubleQuoted(script, i);
-        word += q.value;
-        i = q.end;
-        break;
-      }
-      case '$':
-        startWord(i);
-        if (next === '(' || next === '{') {
-          const end = closeOf(script, i + 1, next === '(' ? 'paren' : 'brace');
-          word += script.slice(i, end + 1);
-          i = end;
-        } else if (next === "'") {
-          const q = readAnsiQuoted(script, i + 1);
-          word += q.value;
-          i = q.end;
-        } else {
-          word += c;
-        }
-        break;
-      case '`': {
-        startWord(i);
-        const end = closeOf(script, i, 'backtick');
-        word += script.slice(i, end + 1);
-        i = end;
-        break;
-      }
-      default: {
-        startWord(i);
-        let j = i + 1;
-        while (j < script.length && !isSpecial(script.charAt(j))) j++;
-        word += script.slice(i, j);
-        i = j - 1;
-      }
+      default:
+        i = word(i) - 1;
     }
   }
   endCommand(false);
   return out;
-}
 
-interface Quoted {
-  value: string;
-  /** Index of the closing quote (or the end of the script). */
-  end: number;
-}
-
-/** Reads `"…"` starting at the opening quote. */
-function readDoubleQuoted(s: string, open: number): Quoted {
-  let value = '';
-  let i = open + 1;
-  for (; i < s.length; i++) {
-    const c = s.charAt(i);
-    if (c === '"') break;
-    if (c === '\\') {
-      const n = s.charAt(i + 1);
-      if (n === '\n') {
-        i++;
-      } else if (n === '$' || n === '`' || n === '"' || n === '\\') {
-        value += n;
-        i++;
-      } else {
-        value += c;
-      }
-    } else if ((c === '$' && (s.charAt(i + 1) === '(' || s.charAt(i + 1) === '{')) || c === '`') {
-      const end = c === '`' ? closeOf(s, i, 'backtick') : closeOf(s, i + 1, s.charAt(i + 1) === '(' ? 'paren' : 'brace');
-      value += s.slice(i, end + 1);
-      i = end;
-    } else {
-      value += c;
+  /** Reads the word at `at` and returns the index after it. */
+  function word(at: number): number {
+    const w = readShellWord(script, at, rules);
+    const after = script.charAt(w.end);
+    // `2>&1`: digits right before a redirection name a file descriptor, not an argument.
+    if ((after === '<' || after === '>') && w.quotes.length === 0 && /^\d+$/.test(w.value) && w.end - w.start === w.value.length) {
+      return w.end;
     }
+    addWord(w.value, at);
+    return w.end;
   }
-  return { value, end: Math.min(i, s.length) };
-}
-
-/** Reads `$'…'` (ANSI-C quoting) starting at its quote. */
-function readAnsiQuoted(s: string, open: number): Quoted {
-  let value = '';
-  let i = open + 1;
-  for (; i < s.length; i++) {
-    const c = s.charAt(i);
-    if (c === "'") break;
-    if (c === '\\' && i + 1 < s.length) {
-      const n = s.charAt(i + 1);
-      value += ANSI_ESCAPES[n] ?? `\\${n}`;
-      i++;
-    } else {
-      value += c;
-    }
-  }
-  return { value, end: Math.min(i, s.length) };
 }
 
 // ---------------------------------------------------------------- looking through wrappers
@@ -592,11 +425,13 @@ function values(opts: Options, ...names: string[]): string[] {
   return opts.options.filter((o) => names.includes(o.name)).map((o) => o.value ?? '');
 }
 
-/** `pkg=1.2`, `pkg>=1`, `pkg@1` → `pkg`; paths and URLs stay as written. */
-function stripPin(spec: string, stops: string): string {
+/** `pkg=1.2`, `pkg>=1`, `pkg@1` → `pkg` (`pins` finds where a pin starts); paths and URLs stay as written. */
+function stripPin(spec: string, pins: RegExp): string {
   if (spec.startsWith('.') || spec.startsWith('/') || spec.includes('://')) return spec;
-  for (let i = 1; i < spec.length; i++) if (stops.includes(spec.charAt(i))) return spec.slice(0, i);
-  return spec;
+  // A pin starts after the first character (`@scope/pkg@1` keeps its scope).
+  pins.lastIndex = 1;
+  const m = pins.exec(spec);
+  return m ? spec.slice(0, m.index) : spec;
 }
 
 const FALSE = /^(?:false|0|no|off)$/i;
@@ -608,8 +443,8 @@ interface ManagerRule {
   /** Options that take the next word as their value. */
   valued: ReadonlySet<string>;
   verbs: ReadonlySet<string>;
-  /** Characters that start a version pin after the name. */
-  pins: string;
+  /** Where a version pin starts after the name (global, so it can search from an index). */
+  pins: RegExp;
   minimal: (opts: Options, config: ManagerConfig) => boolean;
 }
 
@@ -617,7 +452,7 @@ const APT: ManagerRule = {
   manager: 'apt',
   valued: new Set(['-o', '-c', '-t', '-a', '--option', '--config-file', '--target-release', '--default-release', '--host-architecture']),
   verbs: new Set(['install']),
-  pins: '=/:',
+  pins: /[=/:]/g,
   minimal: (o, config) =>
     config.aptNoRecommends ||
     has(o, '--no-install-recommends', '--without-recommends', '-R') ||
@@ -629,7 +464,7 @@ const APK: ManagerRule = {
   manager: 'apk',
   valued: new Set(['-X', '--repository', '-t', '--virtual', '-p', '--root', '--arch', '--keys-dir', '--cache-dir', '--repositories-file', '--cache-max-age', '--timeout']),
   verbs: new Set(['add']),
-  pins: '=<>~@',
+  pins: /[=<>~@]/g,
   minimal: (o) => has(o, '--no-cache'),
 };
 
@@ -648,7 +483,7 @@ function rpmRule(manager: PackageManager, nodocsCounts: boolean): ManagerRule {
     manager,
     valued: RPM_VALUED,
     verbs: new Set(['install', 'in', 'localinstall']),
-    pins: '=<>',
+    pins: /[=<>]/g,
     // `--nodocs` trims the install too; for dnf/microdnf either minimising option is accepted.
     minimal: (o, config) => weakDepsOff(o, config) || (nodocsCounts && has(o, '--nodocs')),
   };
@@ -658,7 +493,7 @@ const ZYPPER: ManagerRule = {
   manager: 'zypper',
   valued: new Set(['--root', '-R', '-D', '--reposd-dir', '-C', '--cache-dir', '-c', '--config', '-t', '--type', '-r', '--repo', '--from', '-p', '--plus-repo']),
   verbs: new Set(['install', 'in']),
-  pins: '=<>',
+  pins: /[=<>]/g,
   minimal: (o, config) => config.zypperOnlyRequires || has(o, '--no-recommends'),
 };
 
@@ -675,7 +510,7 @@ const PIP: ManagerRule = {
     '--install-option', '--report', '--root-user-action', '--exists-action', '--cert', '--client-cert', '--python',
   ]),
   verbs: new Set(['install']),
-  pins: '=<>!~[;@ ',
+  pins: /[=<>!~[;@ ]/g,
   minimal: LANGUAGE,
 };
 
@@ -683,7 +518,7 @@ const NPM: ManagerRule = {
   manager: 'npm',
   valued: new Set(['--prefix', '--registry', '--cache', '--omit', '--include', '--loglevel', '--userconfig', '--tag', '-w', '--workspace', '--install-strategy', '--before', '--location']),
   verbs: new Set(['install', 'i', 'in', 'ins', 'inst', 'insta', 'instal', 'isnt', 'isnta', 'isntal', 'isntall', 'add', 'ci', 'clean-install', 'ic', 'install-clean']),
-  pins: '@',
+  pins: /@/g,
   minimal: LANGUAGE,
 };
 
@@ -691,7 +526,7 @@ const GEM: ManagerRule = {
   manager: 'gem',
   valued: new Set(['-v', '--version', '-i', '--install-dir', '-n', '--bindir', '--source', '-s', '-P', '--trust-policy', '--platform', '--build-root', '-g', '--file']),
   verbs: new Set(['install', 'i']),
-  pins: ':',
+  pins: /:/g,
   minimal: LANGUAGE,
 };
 

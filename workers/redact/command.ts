@@ -6,33 +6,15 @@
  * (`--protected-mode no`, `--anonymous-auth=false`, `--client-cert-auth`, `-Expack.security.enabled=true`)
  * are no secrets and stay.
  *
- * Text is split into words the way a POSIX shell quotes them (single and double quotes,
- * backslash escapes; no expansion), keeping where each character came from, so a value is
+ * Text is split into words by the shared splitter (`workers/parsers/shell-words.ts`: single and
+ * double quotes, escapes, no expansion), keeping where each character came from, so a value is
  * replaced in place and the surrounding quotes stay balanced.
  */
 import { isSecretFlag, isSecretName, keepsEnvValue } from './names.ts';
+import { type Segment, type ShellWord, splitWords, TEXT } from '../parsers/shell-words.ts';
 import { isVariableReference, PLACEHOLDER, type RedactionKind, type Span } from './redaction.ts';
 
-/** Consecutive value characters that came from consecutive source characters (or one escape pair). */
-interface Segment {
-  /** Index of the first value character. */
-  v: number;
-  /** Source offset of the first character, and how many source characters the segment covers. */
-  r: number;
-  rl: number;
-  /** Value characters in the segment (equals `rl` except for an escape pair: 1 for 2). */
-  vl: number;
-  quoted: boolean;
-}
-
-interface Word {
-  value: string;
-  segments: Segment[];
-  /** Source offsets of quote pairs in the word. */
-  quotes: [number, number][];
-  /** A new command starts with this word (start of text, after a line break). */
-  first: boolean;
-}
+type Word = ShellWord;
 
 /** Words after which a new command starts. */
 const SEPARATORS = new Set(['&&', '||', ';', '|', '&', '(', ')', '{', '}', 'then', 'do', 'else', '!', ';;']);
@@ -76,6 +58,8 @@ export function argvSpans(argv: readonly string[]): Span[][] {
   const out: Span[][] = argv.map((a) => commandSpans(a));
   const words: Word[] = argv.map((a, i) => ({
     value: a,
+    start: 0,
+    end: a.length,
     segments: [{ v: 0, r: 0, rl: a.length, vl: a.length, quoted: false }],
     quotes: [],
     first: i === 0,
@@ -93,126 +77,9 @@ function mayHoldSecret(text: string): boolean {
   return text.includes('-') || text.includes('=') || text.includes(':');
 }
 
-const NO_QUOTES: [number, number][] = [];
-
-/** Splits text into words, remembering where every value character came from. Linear in the text. */
+/** Words as a shell quotes them (`shell-words.ts`), remembering where every value character came from. */
 function tokenize(text: string, escape: string): Word[] {
-  const words: Word[] = [];
-  const n = text.length;
-  let i = 0;
-  let first = true;
-  let noSingle = false;
-  let noDouble = false;
-  while (i < n) {
-    const c = text.charAt(i);
-    if (c === ' ' || c === '\t') {
-      i++;
-      continue;
-    }
-    if (c === '\n' || c === '\r') {
-      first = true;
-      i++;
-      continue;
-    }
-    const next = text.charAt(i + 1);
-    if (c === escape && (next === '\n' || next === '\r')) {
-      // A continued line: the command goes on.
-      i += next === '\r' && text.charAt(i + 2) === '\n' ? 3 : 2;
-      continue;
-    }
-    // Most words are plain (no quotes, no escapes): one slice, one segment.
-    let end = i;
-    while (end < n) {
-      const x = text.charAt(end);
-      if (x === ' ' || x === '\t' || x === '\n' || x === '\r' || x === escape || x === "'" || x === '"') break;
-      end++;
-    }
-    const stop = text.charAt(end);
-    if (end === n || stop === ' ' || stop === '\t' || stop === '\n' || stop === '\r') {
-      words.push({ value: text.slice(i, end), segments: [{ v: 0, r: i, rl: end - i, vl: end - i, quoted: false }], quotes: NO_QUOTES, first });
-      first = false;
-      i = end;
-      continue;
-    }
-    const w: Word = { value: '', segments: [], quotes: [], first };
-    first = false;
-    const parts: string[] = [];
-    let length = 0;
-    /** Source [from, to) taken as it is: one segment, one slice (no per-character strings). */
-    const take = (from: number, to: number, quoted: boolean): void => {
-      if (to <= from) return;
-      const last = w.segments[w.segments.length - 1];
-      if (last && last.rl === last.vl && last.r + last.rl === from && last.quoted === quoted) {
-        last.rl += to - from;
-        last.vl += to - from;
-      } else {
-        w.segments.push({ v: length, r: from, rl: to - from, vl: to - from, quoted });
-      }
-      parts.push(text.slice(from, to));
-      length += to - from;
-    };
-    /** One escaped character: two source characters for one value character. */
-    const escaped = (at: number, quoted: boolean): void => {
-      w.segments.push({ v: length, r: at, rl: 2, vl: 1, quoted });
-      parts.push(text.charAt(at + 1));
-      length += 1;
-    };
-    while (i < n) {
-      const ch = text.charAt(i);
-      if (ch === ' ' || ch === '\t' || ch === '\n' || ch === '\r') break;
-      if (ch === escape && i + 1 < n) {
-        const after = text.charAt(i + 1);
-        if (after === '\n' || after === '\r') break;
-        escaped(i, false);
-        i += 2;
-        continue;
-      }
-      if (ch === "'" && !noSingle) {
-        const close = text.indexOf("'", i + 1);
-        if (close === -1) {
-          noSingle = true;
-        } else {
-          take(i + 1, close, true);
-          w.quotes.push([i, close]);
-          i = close + 1;
-          continue;
-        }
-      }
-      if (ch === '"' && !noDouble) {
-        let k = i + 1;
-        while (k < n && text.charAt(k) !== '"') k += text.charAt(k) === '\\' ? 2 : 1;
-        if (k >= n) {
-          noDouble = true;
-        } else {
-          let from = i + 1;
-          for (let m = i + 1; m < k; m++) {
-            if (text.charAt(m) === '\\' && m + 1 < k && '"\\$`'.includes(text.charAt(m + 1))) {
-              take(from, m, true);
-              escaped(m, true);
-              m++;
-              from = m + 1;
-            }
-          }
-          take(from, k, true);
-          w.quotes.push([i, k]);
-          i = k + 1;
-          continue;
-        }
-      }
-      // A run of ordinary characters at once.
-      let j = i + 1;
-      while (j < n) {
-        const x = text.charAt(j);
-        if (x === ' ' || x === '\t' || x === '\n' || x === '\r' || x === escape || x === "'" || x === '"') break;
-        j++;
-      }
-      take(i, j, false);
-      i = j;
-    }
-    w.value = parts.join('');
-    if (w.value !== '' || w.quotes.length > 0) words.push(w);
-  }
-  return words;
+  return splitWords(text, escape === '\\' ? TEXT : { ...TEXT, escape }, { segments: true });
 }
 
 /** The source range of value characters [a, b), widened to whole quote pairs it cuts into. */

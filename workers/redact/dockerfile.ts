@@ -10,8 +10,8 @@
  * instruction stays on its lines and findings (`line 12`) point where they did. The result is
  * parsed again to prove that.
  */
-import { Arg, DockerfileParser, Env, type Instruction, Label } from 'dockerfile-ast';
-import { MAX_DOCKERFILE_CHARS } from '../parsers/dockerfile.ts';
+import { type DockerInstruction, type Property, readDockerfileOnce } from '../parsers/dockerfile-reader.ts';
+import { unquoteWord } from '../parsers/dockerfile-words.ts';
 import { argvSpans } from './command.ts';
 import { isSecretName, keepsEnvValue } from './names.ts';
 import {
@@ -25,7 +25,7 @@ import {
   type Span,
 } from './redaction.ts';
 import { looksRandom, shapeSpans } from './shapes.ts';
-import { lineStarts, recordSpans, redactText, repeatSpans, textSpans } from './text.ts';
+import { recordSpans, repeatSpans, textSpans } from './text.ts';
 
 /** Instructions whose variable references the parser expands into facts. */
 const STRUCTURAL = new Set(['FROM', 'USER', 'ADD', 'COPY', 'EXPOSE', 'WORKDIR', 'VOLUME', 'STOPSIGNAL']);
@@ -33,83 +33,64 @@ const STRUCTURAL = new Set(['FROM', 'USER', 'ADD', 'COPY', 'EXPOSE', 'WORKDIR', 
 const USER_COMMANDS = /\b(?:useradd|adduser|groupadd|addgroup|usermod|chown)\b/;
 const REFERENCE = /\$\{?([A-Za-z_][A-Za-z0-9_]*)/g;
 const MAX_ROUNDS = 32;
+const PROPERTIES = new Set(['ENV', 'ARG', 'LABEL']);
 
-interface Position {
-  line: number;
-  character: number;
-}
-
-/** Redacts a Dockerfile; the text is returned as given when nothing is redacted. */
+/**
+ * Redacts a Dockerfile; the text is returned as given when nothing is redacted. It is read by
+ * the parser's own reader (and that reading is reused when the parser reads the same text), so
+ * the redactor and the parser agree on every instruction, value and line.
+ */
 export function redactDockerfile(text: string, recorder: Recorder, options: RedactOptions): string {
-  // The parser reads `\r\n` and `\r` as `\n`; working on the same text keeps line numbers equal.
-  // The parser refuses larger files unread; building a syntax tree for them would only cost time.
-  if (text.length > MAX_DOCKERFILE_CHARS) return redactText(text, recorder);
-  const normal = text.replace(/\r\n?/g, '\n');
-  let instructions: Instruction[];
-  let escape: string;
-  try {
-    const ast = DockerfileParser.parse(normal);
-    instructions = ast.getInstructions();
-    escape = ast.getEscapeCharacter();
-  } catch {
-    return redactText(text, recorder);
-  }
-  const starts = lineStarts(normal);
-  const offset = (p: Position): number => Math.min((starts[p.line] ?? normal.length) + p.character, normal.length);
-  const structural = structuralNames(instructions, normal, offset);
+  const reading = readDockerfileOnce(text);
+  const instructions = reading.instructions;
+  const escape = reading.escape;
+  const structural = structuralNames(instructions, text, escape);
 
   const spans: Span[] = [];
   const covered: [number, number][] = [];
   for (const ins of instructions) {
-    if (ins instanceof Env || ins instanceof Arg || ins instanceof Label) {
-      covered.push([offset(ins.getRange().start), offset(ins.getRange().end)]);
-      spans.push(...propertySpans(ins, normal, offset, structural, options));
+    if (PROPERTIES.has(ins.keyword)) {
+      covered.push([ins.offset, ins.end]);
+      spans.push(...propertySpans(ins, text, escape, structural, options));
     } else {
-      spans.push(...execFormSpans(ins, normal, offset));
+      spans.push(...execFormSpans(ins, text));
     }
   }
   let pos = 0;
-  for (const [a, b] of [...covered, [normal.length, normal.length] as [number, number]]) {
-    if (a > pos) spans.push(...textSpans(normal.slice(pos, a), { escape }).map((s) => ({ ...s, start: s.start + pos, end: s.end + pos })));
+  for (const [a, b] of [...covered, [text.length, text.length] as [number, number]]) {
+    if (a > pos) spans.push(...textSpans(text.slice(pos, a), { escape }).map((s) => ({ ...s, start: s.start + pos, end: s.end + pos })));
     pos = Math.max(pos, b);
   }
   if (spans.length === 0) return text;
-  recordSpans(normal, spans, recorder);
-  const repeats = repeatSpans(normal, recorder, spans);
-  recordSpans(normal, repeats, recorder);
+  recordSpans(text, spans, recorder);
+  const repeats = repeatSpans(text, recorder, spans);
+  recordSpans(text, repeats, recorder);
   const all = [...spans, ...repeats];
-  const out = applySpans(normal, all, true);
+  const out = applySpans(text, all, true);
   // Only a replaced line break or escape character can move an instruction; then prove it did not.
-  if (all.some((s) => /[\n\\`]/.test(normal.slice(s.start, s.end)))) assertSameInstructions(instructions, out);
+  if (all.some((s) => /[\n\r\\`]/.test(text.slice(s.start, s.end)))) assertSameInstructions(instructions, out);
   return out;
 }
 
 /** ENV/ARG/LABEL values to redact, in source coordinates. */
-function propertySpans(
-  ins: Env | Arg | Label,
-  text: string,
-  offset: (p: Position) => number,
-  structural: ReadonlySet<string>,
-  options: RedactOptions,
-): Span[] {
+function propertySpans(ins: DockerInstruction, text: string, escape: string, structural: ReadonlySet<string>, options: RedactOptions): Span[] {
   const spans: Span[] = [];
-  for (const p of ins.getProperties()) {
-    const range = p.getValueRange();
-    if (!range) continue;
-    const start = offset(range.start);
-    const end = offset(range.end);
-    const name = p.getName();
-    const value = p.getValue() ?? '';
+  for (const p of ins.properties) {
+    if (!p.valueAt) continue;
+    const start = p.valueAt.offset;
+    const end = p.valueEnd;
+    const name = unquoteWord(p.name, escape);
+    const value = literal(p, escape);
     if (value.trim() === '' || value === PLACEHOLDER || isVariableReference(value)) continue;
     const whole = (kind: RedactionKind, strong: boolean): void => void spans.push({ start, end, kind, strong });
     const shapes = (): void => void spans.push(...shapeSpans(text.slice(start, end)).map((s) => ({ ...s, start: s.start + start, end: s.end + start })));
-    if (ins instanceof Label) {
+    if (ins.keyword === 'LABEL') {
       if (isSecretName(name)) whole('secret-field', true);
       else if (looksRandom(value)) whole('high-entropy', true);
       else shapes();
       continue;
     }
-    const kind = ins instanceof Env ? 'env' : 'build-arg';
+    const kind = ins.keyword === 'ENV' ? 'env' : 'build-arg';
     const secret = isSecretName(name);
     const random = looksRandom(value);
     if (keepsEnvValue(name, options.allowEnv)) shapes();
@@ -119,13 +100,18 @@ function propertySpans(
   return spans;
 }
 
+/** A property's value as the build sees it before expansion: quotes and escapes gone, `$VAR` kept. */
+function literal(p: Property, escape: string): string {
+  return p.value === null ? '' : unquoteWord(p.value, escape);
+}
+
 /**
  * `CMD ["redis-server","--requirepass","x"]`: JSON (exec) form has no spaces to split words at,
  * so its strings are read as the argv they are.
  */
-function execFormSpans(ins: Instruction, text: string, offset: (p: Position) => number): Span[] {
-  const start = offset(ins.getRange().start);
-  const source = text.slice(start, offset(ins.getRange().end));
+function execFormSpans(ins: DockerInstruction, text: string): Span[] {
+  const start = ins.offset;
+  const source = text.slice(start, ins.end);
   const openAt = source.indexOf('[');
   const closeAt = source.lastIndexOf(']');
   if (openAt === -1 || closeAt < openAt) return [];
@@ -179,17 +165,15 @@ function stringLiterals(text: string, from: number, to: number): [number, number
  * Variables whose values shape the parsed image: referenced by a structural instruction, or
  * by the value of another such variable (`ARG BASE=node:${NODE}`), followed to a fixed point.
  */
-function structuralNames(instructions: readonly Instruction[], text: string, offset: (p: Position) => number): Set<string> {
+function structuralNames(instructions: readonly DockerInstruction[], text: string, escape: string): Set<string> {
   const names = new Set<string>();
   const refs = (s: string): string[] => [...s.matchAll(REFERENCE)].map((m) => m[1] ?? '');
-  const source = (ins: Instruction): string => text.slice(offset(ins.getRange().start), offset(ins.getRange().end));
   for (const ins of instructions) {
-    const keyword = ins.getKeyword();
-    const body = source(ins);
-    if (STRUCTURAL.has(keyword) || (keyword === 'RUN' && USER_COMMANDS.test(body))) for (const r of refs(body)) names.add(r);
+    const body = text.slice(ins.offset, ins.end);
+    if (STRUCTURAL.has(ins.keyword) || (ins.keyword === 'RUN' && USER_COMMANDS.test(body))) for (const r of refs(body)) names.add(r);
   }
   const properties = instructions.flatMap((ins) =>
-    ins instanceof Env || ins instanceof Arg ? ins.getProperties().map((p) => ({ name: p.getName(), value: p.getValue() ?? '' })) : []);
+    ins.keyword === 'ENV' || ins.keyword === 'ARG' ? ins.properties.map((p) => ({ name: unquoteWord(p.name, escape), value: literal(p, escape) })) : []);
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const before = names.size;
     for (const p of properties) if (names.has(p.name)) for (const r of refs(p.value)) names.add(r);
@@ -199,18 +183,13 @@ function structuralNames(instructions: readonly Instruction[], text: string, off
 }
 
 /** The redacted text must hold the same instructions on the same lines; otherwise nothing is stored. */
-function assertSameInstructions(before: readonly Instruction[], text: string): void {
-  const after = DockerfileParser.parse(text).getInstructions();
+function assertSameInstructions(before: readonly DockerInstruction[], text: string): void {
+  const after = readDockerfileOnce(text).instructions;
   const same =
     after.length === before.length &&
     after.every((ins, i) => {
       const old = before[i];
-      return (
-        old !== undefined &&
-        ins.getKeyword() === old.getKeyword() &&
-        ins.getRange().start.line === old.getRange().start.line &&
-        ins.getRange().end.line === old.getRange().end.line
-      );
+      return old !== undefined && ins.keyword === old.keyword && ins.line === old.line && ins.endLine === old.endLine;
     });
   if (!same) throw new RedactionError('the Dockerfile could not be redacted without changing its instructions');
 }

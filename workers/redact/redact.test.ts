@@ -183,6 +183,11 @@ describe('Dockerfile', () => {
     expect(users?.[0]?.location).toBe('line 4');
   });
 
+  it('changes only the secret in a CRLF Dockerfile: line ends and everything else stay as given', () => {
+    const input = 'FROM alpine:3.20\r\nENV APP_ENV=production \\\r\n    DB_PASSWORD=Crlf-Pa55-9e1d\r\nUSER 1000\r\n';
+    expect(text('dockerfile', input)).toBe('FROM alpine:3.20\r\nENV APP_ENV=production \\\r\n    DB_PASSWORD=[REDACTED]\r\nUSER 1000\r\n');
+  });
+
   it('returns a Dockerfile without secrets exactly as given', () => {
     const input = 'FROM alpine:3.20\r\nRUN apk add --no-cache curl\r\nUSER 1000\r\n';
     expect(redacted('dockerfile', input)).toEqual({ content: input, redactions: [], counts: {} });

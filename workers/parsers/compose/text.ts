@@ -1,4 +1,5 @@
 /** Small text helpers of the Compose parser: paths, variable defaults, shell words. */
+import { splitWords } from '../shell-words.ts';
 
 const PLAIN_KEY = /^[A-Za-z0-9_-]+$/;
 
@@ -55,35 +56,10 @@ export function interpolate(text: string): { text: string; unresolved: boolean }
 }
 
 /**
- * Splits a command string into words the way Compose does: on whitespace, with single and
- * double quotes and backslash escapes; no expansion of any kind.
+ * Splits a command string into words the way Compose does: on blanks, with single and double
+ * quotes and backslash escapes, no expansion of any kind; the shared splitter's reading of text
+ * (`../shell-words.ts`), so a command is the same words here as to the redactor.
  */
 export function shellWords(text: string): string[] {
-  const words: string[] = [];
-  let word = '';
-  let inWord = false;
-  let quote: string | null = null;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text.charAt(i);
-    if (quote !== null) {
-      if (ch === quote) quote = null;
-      else if (quote === '"' && ch === '\\' && '"\\$`'.includes(text.charAt(i + 1)) && i + 1 < text.length) word += text.charAt(++i);
-      else word += ch;
-    } else if (ch === '"' || ch === "'") {
-      quote = ch;
-      inWord = true;
-    } else if (ch === '\\' && i + 1 < text.length) {
-      word += text.charAt(++i);
-      inWord = true;
-    } else if (/\s/.test(ch)) {
-      if (inWord) words.push(word);
-      word = '';
-      inWord = false;
-    } else {
-      word += ch;
-      inWord = true;
-    }
-  }
-  if (inWord) words.push(word);
-  return words;
+  return splitWords(text).map((w) => w.value);
 }
