@@ -1,14 +1,23 @@
 /**
  * Reporting benchmark data (`npm run bench:seed`): 200 teams, 10,000 workloads (one service in
- * 2–3 environments makes 2–3 workloads), 1,000,000 evaluated snapshots over 365 days, each with
- * its two artifacts (a Dockerfile and the cluster agent's Kubernetes YAML), fifteen control results and the
- * workload_state row of its latest snapshot, plus waivers. Deterministic for a given BENCH_SEED
- * and BENCH_END (default: today, 00:00 UTC).
+ * 2–3 environments makes 2–3 workloads), 1,000,000 evaluated snapshots over 365 days, stored as
+ * production stores them: each distinct artifact text once per team (`contents`), each distinct
+ * artifact list once (`artifact_sets`: a Dockerfile and the cluster agent's Kubernetes YAML), each
+ * verdict once per set, context and engine version (`evaluations` with their fifteen
+ * `control_results`), one small `snapshots` row per upload referring to a set and an evaluation,
+ * and the workload_state row of each workload's latest snapshot, plus waivers. Deterministic for
+ * a given BENCH_SEED and BENCH_END (default: today, 00:00 UTC).
+ *
+ * An agent-like year: most uploads repeat the workload's latest artifact set (what the agent sees
+ * between deploys) and are observations of its stored verdict. The texts change when a team
+ * hardens its Dockerfile or manifests (a new release, staging and dev a week or two ahead of
+ * prod), for the odd revert (a build from an older branch, back on the next upload) and while a
+ * `kubectl debug` container is attached — each is a changed upload, evaluated, and a change back
+ * to a set seen before reuses that set and, in the same workload, its verdict.
  *
  * The results are what the real engine says: every distinct (stack, Dockerfile maturity,
  * manifest maturity, socket mount, `kubectl debug`) combination is evaluated once with `evaluate`, and each
- * snapshot stores that verdict with its own names put in. Teams harden their Dockerfiles and
- * manifests over the year (staging and dev a week or two ahead of prod), so statuses improve.
+ * evaluation stores that verdict with its own names put in.
  *
  * Idempotent: the bench database's schema is dropped and migrated afresh on every run. Rows go
  * in by COPY in the order production writes them (chronological); indexes and keys are dropped
@@ -16,7 +25,8 @@
  * BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/csvs_bench; its name must
  * contain "bench" unless BENCH_FORCE=1), BENCH_SEED (default 1), BENCH_SNAPSHOTS (default 1e6; at
  * least ~250,000, what the weekly, sporadic and stale workloads upload by themselves),
- * `--dry-run` prints the plan and the verdict templates without touching the database.
+ * `--dry-run` prints the plan, the verdict templates and what the year stores (counted, without
+ * touching the database).
  */
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
@@ -138,6 +148,8 @@ interface Service {
   manifestStart: number;
   /** Mounts the Docker socket until its manifest reaches stage 2 (CI runners, log shippers). */
   socket: boolean;
+  /** The service's artifact sets by stages (`d:k:debug`); its environments share them. */
+  sets: Map<string, ArtifactSet>;
 }
 
 interface Workload {
@@ -148,7 +160,10 @@ interface Workload {
   /** The days it uploads on, ascending. */
   days: number[];
   uploads: number;
-  last: { id: string; observedAt: Date; template: Template } | null;
+  /** The latest upload: what an unchanged upload re-observes. */
+  last: { id: string; observedAt: Date; set: ArtifactSet; evaluation: Evaluation } | null;
+  /** The workload's verdicts by set key (a set seen again reuses its verdict: same set, context and engine). */
+  evaluations: Map<string, Evaluation>;
 }
 
 function buildTeams(): Team[] {
@@ -198,6 +213,7 @@ function buildService(team: Team, name: string): Service {
     manifestStart,
     manifestSteps: steps(manifestStart, team.engagement),
     socket: rand() < 0.04,
+    sets: new Map(),
   };
 }
 
@@ -220,7 +236,7 @@ function buildWorkloads(teams: readonly Team[]): Workload[] {
       const service = buildService(team, name);
       const envs = Math.min(rand() < 0.5 ? 2 : 3, target - count);
       for (const environment of ENVIRONMENTS.slice(0, envs)) {
-        out.push({ service, environment, cadence: 'daily', start: 0, days: [], uploads: 0, last: null });
+        out.push({ service, environment, cadence: 'daily', start: 0, days: [], uploads: 0, last: null, evaluations: new Map() });
         count++;
       }
     }
@@ -456,18 +472,18 @@ export function manifest(stack: Stack, stage: number, socket: boolean, team: str
 // ---------------------------------------------------------------------------------------------
 // Verdict templates: the engine's real output, evaluated once per combination
 
-/** Placeholders evaluated in place of the real names, swapped in per snapshot. */
-const PH = { team: 'zzteamx', service: 'zzsvcx', version: '97.98.99', snapshot: '00000000-0000-4000-8000-0000000000ff' } as const;
+/** Placeholders evaluated in place of the real names, swapped in per evaluation. */
+const PH = { team: 'zzteamx', service: 'zzsvcx', version: '97.98.99', evaluation: '00000000-0000-4000-8000-0000000000ff' } as const;
 const PH_PATTERN = /zzteamx|zzsvcx|97\.98\.99|00000000-0000-4000-8000-0000000000ff/g;
 
 interface Template {
   key: string;
   statuses: Record<string, FindingStatus>;
-  /** The fifteen control_results COPY lines with placeholders for snapshot id and names. */
+  /** The fifteen control_results COPY lines with placeholders for evaluation id and names. */
   copyLines: string;
-  /** Whether copyLines mentions a name (otherwise only the snapshot id needs replacing). */
+  /** Whether copyLines mentions a name (otherwise only the evaluation id needs replacing). */
   named: boolean;
-  /** The statuses as snapshots.statuses holds them, COPY-escaped. */
+  /** The statuses as evaluations.statuses and workload_state.statuses hold them, COPY-escaped. */
   statusesJson: string;
 }
 
@@ -489,7 +505,7 @@ function template(stack: Stack, d: number, k: number, socket: boolean, debug: bo
   for (const c of result.controls) {
     const status: FindingStatus = c.status === 'waived' ? 'fail' : c.status;
     statuses[c.id] = status;
-    lines.push(`${PH.snapshot}\t${c.id}\t${status}\t${copyText(JSON.stringify(c.findings.slice(0, MAX_FINDINGS)))}\n`);
+    lines.push(`${PH.evaluation}\t${c.id}\t${status}\t${copyText(JSON.stringify(c.findings.slice(0, MAX_FINDINGS)))}\n`);
   }
   const copyLines = lines.join('');
   const t: Template = { key, statuses, copyLines, named: /zzteamx|zzsvcx|97\.98\.99/.test(copyLines), statusesJson: copyText(JSON.stringify(statuses)) };
@@ -510,29 +526,95 @@ function stageAt(start: number, stepDays: readonly number[], day: number): numbe
 }
 
 // ---------------------------------------------------------------------------------------------
+// Artifact sets and verdicts, each stored once
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** One distinct artifact list of a service, as `artifact_sets` keeps it (created on first upload). */
+interface ArtifactSet {
+  key: string;
+  d: number;
+  k: number;
+  debug: boolean;
+  version: string;
+  texts: { kind: string; name: string; content: string; sha256: string }[];
+  /** services/ingest.ts `artifactSetHash`: sha256(kind):sha256(name):sha256(content), joined by commas, hashed. */
+  hash: string;
+  /** `artifact_sets.artifacts`, COPY-escaped. */
+  artifactsJson: string;
+  /** The `"artifacts":[…]` part of the upload's canonical JSON (services/ingest.ts `hashUpload`). */
+  uploadJson: string;
+  /** Set when its first upload stores it. */
+  id: string | null;
+}
+
+/** A stored verdict: one per set, workload context and engine version. */
+interface Evaluation {
+  id: string;
+  evaluatedAt: Date;
+  template: Template;
+}
+
+/**
+ * The service's artifacts at these stages. The release deployed is named by them: the same stages
+ * are the same texts (a revert or a detached debugger gets back a set seen before).
+ */
+function artifactSet(s: Service, d: number, k: number, debug: boolean): ArtifactSet {
+  const key = `${d}:${k}:${debug ? 'd' : '-'}`;
+  const hit = s.sets.get(key);
+  if (hit) return hit;
+  const version = `1.${d * 4 + k}.0`;
+  const files = [
+    { kind: 'dockerfile', name: 'Dockerfile', content: dockerfile(s.stack, d, s.name, version) },
+    { kind: 'kubernetes', name: 'k8s/cluster-state.yaml', content: manifest(s.stack, k, s.socket, s.team.slug, s.name, version, debug) },
+  ];
+  const texts = files.map((f) => ({ ...f, sha256: sha256(f.content) }));
+  const set: ArtifactSet = {
+    key,
+    d,
+    k,
+    debug,
+    version,
+    texts,
+    hash: sha256(texts.map((t) => `${sha256(t.kind)}:${sha256(t.name)}:${t.sha256}`).join(',')),
+    artifactsJson: copyText(JSON.stringify(texts.map((t) => ({ kind: t.kind, name: t.name, size: Buffer.byteLength(t.content), sha256: t.sha256 })))),
+    uploadJson: `"artifacts":${JSON.stringify(files)}`,
+    id: null,
+  };
+  s.sets.set(key, set);
+  return set;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Loading
 
 class CopyStream {
   private buffer: string[] = [];
   private size = 0;
   rows = 0;
-  private readonly w: Writable;
-  constructor(w: Writable) {
+  /** Characters of COPY text written. */
+  chars = 0;
+  /** Null: count only (`--dry-run`). */
+  private readonly w: Writable | null;
+  constructor(w: Writable | null) {
     this.w = w;
   }
   async write(lines: string, rows: number): Promise<void> {
+    this.rows += rows;
+    this.chars += lines.length;
+    if (!this.w) return;
     this.buffer.push(lines);
     this.size += lines.length;
-    this.rows += rows;
     if (this.size >= 1 << 18) await this.flush();
   }
   private async flush(): Promise<void> {
     const chunk = this.buffer.join('');
     this.buffer = [];
     this.size = 0;
-    if (!this.w.write(chunk)) await once(this.w, 'drain');
+    if (this.w && !this.w.write(chunk)) await once(this.w, 'drain');
   }
   async end(): Promise<void> {
+    if (!this.w) return;
     if (this.size > 0) await this.flush();
     const done = once(this.w, 'finish');
     this.w.end();
@@ -547,7 +629,7 @@ interface Constraint {
   def: string;
 }
 
-const BULK_TABLES = ['snapshots', 'artifacts', 'control_results', 'workload_state'];
+const BULK_TABLES = ['snapshots', 'contents', 'artifact_sets', 'evaluations', 'control_results', 'workload_state'];
 
 /** Drops the keys and indexes of the bulk tables, returning how to rebuild them exactly as migrated. */
 async function dropIndexes(sql: postgres.Sql): Promise<{ constraints: Constraint[]; indexes: string[] }> {
@@ -657,11 +739,13 @@ async function seed(): Promise<void> {
   if (process.argv.includes('--dry-run')) {
     for (const stack of STACKS) for (let d = 0; d <= 3; d++) for (let k = 0; k <= 3; k++) template(stack, d, k, false, false);
     for (const t of templates.values()) console.log(t.key.padEnd(14), CONTROL_IDS.map((id) => (t.statuses[id] ?? '?').charAt(0)).join(''));
+    await load(null, p);
     return;
   }
 
   await ensureDatabase(url);
-  const sql = postgres(BENCH_DATABASE_URL, { max: 4, onnotice: () => {} });
+  // One connection per COPY stream (five at once) and one to spare.
+  const sql = postgres(BENCH_DATABASE_URL, { max: 6, onnotice: () => {} });
   try {
     console.log('resetting the schema and migrating …');
     await sql`drop schema if exists public cascade`;
@@ -670,7 +754,15 @@ async function seed(): Promise<void> {
     await migratePostgres(BENCH_DATABASE_URL);
     const saved = await dropIndexes(sql);
 
-    await sql`insert into teams ${sql(p.teams.map((t) => ({ id: t.id, slug: t.slug, name: t.name, created_at: new Date(p.end.getTime() - (DAYS + 30) * DAY_MS) })))}`;
+    const created = new Date(p.end.getTime() - (DAYS + 30) * DAY_MS);
+    await sql`insert into teams ${sql(p.teams.map((t) => ({ id: t.id, slug: t.slug, name: t.name, created_at: created })))}`;
+    // Each team's agent uploads with an ingest key of its own (the key itself is never stored).
+    await sql`insert into api_keys ${sql(
+      p.teams.map((t) => {
+        const key = agentKey(t);
+        return { id: key.id, prefix: `csvs_${key.hash.slice(0, 8)}`, hash: key.hash, role: 'ingest', team_id: t.id, name: `agent ${t.slug}`, created_by: 'bench', created_at: created };
+      }),
+    )}`;
     await load(sql, p);
 
     console.log('rebuilding keys and indexes …');
@@ -679,8 +771,15 @@ async function seed(): Promise<void> {
     await sql`insert into waivers ${sql(waivers)}`;
     console.log(`${waivers.length} waivers; VACUUM ANALYZE …`);
     await sql`vacuum analyze`;
-    const [size] = await sql<{ size: string }[]>`select pg_size_pretty(pg_database_size(current_database())) as size`;
-    console.log(`done in ${((Date.now() - started) / 60_000).toFixed(1)} min; database ${size?.size ?? '?'}`);
+    const [size] = await sql<{ size: string; bytes: string }[]>`
+      select pg_size_pretty(pg_database_size(current_database())) as size, pg_database_size(current_database())::text as bytes`;
+    const tables = await sql<{ name: string; rows: string; heap: string; indexes: string }[]>`
+      select c.relname as name, c.reltuples::bigint::text as rows,
+             pg_size_pretty(pg_table_size(c.oid)) as heap, pg_size_pretty(pg_indexes_size(c.oid)) as indexes
+      from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      where n.nspname = 'public' and c.relkind = 'r' order by pg_total_relation_size(c.oid) desc limit 8`;
+    for (const t of tables) console.log(`  ${t.name.padEnd(16)} ${t.rows.padStart(9)} rows  table ${t.heap.padStart(8)}  indexes ${t.indexes.padStart(8)}`);
+    console.log(`done in ${((Date.now() - started) / 60_000).toFixed(1)} min; database ${size?.size ?? '?'} (${size?.bytes ?? '?'} bytes)`);
   } finally {
     await sql.end({ timeout: 5 });
   }
@@ -702,18 +801,44 @@ async function ensureDatabase(url: URL): Promise<void> {
   }
 }
 
-/** Streams every snapshot, its artifacts and its results in observation order, then the latest states. */
-async function load(sql: postgres.Sql, p: ReturnType<typeof plan>): Promise<void> {
-  const snapshotsOut = new CopyStream(
-    await sql`copy snapshots (id, team_id, workload, environment, observed_at, received_at, ci, content_hash, status, engine_version, evaluated_at, attempts, redactions, statuses) from stdin`.writable(),
-  );
-  const artifactsOut = new CopyStream(await sql`copy artifacts (snapshot_id, position, kind, name, content, size) from stdin`.writable());
-  const resultsOut = new CopyStream(await sql`copy control_results (snapshot_id, control_id, status, findings) from stdin`.writable());
+/** Where the agent uploads from: its cluster per environment (the Idempotency-Key names it). */
+const CLUSTERS: Record<Environment, string> = { prod: 'prod-eu-1', staging: 'staging-eu-1', dev: 'dev-eu-1' };
+const AGENT = 'csvs-agent/0.1.0';
+
+/** Each team's agent's ingest key (what snapshots.uploaded_by names), derived from the team: no draw from the generator. */
+function agentKey(team: Team): { id: string; hash: string } {
+  const h = sha256(`bench agent key ${team.id}`);
+  return { id: `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`, hash: sha256(`csvs_${h}`) };
+}
+
+/**
+ * Streams the year in observation order, as production would have written it upload by upload:
+ * each upload's snapshot row, and what it stores for the first time (texts, set, verdict); then
+ * the latest states. With `sql` null (`--dry-run`) it only counts.
+ */
+async function load(sql: postgres.Sql | null, p: ReturnType<typeof plan>): Promise<void> {
+  const out = {
+    contents: new CopyStream(sql ? await sql`copy contents (team_id, sha256, content, size) from stdin`.writable() : null),
+    sets: new CopyStream(sql ? await sql`copy artifact_sets (id, team_id, hash, artifacts, redactions, created_at) from stdin`.writable() : null),
+    evaluations: new CopyStream(
+      sql ? await sql`copy evaluations (id, team_id, set_id, engine_version, context_hash, context, statuses, evaluated_at) from stdin`.writable() : null,
+    ),
+    results: new CopyStream(sql ? await sql`copy control_results (evaluation_id, control_id, status, findings) from stdin`.writable() : null),
+    snapshots: new CopyStream(
+      sql
+        ? await sql`copy snapshots (id, team_id, workload, environment, observed_at, received_at, ci, content_hash, idempotency_key, status, engine_version, evaluated_at, attempts, uploaded_by, set_id, evaluation_id) from stdin`.writable()
+        : null,
+    ),
+  };
   const byDay: Workload[][] = Array.from({ length: DAYS }, () => []);
   for (const w of p.workloads) for (const d of w.days) byDay[d]?.push(w);
+  const keys = new Map(p.teams.map((t) => [t.id, agentKey(t).id]));
+  // What redaction records for these uploads (nothing found): kept on the set, so the snapshot rows hold null.
   const redactions = copyText(JSON.stringify({ total: 0, byKind: {}, items: [] }));
+  const storedTexts = new Set<string>();
   const t0 = Date.now();
   let done = 0;
+  let changed = 0;
   for (let day = 0; day < DAYS; day++) {
     const dayStart = p.end.getTime() - (DAYS - day) * DAY_MS;
     const today = (byDay[day] ?? []).map((w) => ({ w, at: dayStart + int(6 * 3600, 20 * 3600) * 1000 + int(0, 999) })).sort((a, b) => a.at - b.at);
@@ -724,61 +849,79 @@ async function load(sql: postgres.Sql, p: ReturnType<typeof plan>): Promise<void
       const k = stageAt(s.manifestStart, s.manifestSteps, lead);
       // The odd revert: a build from an older branch.
       if (d > 0 && rand() < 0.03) d--;
-      w.uploads++;
-      const version = `${1 + Math.floor(day / 120)}.${d * 4 + k}.${w.uploads}`;
+      // Someone attached `kubectl debug` (gone again by the next upload).
       const debug = k >= 1 && rand() < 0.02;
-      const t = template(s.stack, d, k, s.socket, debug);
+      w.uploads++;
+      const set = artifactSet(s, d, k, debug);
       const id = uuid();
       const observedAt = new Date(at);
       const receivedAt = new Date(at + int(2, 40) * 1000);
-      const evaluatedAt = new Date(receivedAt.getTime() + int(20, 900));
-      const docker = dockerfile(s.stack, d, s.name, version);
-      const deploy = manifest(s.stack, k, s.socket, s.team.slug, s.name, version, debug);
-      const ci = { commit: hex(40), ref: 'refs/heads/main', pipelineUrl: `https://ci.example.com/${s.team.slug}/${s.name}/-/pipelines/${100_000 + w.uploads}` };
-      const contentHash = `sha256:${createHash('sha256')
-        .update(
-          JSON.stringify({
-            workload: s.name,
-            environment: w.environment,
-            observedAt: observedAt.toISOString(),
-            ci,
-            artifacts: [
-              { kind: 'dockerfile', name: 'Dockerfile', content: docker },
-              { kind: 'kubernetes', name: 'k8s/cluster-state.yaml', content: deploy },
-            ],
-          }),
-        )
-        .digest('hex')}`;
-      await snapshotsOut.write(
-        `${id}\t${s.team.id}\t${s.name}\t${w.environment}\t${observedAt.toISOString()}\t${receivedAt.toISOString()}\t${copyText(JSON.stringify(ci))}\t${contentHash}\tevaluated\t${ENGINE_VERSION}\t${evaluatedAt.toISOString()}\t0\t${redactions}\t${t.statusesJson}\n`,
+      let evaluation = w.last?.set === set ? w.last.evaluation : undefined;
+      if (!evaluation) {
+        // A changed upload: new texts and set stored once per team, a verdict once per set and context.
+        changed++;
+        if (set.id === null) {
+          set.id = uuid();
+          for (const t of set.texts) {
+            const key = `${s.team.id}:${t.sha256}`;
+            if (storedTexts.has(key)) continue;
+            storedTexts.add(key);
+            await out.contents.write(`${s.team.id}\t${t.sha256}\t${copyText(t.content)}\t${Buffer.byteLength(t.content)}\n`, 1);
+          }
+          await out.sets.write(`${set.id}\t${s.team.id}\t${set.hash}\t${set.artifactsJson}\t${redactions}\t${receivedAt.toISOString()}\n`, 1);
+        }
+        evaluation = w.evaluations.get(set.key);
+        if (!evaluation) {
+          const t = template(s.stack, d, k, s.socket, debug);
+          evaluation = { id: uuid(), evaluatedAt: new Date(receivedAt.getTime() + int(20, 900)), template: t };
+          w.evaluations.set(set.key, evaluation);
+          // As services/evaluations.ts storeVerdict hashes it: this key order, no history (no Docker containers).
+          const context = JSON.stringify({ workload: s.name, environment: w.environment, history: [] });
+          await out.evaluations.write(
+            `${evaluation.id}\t${s.team.id}\t${set.id}\t${ENGINE_VERSION}\t${sha256(context)}\t${copyText(context)}\t${t.statusesJson}\t${evaluation.evaluatedAt.toISOString()}\n`,
+            1,
+          );
+          const names: Record<string, string> = { [PH.team]: s.team.slug, [PH.service]: s.name, [PH.version]: set.version, [PH.evaluation]: evaluation.id };
+          await out.results.write(t.named ? t.copyLines.replace(PH_PATTERN, (m) => names[m] ?? m) : t.copyLines.replaceAll(PH.evaluation, evaluation.id), 15);
+        }
+      }
+      // The agent's upload (workers/agent/kubernetes.ts): its round's time, its metadata, its Idempotency-Key.
+      const observed = observedAt.toISOString();
+      const host = CLUSTERS[w.environment];
+      const idempotencyKey = `csvs-agent-${sha256(`${host}\n${observed}\n${s.name}`)}`;
+      const ci = { agent: AGENT, host, round: observed, idempotencyId: idempotencyKey };
+      // services/ingest.ts hashUpload: {workload, environment, observedAt, ci, artifacts}.
+      const contentHash = `sha256:${sha256(`${JSON.stringify({ workload: s.name, environment: w.environment, observedAt: observed, ci }).slice(0, -1)},${set.uploadJson}}`)}`;
+      await out.snapshots.write(
+        `${id}\t${s.team.id}\t${s.name}\t${w.environment}\t${observed}\t${receivedAt.toISOString()}\t${copyText(JSON.stringify(ci))}\t${contentHash}\t${idempotencyKey}\tevaluated\t${ENGINE_VERSION}\t${evaluation.evaluatedAt.toISOString()}\t0\t${keys.get(s.team.id)}\t${set.id}\t${evaluation.id}\n`,
         1,
       );
-      await artifactsOut.write(
-        `${id}\t0\tdockerfile\tDockerfile\t${copyText(docker)}\t${docker.length}\n${id}\t1\tkubernetes\tk8s/cluster-state.yaml\t${copyText(deploy)}\t${deploy.length}\n`,
-        2,
-      );
-      const names: Record<string, string> = { [PH.team]: s.team.slug, [PH.service]: s.name, [PH.version]: version, [PH.snapshot]: id };
-      await resultsOut.write(t.named ? t.copyLines.replace(PH_PATTERN, (m) => names[m] ?? m) : t.copyLines.replaceAll(PH.snapshot, id), 15);
-      w.last = { id, observedAt, template: t };
+      w.last = { id, observedAt, set, evaluation };
       done++;
-      if (done % 50_000 === 0) {
+      if (done % 100_000 === 0) {
         const rate = done / ((Date.now() - t0) / 1000);
-        console.log(
-          `  ${done.toLocaleString('en')} snapshots (${snapshotsOut.rows + artifactsOut.rows + resultsOut.rows} rows), ${Math.round(rate)} snapshots/s, ETA ${Math.round((SNAPSHOTS - done) / rate)} s`,
-        );
+        console.log(`  ${done.toLocaleString('en')} snapshots, ${changed.toLocaleString('en')} changed, ${Math.round(rate)} snapshots/s, ETA ${Math.round((SNAPSHOTS - done) / rate)} s`);
       }
     }
   }
-  await Promise.all([snapshotsOut.end(), artifactsOut.end(), resultsOut.end()]);
-  console.log(`loaded ${done} snapshots, ${artifactsOut.rows} artifacts, ${resultsOut.rows} control results in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  await Promise.all(Object.values(out).map((o) => o.end()));
+  const pct = (n: number) => `${((100 * n) / Math.max(1, done)).toFixed(1)} %`;
+  console.log(
+    `${done.toLocaleString('en')} uploads in ${((Date.now() - t0) / 1000).toFixed(0)} s: ${(done - changed).toLocaleString('en')} unchanged (${pct(done - changed)}), ${changed.toLocaleString('en')} changed (${pct(changed)})`,
+  );
+  console.log(
+    `  stored once: ${out.contents.rows.toLocaleString('en')} texts (${mb(out.contents.chars)}), ${out.sets.rows.toLocaleString('en')} artifact sets, ${out.evaluations.rows.toLocaleString('en')} evaluations, ${out.results.rows.toLocaleString('en')} control results (${mb(out.results.chars)}); ${templates.size} distinct verdict templates`,
+  );
   // COPY again, not sql(rows): postgres.js would JSON-encode a JSON text a second time (a jsonb string, not an object).
-  const statesOut = new CopyStream(await sql`copy workload_state (team_id, workload, environment, snapshot_id, observed_at, statuses) from stdin`.writable());
+  const states = new CopyStream(sql ? await sql`copy workload_state (team_id, workload, environment, snapshot_id, observed_at, statuses) from stdin`.writable() : null);
   for (const w of p.workloads) {
     if (!w.last) continue;
-    await statesOut.write(`${w.service.team.id}\t${w.service.name}\t${w.environment}\t${w.last.id}\t${w.last.observedAt.toISOString()}\t${w.last.template.statusesJson}\n`, 1);
+    await states.write(`${w.service.team.id}\t${w.service.name}\t${w.environment}\t${w.last.id}\t${w.last.observedAt.toISOString()}\t${w.last.evaluation.template.statusesJson}\n`, 1);
   }
-  await statesOut.end();
-  console.log(`${statesOut.rows} workload states; ${templates.size} distinct verdict templates`);
+  await states.end();
+  console.log(`  ${states.rows} workload states`);
 }
+
+const mb = (chars: number) => `${(chars / 1e6).toFixed(0)} MB of COPY text`;
 
 if (import.meta.main) await seed();

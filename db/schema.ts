@@ -181,6 +181,8 @@ export const evaluations = pgTable(
   (t) => [
     uniqueIndex('evaluations_set_idx').on(t.setId, t.engineVersion, t.contextHash),
     index('evaluations_version_idx').on(t.engineVersion),
+    // A team's verdicts: a trend joins its window's snapshots to these few, not to every team's.
+    index('evaluations_team_idx').on(t.teamId),
   ],
 );
 

@@ -90,6 +90,7 @@ ALTER TABLE "evaluations" ADD CONSTRAINT "evaluations_set_id_artifact_sets_id_fk
 CREATE UNIQUE INDEX "artifact_sets_team_hash_idx" ON "artifact_sets" USING btree ("team_id","hash");--> statement-breakpoint
 CREATE UNIQUE INDEX "evaluations_set_idx" ON "evaluations" USING btree ("set_id","engine_version","context_hash");--> statement-breakpoint
 CREATE INDEX "evaluations_version_idx" ON "evaluations" USING btree ("engine_version");--> statement-breakpoint
+CREATE INDEX "evaluations_team_idx" ON "evaluations" USING btree ("team_id");--> statement-breakpoint
 CREATE INDEX "snapshots_evaluation_idx" ON "snapshots" USING btree ("evaluation_id");--> statement-breakpoint
 ALTER TABLE "control_results" ADD CONSTRAINT "control_results_evaluation_id_evaluations_id_fk" FOREIGN KEY ("evaluation_id") REFERENCES "public"."evaluations"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "snapshots" ADD CONSTRAINT "snapshots_set_id_artifact_sets_id_fk" FOREIGN KEY ("set_id") REFERENCES "public"."artifact_sets"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint

@@ -124,6 +124,10 @@ export async function snapshotsForWindow(
     lte(snapshots.observedAt, window.to),
   ];
   if (environment) inWindow.push(eq(snapshots.environment, environment));
+  // The team's verdicts (evaluations_team_idx), each cast to text once however many snapshots share
+  // it; OFFSET 0 keeps PostgreSQL from folding the subquery into the join, where the cast would run
+  // once per snapshot. Without the team, the join hashed every team's evaluations.
+  const verdicts = sql`(select ${evaluations.id} as id, ${evaluations.statuses}::text as statuses from ${evaluations} where ${evaluations.teamId} = ${teamId} offset 0) as "verdicts"`;
   const during = db
     .select({
       teamId: snapshots.teamId,
@@ -131,10 +135,10 @@ export async function snapshotsForWindow(
       environment: snapshots.environment,
       snapshotId: snapshots.id,
       observedAt: snapshots.observedAt,
-      statuses: statusesOf(),
+      statuses: sql<string>`"verdicts"."statuses"`,
     })
     .from(snapshots)
-    .innerJoin(evaluations, eq(evaluations.id, snapshots.evaluationId))
+    .innerJoin(verdicts, sql`"verdicts"."id" = ${snapshots.evaluationId}`)
     .where(and(...inWindow));
   const rows = await unionRows(db, unionAll(before, during));
   return rows
