@@ -3,7 +3,8 @@ import { findActiveKeyByHash, touchApiKey } from '../db/queries/api-keys.ts';
 import { findTeamBySlug } from '../db/queries/teams.ts';
 import type { TeamRef } from '../services/deps.ts';
 import type { AppEnv, Deps, Principal, Role } from './env.ts';
-import { Forbidden, NotFound, Unauthenticated } from '../services/errors.ts';
+import { DomainError, Forbidden, NotFound, Unauthenticated } from '../services/errors.ts';
+import { TEAM_SLUG } from '../services/schemas/team.ts';
 import { constantTimeEqual, hashApiKey } from '../services/keys.ts';
 import { isOrgWide, ORG_WIDE_ROLES } from '../services/visibility.ts';
 
@@ -72,6 +73,8 @@ export function requireOrgWide(p: Principal): void {
 /** Checks the principal may act on the team; answers 403 (not 404) for foreign teams so slugs do not leak. */
 export async function authorizeTeam(c: { var: AppEnv['Variables'] }, slug: string, action: TeamAction): Promise<TeamRef> {
   const p = c.var.principal;
+  // Routes whose path is not validated by a schema (the upload's three body forms) meet the slug rule here.
+  if (!TEAM_SLUG.test(slug)) throw new DomainError('the team in the path is not a team slug', [{ path: 'team', message: 'lowercase letters, digits and "-", 1–63 characters' }]);
   if (!ALLOWED[action].includes(p.role)) throw new Forbidden(`a ${p.role} key may not ${action} here`);
   if (!isOrgWide(p) && p.teamSlug !== slug) throw new Forbidden(`this key belongs to another team`);
   // A team-bound key already names its team (joined when the key was looked up).

@@ -1,4 +1,5 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { dateTime, text } from '../../../services/schemas/fields.ts';
 import { listAuditEntries } from '../../../db/queries/audit-log.ts';
 import { findTeamBySlug } from '../../../db/queries/teams.ts';
 import { requireOrgWide } from '../../auth.ts';
@@ -34,12 +35,12 @@ const route = createRoute({
   tags: ['audit'],
   request: {
     query: z.object({
-      actor: z.string().max(100).optional().openapi({ description: 'An API key id (or `admin-env`)' }),
-      action: z.string().max(100).optional().openapi({ example: 'attestation.export' }),
+      actor: text().max(100).optional().openapi({ description: 'An API key id (or `admin-env`)' }),
+      action: text().max(100).optional().openapi({ example: 'attestation.export' }),
       team: TeamSlug.optional(),
-      from: z.iso.datetime({ offset: true }).optional(),
-      to: z.iso.datetime({ offset: true }).optional(),
-      cursor: z.string().max(20).optional(),
+      from: dateTime().optional(),
+      to: dateTime().optional(),
+      cursor: text().max(20).optional(),
       limit: z.coerce.number().int().min(1).max(500).default(100),
     }),
   },

@@ -1,4 +1,5 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { dateTime, day } from '../../../services/schemas/fields.ts';
 import { CONTROL_IDS } from '../../../workers/controls/index.ts';
 import { authorizeTeam } from '../../auth.ts';
 import type { AppEnv } from '../../env.ts';
@@ -12,7 +13,7 @@ import { problems } from '../responses.ts';
 import { TeamParam } from '../teams/schemas.ts';
 
 const Moment = z
-  .union([z.iso.date(), z.iso.datetime({ offset: true })])
+  .union([day(), dateTime()])
   .openapi({ description: 'A UTC day (`2026-11-01`) or a date-time; the point of the day/week it falls in is included' });
 
 const ControlCounts = z.object({ pass: z.number().int(), fail: z.number().int(), waived: z.number().int(), unknown: z.number().int() });
