@@ -1,8 +1,9 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { ORG_WIDE_ROLES } from '../../../services/visibility.ts';
 import { dateTime, text } from '../../../services/schemas/fields.ts';
 import { listAuditEntries } from '../../../db/queries/audit-log.ts';
 import { findTeamBySlug } from '../../../db/queries/teams.ts';
-import { requireOrgWide } from '../../auth.ts';
+import { access, requireOrgWide } from '../../auth.ts';
 import type { AppEnv } from '../../env.ts';
 import { DomainError, NotFound } from '../../../services/errors.ts';
 import { problems } from '../responses.ts';
@@ -27,6 +28,7 @@ const AuditEntry = z
 const route = createRoute({
   method: 'get',
   path: '/v1/audit-log',
+  middleware: [access({ roles: ORG_WIDE_ROLES })],
   summary: 'The audit log, newest first (auditor or admin)',
   description:
     'Administrative actions and every export: `team.create`, `api-key.create`, `api-key.revoke`, `waiver.create`, ' +

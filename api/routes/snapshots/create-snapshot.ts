@@ -1,9 +1,8 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { dateTime, text } from '../../../services/schemas/fields.ts';
-import { bodyLimit } from 'hono/body-limit';
-import { authorizeTeam } from '../../auth.ts';
+import { access, authorizeTeam } from '../../auth.ts';
 import type { AppEnv, Deps } from '../../env.ts';
-import { DomainError, TooLarge } from '../../../services/errors.ts';
+import { DomainError } from '../../../services/errors.ts';
 import { Environment, Level, Snapshot, SnapshotUpload, Workload } from '../../../services/schemas/snapshot.ts';
 import type { TeamRef } from '../../../services/deps.ts';
 import { listWaivers, toWaiverRule } from '../../../db/queries/waivers.ts';
@@ -86,13 +85,7 @@ export function register(app: OpenAPIHono<AppEnv>): void {
 
   app.post(
     '/v1/teams/:team/snapshots',
-    async (c, next) =>
-      bodyLimit({
-        maxSize: c.var.deps.config.MAX_BODY_BYTES,
-        onError: () => {
-          throw new TooLarge(`the body exceeds the limit of ${c.var.deps.config.MAX_BODY_BYTES} bytes`);
-        },
-      })(c, next),
+    access({ team: 'ingest', body: 'upload' }),
     async (c) => {
       const team = await authorizeTeam(c, c.req.param('team'), 'ingest');
       const query = Query.safeParse(c.req.query());

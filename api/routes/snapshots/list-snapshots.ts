@@ -1,6 +1,6 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { dateTime, text } from '../../../services/schemas/fields.ts';
-import { authorizeTeam } from '../../auth.ts';
+import { access, authorizeTeam } from '../../auth.ts';
 import type { AppEnv } from '../../env.ts';
 import { DomainError } from '../../../services/errors.ts';
 import { Environment, Snapshot, Workload } from '../../../services/schemas/snapshot.ts';
@@ -15,6 +15,7 @@ const SnapshotSummary = Snapshot.omit({ controls: true })
 const route = createRoute({
   method: 'get',
   path: '/v1/teams/{team}/snapshots',
+  middleware: [access({ team: 'read' })],
   summary: "The team's snapshots, newest first (controls without findings; read one for those)",
   tags: ['snapshots'],
   request: {

@@ -1,7 +1,7 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { dateTime, day } from '../../../services/schemas/fields.ts';
 import { CONTROL_IDS } from '../../../workers/controls/index.ts';
-import { authorizeTeam } from '../../auth.ts';
+import { access, authorizeTeam } from '../../auth.ts';
 import type { AppEnv } from '../../env.ts';
 import { DomainError } from '../../../services/errors.ts';
 import { Environment } from '../../../services/schemas/snapshot.ts';
@@ -43,6 +43,7 @@ const Trend = z
 const route = createRoute({
   method: 'get',
   path: '/v1/teams/{team}/trend',
+  middleware: [access({ team: 'read' })],
   summary: 'Daily or weekly series per level and per control (JSON, or CSV with format=csv / Accept: text/csv)',
   description:
     'One point per UTC day, or per ISO week (Monday to Sunday), from the period holding `from` to the one holding ' +

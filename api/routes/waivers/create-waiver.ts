@@ -1,7 +1,7 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { recordAudit } from '../../../db/queries/audit.ts';
 import { insertWaiver } from '../../../db/queries/waivers.ts';
-import { authorizeTeam } from '../../auth.ts';
+import { access, authorizeTeam } from '../../auth.ts';
 import type { AppEnv } from '../../env.ts';
 import { DomainError } from '../../../services/errors.ts';
 import { DAY_MS } from '../../../services/time.ts';
@@ -13,6 +13,7 @@ import { CreateWaiver } from './schemas.ts';
 const route = createRoute({
   method: 'post',
   path: '/v1/teams/{team}/waivers',
+  middleware: [access({ team: 'waive' })],
   summary: 'Grant a waiver (admin or auditor): while active, a `fail` of the control shows as `waived` and counts toward the level',
   description:
     'The approver recorded is the id of the API key that made the request (ids are unique and stay resolvable ' +

@@ -2,7 +2,7 @@ import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { recordAudit } from '../../../db/queries/audit.ts';
 import { findTeamsByIds } from '../../../db/queries/teams.ts';
 import { findWaiver, revokeWaiver } from '../../../db/queries/waivers.ts';
-import { authorizeTeam } from '../../auth.ts';
+import { access, authorizeTeam } from '../../auth.ts';
 import type { AppEnv } from '../../env.ts';
 import { Conflict, NotFound } from '../../../services/errors.ts';
 import { problems } from '../responses.ts';
@@ -12,6 +12,7 @@ import { WaiverIdParam } from './schemas.ts';
 const route = createRoute({
   method: 'delete',
   path: '/v1/waivers/{id}',
+  middleware: [access({ roles: ['auditor', 'admin'] })],
   summary: 'Revoke a waiver (admin or auditor); it stops counting at once and stays on record',
   tags: ['waivers'],
   request: { params: WaiverIdParam },
