@@ -1,9 +1,11 @@
 import type { MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { findActiveKeyByHash, touchApiKey } from '../db/queries/api-keys.ts';
 import { findTeamBySlug } from '../db/queries/teams.ts';
 import type { TeamRef } from '../services/deps.ts';
 import type { AppEnv, Deps, Principal, Role } from './env.ts';
-import { Forbidden, NotFound, Unauthenticated } from '../services/errors.ts';
+import { DomainError, Forbidden, NotFound, TooLarge, Unauthenticated } from '../services/errors.ts';
+import { TEAM_SLUG } from '../services/schemas/team.ts';
 import { constantTimeEqual, hashApiKey } from '../services/keys.ts';
 import { isOrgWide, ORG_WIDE_ROLES } from '../services/visibility.ts';
 
@@ -69,14 +71,53 @@ export function requireOrgWide(p: Principal): void {
 }
 
 
+/** The role may do `action`, and a team-bound key only on its own team: what needs no database. */
+function checkTeamAccess(p: Principal, slug: string, action: TeamAction): void {
+  if (!ALLOWED[action].includes(p.role)) throw new Forbidden(`a ${p.role} key may not ${action} here`);
+  if (!isOrgWide(p) && p.teamSlug !== slug) throw new Forbidden(`this key belongs to another team`);
+}
+
 /** Checks the principal may act on the team; answers 403 (not 404) for foreign teams so slugs do not leak. */
 export async function authorizeTeam(c: { var: AppEnv['Variables'] }, slug: string, action: TeamAction): Promise<TeamRef> {
   const p = c.var.principal;
-  if (!ALLOWED[action].includes(p.role)) throw new Forbidden(`a ${p.role} key may not ${action} here`);
-  if (!isOrgWide(p) && p.teamSlug !== slug) throw new Forbidden(`this key belongs to another team`);
+  checkTeamAccess(p, slug, action);
+  // Routes whose path is not validated by a schema (the upload's three body forms) meet the slug rule here.
+  if (!TEAM_SLUG.test(slug)) throw new DomainError('the team in the path is not a team slug', [{ path: 'team', message: 'lowercase letters, digits and "-", 1–63 characters' }]);
   // A team-bound key already names its team (joined when the key was looked up).
   if (p.teamId && p.teamSlug === slug) return { id: p.teamId, slug };
   const team = await findTeamBySlug(c.var.deps.db, slug);
   if (!team) throw new NotFound(`no team "${slug}"`);
   return { id: team.id, slug: team.slug };
+}
+
+/** Who may call a route, checked before anything reads its body or validates its input. */
+export interface AccessRule {
+  /** The roles that may call it at all. */
+  roles?: readonly Role[];
+  /** For `/teams/{team}/…` paths: what is done to the team (team-bound keys only on their own). */
+  team?: TeamAction;
+  /** The largest body: `upload` for snapshots (MAX_BODY_BYTES), else MAX_JSON_BODY_BYTES. */
+  body?: 'json' | 'upload';
+}
+
+/**
+ * Route middleware (every /v1 route lists one): refuses with 403 on the principal alone, before
+ * the request's body is read or its parameters are validated, so a key without the right never
+ * makes the service read (or parse, or complain about) what it sent; then limits the body.
+ * Handlers still authorize against the stored resource (a waiver's or webhook's team).
+ */
+export function access(rule: AccessRule = {}): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const p = c.var.principal;
+    if (rule.roles) requireRole(p, ...rule.roles);
+    if (rule.team) checkTeamAccess(p, c.req.param('team') ?? '', rule.team);
+    const { MAX_BODY_BYTES, MAX_JSON_BODY_BYTES } = c.var.deps.config;
+    const maxSize = rule.body === 'upload' ? MAX_BODY_BYTES : MAX_JSON_BODY_BYTES;
+    return bodyLimit({
+      maxSize,
+      onError: () => {
+        throw new TooLarge(`the body exceeds the limit of ${maxSize} bytes`);
+      },
+    })(c, next);
+  };
 }

@@ -12,6 +12,8 @@ const Config = z.object({
   CSVS_ADMIN_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Largest accepted request body, bytes. */
   MAX_BODY_BYTES: z.coerce.number().int().positive().default(5 * 1024 * 1024),
+  /** Largest body of any other request (teams, keys, waivers, webhooks), bytes. */
+  MAX_JSON_BODY_BYTES: z.coerce.number().int().positive().default(64 * 1024),
   MAX_ARTIFACTS: z.coerce.number().int().positive().max(1000).default(50),
   /** Days without a snapshot after which a workload is stale. */
   STALE_AFTER_DAYS: z.coerce.number().int().positive().default(30),

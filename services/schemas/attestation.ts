@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { dateTime } from './fields.ts';
 import { LANGS } from '../../workers/attest/labels.ts';
 import { ATTESTATION_FORMATS } from '../attestation.ts';
 import { Environment, Level } from './snapshot.ts';
@@ -6,8 +7,7 @@ import { Environment, Level } from './snapshot.ts';
 /** What an attestation export asks for: the API's query, and the dashboard's download link. */
 export const AttestationQuery = z.object({
   level: Level.openapi({ description: 'The level attested: a workload meets it when each of its controls passes or is waived' }),
-  at: z.iso
-    .datetime({ offset: true })
+  at: dateTime()
     .optional()
     .openapi({ description: 'The moment attested (default now, never in the future): latest snapshots and waivers in force as of then' }),
   format: z

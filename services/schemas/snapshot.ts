@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { dateTime, hasNul, text } from './fields.ts';
 import { ARTIFACT_KINDS } from '../../workers/model/evidence.ts';
 import { LEVELS } from '../../workers/model/result.ts';
 import { CONTROL_IDS } from '../../workers/controls/index.ts';
@@ -22,17 +23,18 @@ export const Environment = z
 
 export const CiMetadata = z
   .object({
-    commit: z.string().max(200).optional(),
-    ref: z.string().max(500).optional(),
-    pipelineUrl: z.string().max(2000).optional(),
+    commit: text().max(200).optional(),
+    ref: text().max(500).optional(),
+    pipelineUrl: text().max(2000).optional(),
   })
-  .catchall(z.string().max(2000))
+  .catchall(text().max(2000))
+  .refine((ci) => !Object.keys(ci).some(hasNul), 'field names must not contain NUL (U+0000)')
   .openapi('CiMetadata');
 
 export const ArtifactUpload = z
   .object({
     kind: ArtifactKind,
-    name: z.string().min(1).max(500).optional(),
+    name: text().min(1).max(500).optional(),
     content: z
       .union([z.string(), z.array(z.unknown()), z.record(z.string(), z.unknown())])
       .openapi({ description: 'The artifact as text, or for JSON kinds the parsed JSON itself' }),
@@ -43,7 +45,7 @@ export const SnapshotUpload = z
   .object({
     workload: Workload,
     environment: Environment.optional(),
-    observedAt: z.iso.datetime({ offset: true }).optional(),
+    observedAt: dateTime().optional(),
     ci: CiMetadata.optional(),
     artifacts: z.array(ArtifactUpload).min(1, 'at least one artifact is needed'),
   })

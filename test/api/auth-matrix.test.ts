@@ -76,12 +76,44 @@ beforeAll(async () => {
   own = await context(ownTeam);
   foreign = await context(foreignTeam);
   for (const role of ROLES) keys[role] = (await h.key(role, role === 'ingest' || role === 'viewer' ? ownTeam : undefined)).key;
+  documented = ((await (await h.request('/openapi.json', { key: null })).json()) as { paths: typeof documented }).paths;
 });
 afterAll(async () => h.close());
 
 async function send(c: RouteCase, ctx: Ctx, key: string | null): Promise<Response> {
   const { path, init } = await c.request(ctx);
   return h.request(path, { ...init, key });
+}
+
+let documented: Record<string, Record<string, { parameters?: { name: string; in: string }[] }>> = {};
+
+/**
+ * The request as sent, but with input that would be refused (a NUL in every query parameter the
+ * route declares) and, where it takes a body, a 2 MiB body that records whether anyone started
+ * to read it.
+ */
+async function hostile(c: RouteCase, ctx: Ctx, options: { poisonQuery: boolean }): Promise<{ path: string; init: RequestInit; pulled: () => number }> {
+  const { path, init } = await c.request(ctx);
+  const [method = 'GET', template = ''] = c.route.split(' ');
+  const declared = documented[template]?.[method.toLowerCase()]?.parameters?.filter((p) => p.in === 'query') ?? [];
+  const url = new URL(path, 'http://x');
+  if (options.poisonQuery) for (const p of declared) url.searchParams.set(p.name, 'a\u0000b');
+  let pulled = 0;
+  const body = init.method === 'POST'
+    ? new ReadableStream<Uint8Array>({
+        pull: (controller) => {
+          pulled += 1;
+          if (pulled > 32) controller.close(); // 2 MiB, so that a route reading it ends (and fails) instead of hanging
+          else controller.enqueue(new Uint8Array(64 * 1024).fill(123));
+        },
+      }, { highWaterMark: 0 })
+    : null;
+  const { json: _json, ...rest } = init;
+  return {
+    path: `${url.pathname}${url.search}`,
+    init: { ...rest, ...(body ? { body, duplex: 'half', headers: { 'content-type': 'application/json' } } : {}) } as RequestInit,
+    pulled: () => pulled,
+  };
 }
 
 describe.each(CASES)('$route', (c) => {
@@ -94,6 +126,21 @@ describe.each(CASES)('$route', (c) => {
     const res = await send(c, own, keys[role] ?? null);
     expect(res.status).toBe(c.allowed.includes(role) ? c.ok : 403);
     if (res.status === 403) expect(res.headers.get('content-type')).toContain('application/problem+json');
+  });
+
+  it.each(ROLES)('as %s without the right: 403 before the body is read or the query validated', async (role) => {
+    for (const ctx of c.teamScoped && role !== 'admin' && role !== 'auditor' ? [own, foreign] : [own]) {
+      const allowed = c.allowed.includes(role) && (ctx === own || !c.teamScoped || role === 'admin' || role === 'auditor');
+      if (allowed) continue;
+      // Where the team is that of a stored resource (`/v1/webhooks/{id}/…`), a foreign team's key
+      // learns it is foreign only once the resource is read, after its query is validated (which
+      // says nothing about the resource); the body, if any, is still never read.
+      const byResource = ctx === foreign && !c.route.includes('{team}') && c.allowed.includes(role);
+      const req = await hostile(c, ctx, { poisonQuery: !byResource });
+      const res = await h.request(req.path, { ...req.init, key: keys[role] ?? null });
+      expect(res.status, await res.text()).toBe(403);
+      expect(req.pulled()).toBe(0);
+    }
   });
 
   it.each(ROLES)('as %s on a foreign team', async (role) => {

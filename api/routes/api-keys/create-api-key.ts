@@ -1,5 +1,5 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
-import { requireRole } from '../../auth.ts';
+import { access, requireRole } from '../../auth.ts';
 import type { AppEnv } from '../../env.ts';
 import { createApiKey } from '../../../services/api-keys.ts';
 import { problems } from '../responses.ts';
@@ -8,6 +8,7 @@ import { CreateApiKey, CreatedApiKey } from './schemas.ts';
 const route = createRoute({
   method: 'post',
   path: '/v1/api-keys',
+  middleware: [access({ roles: ['admin'] })],
   summary: 'Create an API key (admin); the key is shown once',
   tags: ['setup'],
   request: { body: { required: true, content: { 'application/json': { schema: CreateApiKey } } } },

@@ -1,6 +1,6 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { listApiKeys } from '../../../db/queries/api-keys.ts';
-import { requireRole } from '../../auth.ts';
+import { access, requireRole } from '../../auth.ts';
 import type { AppEnv } from '../../env.ts';
 import { problems } from '../responses.ts';
 import { ApiKey } from './schemas.ts';
@@ -8,6 +8,7 @@ import { ApiKey } from './schemas.ts';
 const route = createRoute({
   method: 'get',
   path: '/v1/api-keys',
+  middleware: [access({ roles: ['admin'] })],
   summary: 'List API keys without their secrets (admin)',
   tags: ['setup'],
   responses: {

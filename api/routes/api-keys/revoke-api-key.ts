@@ -1,7 +1,7 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { revokeApiKey } from '../../../db/queries/api-keys.ts';
 import { recordAudit } from '../../../db/queries/audit.ts';
-import { requireRole } from '../../auth.ts';
+import { access, requireRole } from '../../auth.ts';
 import type { AppEnv } from '../../env.ts';
 import { NotFound } from '../../../services/errors.ts';
 import { problems } from '../responses.ts';
@@ -9,6 +9,7 @@ import { problems } from '../responses.ts';
 const route = createRoute({
   method: 'delete',
   path: '/v1/api-keys/{id}',
+  middleware: [access({ roles: ['admin'] })],
   summary: 'Revoke an API key (admin)',
   tags: ['setup'],
   request: { params: z.object({ id: z.string().uuid().openapi({ param: { name: 'id', in: 'path' } }) }) },

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { text } from '../../../services/schemas/fields.ts';
 import { ROLES } from '../../env.ts';
 import { TeamSlug } from '../../../services/schemas/team.ts';
 
@@ -8,7 +9,7 @@ export const CreateApiKey = z
   .object({
     role: Role,
     team: TeamSlug.optional().openapi({ description: 'Required for ingest and viewer keys; not allowed for others' }),
-    name: z.string().trim().min(1).max(200),
+    name: text().trim().min(1).max(200),
   })
   .openapi('CreateApiKey');
 

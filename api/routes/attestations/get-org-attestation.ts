@@ -1,6 +1,7 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import { ORG_WIDE_ROLES } from '../../../services/visibility.ts';
 import { listTeams } from '../../../db/queries/teams.ts';
-import { requireOrgWide } from '../../auth.ts';
+import { access, requireOrgWide } from '../../auth.ts';
 import type { AppEnv } from '../../env.ts';
 import { problems } from '../responses.ts';
 import { respondWithAttestation } from '../../attestation-response.ts';
@@ -10,6 +11,7 @@ import { ATTESTATION_RESPONSES } from './schemas.ts';
 const route = createRoute({
   method: 'get',
   path: '/v1/attestations',
+  middleware: [access({ roles: ORG_WIDE_ROLES })],
   summary: 'Attest every team of the organisation at a level as of a moment (auditor or admin)',
   description:
     'The same document as the team attestation, over all teams: one subject per workload (`team/workload@environment`). ' +

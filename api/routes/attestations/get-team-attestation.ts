@@ -1,5 +1,5 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
-import { authorizeTeam } from '../../auth.ts';
+import { access, authorizeTeam } from '../../auth.ts';
 import type { AppEnv } from '../../env.ts';
 import { problems } from '../responses.ts';
 import { TeamParam } from '../teams/schemas.ts';
@@ -10,6 +10,7 @@ import { ATTESTATION_RESPONSES } from './schemas.ts';
 const route = createRoute({
   method: 'get',
   path: '/v1/teams/{team}/attestations',
+  middleware: [access({ team: 'export' })],
   summary: "Attest the team's workloads at a level as of a moment: signed JSON (DSSE / in-toto), HTML, PDF, CSV or OSCAL",
   description:
     'Viewers of the team, auditors and admins. Each workload counts by its latest evaluated snapshot as of `at`; ' +

@@ -1,7 +1,9 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { ORG_WIDE_ROLES } from '../../../services/visibility.ts';
+import { dateTime, text } from '../../../services/schemas/fields.ts';
 import { listAuditEntries } from '../../../db/queries/audit-log.ts';
 import { findTeamBySlug } from '../../../db/queries/teams.ts';
-import { requireOrgWide } from '../../auth.ts';
+import { access, requireOrgWide } from '../../auth.ts';
 import type { AppEnv } from '../../env.ts';
 import { DomainError, NotFound } from '../../../services/errors.ts';
 import { problems } from '../responses.ts';
@@ -26,6 +28,7 @@ const AuditEntry = z
 const route = createRoute({
   method: 'get',
   path: '/v1/audit-log',
+  middleware: [access({ roles: ORG_WIDE_ROLES })],
   summary: 'The audit log, newest first (auditor or admin)',
   description:
     'Administrative actions and every export: `team.create`, `api-key.create`, `api-key.revoke`, `waiver.create`, ' +
@@ -34,12 +37,12 @@ const route = createRoute({
   tags: ['audit'],
   request: {
     query: z.object({
-      actor: z.string().max(100).optional().openapi({ description: 'An API key id (or `admin-env`)' }),
-      action: z.string().max(100).optional().openapi({ example: 'attestation.export' }),
+      actor: text().max(100).optional().openapi({ description: 'An API key id (or `admin-env`)' }),
+      action: text().max(100).optional().openapi({ example: 'attestation.export' }),
       team: TeamSlug.optional(),
-      from: z.iso.datetime({ offset: true }).optional(),
-      to: z.iso.datetime({ offset: true }).optional(),
-      cursor: z.string().max(20).optional(),
+      from: dateTime().optional(),
+      to: dateTime().optional(),
+      cursor: text().max(20).optional(),
       limit: z.coerce.number().int().min(1).max(500).default(100),
     }),
   },

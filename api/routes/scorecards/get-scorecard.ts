@@ -1,5 +1,5 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
-import { authorizeTeam } from '../../auth.ts';
+import { access, authorizeTeam } from '../../auth.ts';
 import type { AppEnv } from '../../env.ts';
 import { loadScorecards } from '../../../services/reports.ts';
 import { problems } from '../responses.ts';
@@ -10,6 +10,7 @@ import { Scorecard, ScorecardQuery } from './schemas.ts';
 const route = createRoute({
   method: 'get',
   path: '/v1/teams/{team}/scorecard',
+  middleware: [access({ team: 'read' })],
   summary: "The team's scorecard: per level workloads compliant / total, per control pass / fail / waived / unknown",
   description:
     'A workload counts by its latest evaluated snapshot as of `at` (default now). Workloads not seen for ' +

@@ -1,4 +1,5 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { access } from '../../auth.ts';
 import type { AppEnv } from '../../env.ts';
 import { rankedScorecards } from '../../../services/reports.ts';
 import { visibleTeams } from '../../../services/visibility.ts';
@@ -9,6 +10,7 @@ import { OrgTotals, Scorecard, ScorecardQuery } from './schemas.ts';
 const route = createRoute({
   method: 'get',
   path: '/v1/scorecards',
+  middleware: [access()],
   summary: 'Org-wide: the scorecard of every team the key may see, ranked, with totals',
   description:
     'Auditor and admin keys see every team, team-bound keys their own. Ranked by the share of workloads meeting ' +

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { dateTime } from '../../../services/schemas/fields.ts';
 import { CONTROL_IDS } from '../../../workers/controls/index.ts';
 import { ArtifactKind, Environment, Level } from '../../../services/schemas/snapshot.ts';
 import { WaiverTerms } from '../../../services/schemas/waiver.ts';
@@ -50,8 +51,7 @@ export const OrgTotals = z
 
 export const ScorecardQuery = z.object({
   environment: Environment.optional().openapi({ description: 'Only this environment; all when absent' }),
-  at: z.iso
-    .datetime({ offset: true })
+  at: dateTime()
     .optional()
     .openapi({ description: 'The moment to look at (default now): latest snapshots and waivers in force as of then' }),
 });

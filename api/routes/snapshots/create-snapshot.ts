@@ -1,9 +1,9 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
-import { bodyLimit } from 'hono/body-limit';
-import { authorizeTeam } from '../../auth.ts';
+import { dateTime, text } from '../../../services/schemas/fields.ts';
+import { access, authorizeTeam } from '../../auth.ts';
 import type { AppEnv, Deps } from '../../env.ts';
-import { DomainError, TooLarge } from '../../../services/errors.ts';
-import { Level, Snapshot, SnapshotUpload } from '../../../services/schemas/snapshot.ts';
+import { DomainError } from '../../../services/errors.ts';
+import { Environment, Level, Snapshot, SnapshotUpload, Workload } from '../../../services/schemas/snapshot.ts';
 import type { TeamRef } from '../../../services/deps.ts';
 import { listWaivers, toWaiverRule } from '../../../db/queries/waivers.ts';
 import { ingestSnapshot, type IngestResult } from '../../../services/ingest.ts';
@@ -14,17 +14,18 @@ import { TeamParam } from '../teams/schemas.ts';
 import { respondWithSnapshot, SARIF_TYPE } from './respond.ts';
 import { readUpload } from './upload-body.ts';
 
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
+
 const Query = z.object({
   async: z.enum(['true', 'false']).optional().openapi({ description: 'Store now, evaluate in the background (202)' }),
   gate: Level.optional().openapi({ description: 'Answer 422 (with the same body) when this level is not met' }),
-  workload: z.string().optional().openapi({ description: 'Raw form: the workload' }),
-  kind: z.string().optional().openapi({ description: 'Raw form: the artifact kind of the body' }),
-  environment: z.string().optional().openapi({ description: 'Raw form: the environment' }),
-  name: z.string().optional().openapi({ description: 'Raw form: the artifact name (e.g. its path)' }),
-  observedAt: z.string().optional().openapi({ description: 'Raw form: when the snapshot was taken' }),
+  workload: text().optional().openapi({ description: 'Raw form: the workload' }),
+  kind: text().optional().openapi({ description: 'Raw form: the artifact kind of the body' }),
+  environment: text().optional().openapi({ description: 'Raw form: the environment' }),
+  name: text().max(500).optional().openapi({ description: 'Raw form: the artifact name (e.g. its path)' }),
+  observedAt: text().optional().openapi({ description: 'Raw form: when the snapshot was taken (ISO 8601 date-time)' }),
 });
 
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 
 /**
  * The answer to an upload. A snapshot evaluated just now is shown from memory (only the team's
@@ -55,14 +56,18 @@ export function register(app: OpenAPIHono<AppEnv>): void {
       params: TeamParam,
       query: Query,
       headers: z.object({
-        'idempotency-key': z.string().optional().openapi({ description: 'Retries with the same key and body store nothing twice' }),
+        'idempotency-key': z
+          .string()
+          .regex(IDEMPOTENCY_KEY)
+          .optional()
+          .openapi({ description: 'Retries with the same key and body store nothing twice (1–200 visible ASCII characters)' }),
       }),
       body: {
         required: true,
         content: {
           'application/json': { schema: SnapshotUpload },
           'multipart/form-data': {
-            schema: z.object({ workload: z.string(), environment: z.string().optional(), observedAt: z.string().optional() }).catchall(z.string().openapi({ format: 'binary' })),
+            schema: z.object({ workload: Workload, environment: Environment.optional(), observedAt: dateTime().optional() }).catchall(z.string().openapi({ format: 'binary' })),
           },
           'application/octet-stream': { schema: z.string().openapi({ description: 'One raw artifact, with ?workload=&kind=', format: 'binary' }) },
         },
@@ -85,13 +90,7 @@ export function register(app: OpenAPIHono<AppEnv>): void {
 
   app.post(
     '/v1/teams/:team/snapshots',
-    async (c, next) =>
-      bodyLimit({
-        maxSize: c.var.deps.config.MAX_BODY_BYTES,
-        onError: () => {
-          throw new TooLarge(`the body exceeds the limit of ${c.var.deps.config.MAX_BODY_BYTES} bytes`);
-        },
-      })(c, next),
+    access({ team: 'ingest', body: 'upload' }),
     async (c) => {
       const team = await authorizeTeam(c, c.req.param('team'), 'ingest');
       const query = Query.safeParse(c.req.query());

@@ -1,5 +1,5 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { authorizeTeam } from '../../auth.ts';
+import { access, authorizeTeam } from '../../auth.ts';
 import type { AppEnv } from '../../env.ts';
 import { Snapshot } from '../../../services/schemas/snapshot.ts';
 import { loadSnapshot } from '../../../services/snapshots.ts';
@@ -9,6 +9,7 @@ import { respondWithSnapshot, SARIF_TYPE } from './respond.ts';
 const route = createRoute({
   method: 'get',
   path: '/v1/snapshots/{id}',
+  middleware: [access()],
   summary: 'One evaluated snapshot (reads "status": "pending" until evaluated)',
   tags: ['snapshots'],
   request: { params: z.object({ id: z.string().uuid().openapi({ param: { name: 'id', in: 'path' } }) }) },

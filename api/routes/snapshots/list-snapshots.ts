@@ -1,8 +1,9 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { authorizeTeam } from '../../auth.ts';
+import { dateTime, text } from '../../../services/schemas/fields.ts';
+import { access, authorizeTeam } from '../../auth.ts';
 import type { AppEnv } from '../../env.ts';
 import { DomainError } from '../../../services/errors.ts';
-import { Snapshot } from '../../../services/schemas/snapshot.ts';
+import { Environment, Snapshot, Workload } from '../../../services/schemas/snapshot.ts';
 import { loadSnapshotViews } from '../../../services/snapshots.ts';
 import { problems } from '../responses.ts';
 import { TeamParam } from '../teams/schemas.ts';
@@ -14,16 +15,17 @@ const SnapshotSummary = Snapshot.omit({ controls: true })
 const route = createRoute({
   method: 'get',
   path: '/v1/teams/{team}/snapshots',
+  middleware: [access({ team: 'read' })],
   summary: "The team's snapshots, newest first (controls without findings; read one for those)",
   tags: ['snapshots'],
   request: {
     params: TeamParam,
     query: z.object({
-      workload: z.string().optional(),
-      environment: z.string().optional(),
-      from: z.iso.datetime({ offset: true }).optional(),
-      to: z.iso.datetime({ offset: true }).optional(),
-      cursor: z.string().optional(),
+      workload: Workload.optional(),
+      environment: Environment.optional(),
+      from: dateTime().optional(),
+      to: dateTime().optional(),
+      cursor: text().max(200).optional(),
       limit: z.coerce.number().int().min(1).max(200).default(50),
     }),
   },

@@ -1,4 +1,5 @@
 import type { Context } from 'hono';
+import { hasNul, storableMoment } from '../../../services/schemas/fields.ts';
 import { ARTIFACT_KINDS } from '../../../workers/model/evidence.ts';
 import { isKind, PARSED_JSON_KINDS } from '../../../workers/engine/kinds.ts';
 import type { ArtifactInput } from '../../../workers/model/artifacts.ts';
@@ -68,6 +69,7 @@ async function readRaw(c: Context<AppEnv>, query: Record<string, string>): Promi
   if (content.trim() === '') errors.push({ path: '(body)', message: 'the artifact is empty' });
   if (errors.length > 0 || !isKind(kind)) throw new BadRequest(`${errors.length} field(s) are not valid`, errors);
   const name = query.name?.slice(0, 500) || null;
+  if (name !== null && hasNul(name)) throw new BadRequest('the artifact name is not valid', [{ path: 'name', message: 'must not contain NUL (U+0000)' }]);
   return { ...meta, artifacts: [{ kind, name, content }] };
 }
 
@@ -92,6 +94,10 @@ async function readMultipart(c: Context<AppEnv>): Promise<UploadInput> {
       continue;
     }
     const isFile = typeof value !== 'string';
+    if (isFile && hasNul(value.name)) {
+      errors.push({ path: name, message: 'the file name must not contain NUL (U+0000)' });
+      continue;
+    }
     const content = isFile ? decode(new Uint8Array(await value.arrayBuffer())) : value;
     if (content.trim() === '') errors.push({ path: name, message: 'the artifact is empty' });
     artifacts.push({ kind: name, name: isFile && value.name ? value.name : null, content });
@@ -118,6 +124,8 @@ function readMeta(
     const d = new Date(raw.observedAt);
     if (Number.isNaN(d.getTime()) || !/^\d{4}-\d{2}-\d{2}T/.test(raw.observedAt)) {
       errors.push({ path: 'observedAt', message: 'an ISO 8601 date-time, e.g. 2026-11-28T10:00:00Z' });
+    } else if (!storableMoment(d.getTime())) {
+      errors.push({ path: 'observedAt', message: 'must fall in the years 0001–9999 (UTC)' });
     } else observedAt = d;
   }
   return { workload: workload.success ? workload.data : '', environment, observedAt };

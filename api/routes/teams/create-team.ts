@@ -1,18 +1,20 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { text } from '../../../services/schemas/fields.ts';
 import { recordAudit } from '../../../db/queries/audit.ts';
 import { insertTeam } from '../../../db/queries/teams.ts';
-import { requireRole } from '../../auth.ts';
+import { access, requireRole } from '../../auth.ts';
 import type { AppEnv } from '../../env.ts';
 import { Conflict } from '../../../services/errors.ts';
 import { problems } from '../responses.ts';
 import { TeamSlug } from '../../../services/schemas/team.ts';
 import { Team } from './schemas.ts';
 
-const CreateTeam = z.object({ slug: TeamSlug, name: z.string().trim().min(1).max(200) }).openapi('CreateTeam');
+const CreateTeam = z.object({ slug: TeamSlug, name: text().trim().min(1).max(200) }).openapi('CreateTeam');
 
 const route = createRoute({
   method: 'post',
   path: '/v1/teams',
+  middleware: [access({ roles: ['admin'] })],
   summary: 'Create a team (admin)',
   tags: ['setup'],
   request: { body: { required: true, content: { 'application/json': { schema: CreateTeam } } } },

@@ -1,4 +1,5 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { access } from '../../auth.ts';
 import { visibleTeams } from '../../../services/visibility.ts';
 import type { AppEnv } from '../../env.ts';
 import { problems } from '../responses.ts';
@@ -7,6 +8,7 @@ import { Team } from './schemas.ts';
 const route = createRoute({
   method: 'get',
   path: '/v1/teams',
+  middleware: [access()],
   summary: 'The teams this key may see',
   tags: ['setup'],
   responses: {

@@ -1,6 +1,7 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { dateTime, day } from '../../../services/schemas/fields.ts';
 import { CONTROL_IDS } from '../../../workers/controls/index.ts';
-import { authorizeTeam } from '../../auth.ts';
+import { access, authorizeTeam } from '../../auth.ts';
 import type { AppEnv } from '../../env.ts';
 import { DomainError } from '../../../services/errors.ts';
 import { Environment } from '../../../services/schemas/snapshot.ts';
@@ -12,7 +13,7 @@ import { problems } from '../responses.ts';
 import { TeamParam } from '../teams/schemas.ts';
 
 const Moment = z
-  .union([z.iso.date(), z.iso.datetime({ offset: true })])
+  .union([day(), dateTime()])
   .openapi({ description: 'A UTC day (`2026-11-01`) or a date-time; the point of the day/week it falls in is included' });
 
 const ControlCounts = z.object({ pass: z.number().int(), fail: z.number().int(), waived: z.number().int(), unknown: z.number().int() });
@@ -42,6 +43,7 @@ const Trend = z
 const route = createRoute({
   method: 'get',
   path: '/v1/teams/{team}/trend',
+  middleware: [access({ team: 'read' })],
   summary: 'Daily or weekly series per level and per control (JSON, or CSV with format=csv / Accept: text/csv)',
   description:
     'One point per UTC day, or per ISO week (Monday to Sunday), from the period holding `from` to the one holding ' +

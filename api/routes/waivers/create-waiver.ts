@@ -1,5 +1,5 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
-import { authorizeTeam } from '../../auth.ts';
+import { access, authorizeTeam } from '../../auth.ts';
 import type { AppEnv } from '../../env.ts';
 import { problems } from '../responses.ts';
 import { TeamParam } from '../teams/schemas.ts';
@@ -10,6 +10,7 @@ import { CreateWaiver } from './schemas.ts';
 const route = createRoute({
   method: 'post',
   path: '/v1/teams/{team}/waivers',
+  middleware: [access({ team: 'waive' })],
   summary: 'Grant a waiver (admin or auditor): while active, a `fail` of the control shows as `waived` and counts toward the level',
   description:
     'The approver recorded is the id of the API key that made the request (ids are unique and stay resolvable ' +

@@ -1,6 +1,6 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { CONTROL_IDS } from '../../../workers/controls/index.ts';
-import { authorizeTeam } from '../../auth.ts';
+import { access, authorizeTeam } from '../../auth.ts';
 import type { AppEnv } from '../../env.ts';
 import { problems } from '../responses.ts';
 import { TeamParam } from '../teams/schemas.ts';
@@ -10,6 +10,7 @@ import { loadWaiverViews } from '../../../services/waivers.ts';
 const route = createRoute({
   method: 'get',
   path: '/v1/teams/{team}/waivers',
+  middleware: [access({ team: 'read' })],
   summary: "The team's waivers, newest first; expired and revoked ones stay on record",
   tags: ['waivers'],
   request: {

@@ -1,5 +1,5 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
-import { authorizeTeam } from '../../auth.ts';
+import { access, authorizeTeam } from '../../auth.ts';
 import type { AppEnv } from '../../env.ts';
 import { problems } from '../responses.ts';
 import { Waiver } from '../../../services/schemas/waiver.ts';
@@ -9,6 +9,7 @@ import { WaiverIdParam } from './schemas.ts';
 const route = createRoute({
   method: 'delete',
   path: '/v1/waivers/{id}',
+  middleware: [access({ roles: ['auditor', 'admin'] })],
   summary: 'Revoke a waiver (admin or auditor); it stops counting at once and stays on record',
   tags: ['waivers'],
   request: { params: WaiverIdParam },

@@ -2,7 +2,7 @@ import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { recordAudit } from '../../../db/queries/audit.ts';
 import { countWebhooks, insertWebhook, listWebhooks } from '../../../db/queries/webhooks.ts';
 import { webhookUrlProblem } from '../../../workers/jobs/deliver-webhooks.ts';
-import { authorizeTeam, requireRole } from '../../auth.ts';
+import { access, authorizeTeam, requireRole } from '../../auth.ts';
 import type { AppEnv } from '../../env.ts';
 import { Conflict, DomainError } from '../../../services/errors.ts';
 import { EVENT_TYPES, generateWebhookSecret } from '../../../services/notifications.ts';
@@ -16,6 +16,7 @@ const MAX_WEBHOOKS_PER_TEAM = 20;
 const route = createRoute({
   method: 'post',
   path: '/v1/teams/{team}/webhooks',
+  middleware: [access({ roles: ['admin', 'auditor'], team: 'read' })],
   summary: 'Register a webhook (admin or auditor); the signing secret is generated and shown once',
   description:
     'Events are POSTed as JSON, signed with HMAC-SHA256 over `<timestamp>.<body>` (headers X-CSVS-Event, X-CSVS-Delivery, ' +

@@ -1,7 +1,7 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { recordAudit } from '../../../db/queries/audit.ts';
 import { deleteWebhook, findWebhook } from '../../../db/queries/webhooks.ts';
-import { authorizeTeam, requireRole } from '../../auth.ts';
+import { access, authorizeTeam, requireRole } from '../../auth.ts';
 import type { AppEnv } from '../../env.ts';
 import { NotFound } from '../../../services/errors.ts';
 import { problems } from '../responses.ts';
@@ -10,6 +10,7 @@ import { WebhookIdParam } from './schemas.ts';
 const route = createRoute({
   method: 'delete',
   path: '/v1/webhooks/{id}',
+  middleware: [access({ roles: ['admin', 'auditor'] })],
   summary: 'Delete a webhook (admin or auditor): nothing more is sent, pending deliveries are cancelled, the delivery log stays',
   tags: ['webhooks'],
   request: { params: WebhookIdParam },

@@ -1,6 +1,6 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { findWebhook, listDeliveries } from '../../../db/queries/webhooks.ts';
-import { authorizeTeam, requireRole } from '../../auth.ts';
+import { access, authorizeTeam, requireRole } from '../../auth.ts';
 import type { AppEnv } from '../../env.ts';
 import { NotFound } from '../../../services/errors.ts';
 import { problems } from '../responses.ts';
@@ -9,6 +9,7 @@ import { Delivery, deliveryView, WebhookIdParam } from './schemas.ts';
 const route = createRoute({
   method: 'get',
   path: '/v1/webhooks/{id}/deliveries',
+  middleware: [access({ roles: ['viewer', 'auditor', 'admin'] })],
   summary: "A webhook's delivery log, newest first: every attempt with status code, error and duration (the team's viewers, auditors, admins)",
   description: 'Stays readable after the webhook was deleted.',
   tags: ['webhooks'],

@@ -1,6 +1,6 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { listWebhooks } from '../../../db/queries/webhooks.ts';
-import { authorizeTeam, requireRole } from '../../auth.ts';
+import { access, authorizeTeam, requireRole } from '../../auth.ts';
 import type { AppEnv } from '../../env.ts';
 import { isOrgWide } from '../../../services/visibility.ts';
 import { problems } from '../responses.ts';
@@ -10,6 +10,7 @@ import { Webhook, webhookView } from './schemas.ts';
 const route = createRoute({
   method: 'get',
   path: '/v1/teams/{team}/webhooks',
+  middleware: [access({ roles: ['viewer', 'auditor', 'admin'], team: 'read' })],
   summary: "The team's webhooks (its viewers, auditors, admins); viewers see each URL's origin only, nobody sees the secret",
   tags: ['webhooks'],
   request: { params: TeamParam },

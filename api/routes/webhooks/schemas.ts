@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { text } from '../../../services/schemas/fields.ts';
 import type { AttemptRow, DeliveryRow, WebhookRow } from '../../../db/queries/webhooks.ts';
 import { EVENT_TYPES } from '../../../services/notifications.ts';
 
@@ -10,7 +11,7 @@ export const WebhookEvent = z.enum(EVENT_TYPES).openapi('WebhookEvent', {
 
 export const CreateWebhook = z
   .object({
-    url: z.string().max(2000).openapi({
+    url: text().max(2000).openapi({
       example: 'https://hooks.example.com/csvs',
       description:
         'https only; http://localhost, 127.0.0.1 or [::1] and private addresses only with WEBHOOK_ALLOW_PRIVATE=true (development). No credentials in the URL.',
@@ -26,7 +27,7 @@ export const CreateWebhook = z
       .boolean()
       .optional()
       .openapi({ description: 'Also receive events caused by re-evaluating stored snapshots with a new engine (`cause: "re-evaluation"`); default false' }),
-    description: z.string().trim().max(500).optional(),
+    description: text().trim().max(500).optional(),
   })
   .openapi('CreateWebhook');
 

@@ -2,7 +2,7 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { latestPerWorkload } from '../../../db/queries/snapshots.ts';
 import { listWaivers, toWaiverRule } from '../../../db/queries/waivers.ts';
 import { applyWaivers } from '../../../workers/model/waivers.ts';
-import { authorizeTeam } from '../../auth.ts';
+import { access, authorizeTeam } from '../../auth.ts';
 import type { AppEnv } from '../../env.ts';
 import { Environment, LevelSummary } from '../../../services/schemas/snapshot.ts';
 import { isStale, storedControls } from '../../../services/scorecard.ts';
@@ -24,6 +24,7 @@ const WorkloadState = z
 const route = createRoute({
   method: 'get',
   path: '/v1/teams/{team}/workloads',
+  middleware: [access({ team: 'read' })],
   summary: "Each workload's latest state",
   tags: ['snapshots'],
   request: { params: TeamParam, query: z.object({ environment: Environment.optional() }) },

@@ -4,6 +4,7 @@
  * entry), authorised by the session instead of a bearer key — a link cannot carry a header.
  */
 import { listTeams } from '../../../db/queries/teams.ts';
+import { storableMoment } from '../../../services/schemas/fields.ts';
 import { LEVELS, type Level } from '../../../workers/model/result.ts';
 import { orgWideOnly, teamOf } from '../access.ts';
 import { localized } from '../errors.ts';
@@ -32,7 +33,7 @@ async function resolveScope(c: UiContext, scope: string): Promise<Scope> {
 
 /** A UTC day means its end, or now for today: an attestation never looks ahead. */
 function momentOf(day: string, now: Date): Date {
-  if (!DAY_RE.test(day) || Number.isNaN(Date.parse(`${day}T00:00:00Z`))) throw localized(new DomainError(`"${day}" is not a date (YYYY-MM-DD)`), 'badDate', { value: day });
+  if (!DAY_RE.test(day) || !storableMoment(Date.parse(`${day}T00:00:00Z`))) throw localized(new DomainError(`"${day}" is not a date (YYYY-MM-DD)`), 'badDate', { value: day });
   const end = new Date(`${day}T23:59:59.999Z`);
   if (new Date(`${day}T00:00:00Z`) > now) throw localized(new DomainError('an attestation cannot look ahead'), 'noLookingAhead');
   return end < now ? end : now;
