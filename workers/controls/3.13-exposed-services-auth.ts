@@ -173,7 +173,7 @@ function judge(e: Exposure): Finding[] {
   if (e.service.onlyWithNoAuth && verdict.kind !== 'disabled' && verdict.kind !== 'allows-none') return [];
   const container = e.containers.length > 0 ? e.containers.map((c) => c.name).join(', ') : null;
   const what = `${e.service.name} (${e.port}/${e.protocol}) is ${e.how}`;
-  const pass = (message: string): Finding[] => [finding(e.source, 'pass', e.path, message, { container })];
+  const pass = (message: string): Finding[] => [finding(e.source, 'pass', e.path, message, { container, covers: e.containers })];
   if (e.reach === 'internal') return pass(`${what}: not exposed`);
   if (e.reach === 'loopback') return pass(`${what}: reachable from this host alone`);
   if (verdict.kind === 'auth') return pass(`${what}, and requires authentication (${verdict.what}, ${verdict.path})`);
@@ -247,7 +247,7 @@ export const control: Control = {
       const judged = (own.get(c) ?? []).flatMap(judge);
       findings.push(...(judged.length > 0 || covered.has(c) ? judged
         : [finding(c.source, 'pass', c.path, 'no sensitive service exposed (etcd, Docker API, kubelet, Redis, MongoDB, …)',
-          { container: c.name })]));
+          { container: c.name, covers: [c] })]));
     }
     return findings;
   },

@@ -28,10 +28,11 @@ function checkContainer(c: Container): Finding[] {
     `${describeUnlimited(value)}: a fork bomb in this container can exhaust the host's process table`, fix)];
 }
 
-function checkKubelet(k: KubeletConfig): Finding {
+/** The kubelet's limit applies to every pod of its node; the snapshot's pods are taken to run there. */
+function checkKubelet(k: KubeletConfig, pods: readonly Container[]): Finding {
   const value = k.podPidsLimit.value;
   if (value !== null && value > 0) {
-    return finding(k.source, 'pass', k.podPidsLimit.path, `KubeletConfiguration limits every pod to ${value} PIDs (podPidsLimit)`);
+    return finding(k.source, 'pass', k.podPidsLimit.path, `KubeletConfiguration limits every pod to ${value} PIDs (podPidsLimit)`, { covers: pods });
   }
   return finding(k.source, 'fail', k.podPidsLimit.path,
     `KubeletConfiguration: ${value === null ? 'podPidsLimit not set, the default -1 is unlimited' : `podPidsLimit ${value} means unlimited`}`,
@@ -69,7 +70,8 @@ export const control: Control = {
   decidedBy: ['docker-inspect', 'compose', 'kubernetes'],
   evaluate(evidence: Evidence): Finding[] {
     const findings = evidence.containers.flatMap(checkContainer);
-    findings.push(...evidence.kubelets.map(checkKubelet));
+    const pods = evidence.containers.filter((c) => c.runtime === 'kubernetes');
+    findings.push(...evidence.kubelets.map((k) => checkKubelet(k, pods)));
     if (evidence.kubelets.length === 0) findings.push(...evidence.pods.map(podNote));
     return findings;
   },

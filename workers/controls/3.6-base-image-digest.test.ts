@@ -222,11 +222,11 @@ describe('3.6 base images by digest', () => {
   describe('compose', () => {
     const web = (image: string): TestArtifact => compose({ web: { image, ports: ['8080:80'] }, builder: { build: './worker' } });
 
-    it('passes a digest-pinned service; a build-only service names no image and says nothing', () => {
+    it('passes a digest-pinned service; a build-only service names no image and says nothing, so it stays open', () => {
       const r = check('3.6', web(`nginx:1.27-alpine@${DISTROLESS_DIGEST}`));
-      expect(r.status).toBe('pass');
+      expect(r.status).toBe('unknown');
       expect(only(r, 'pass')).toEqual([expect.objectContaining({ container: 'web', location: 'services.web.image' })]);
-      expect(only(r, 'unknown')).toEqual([expect.objectContaining({ container: 'builder' })]);
+      expect(only(r, 'unknown').map((f) => f.container)).toEqual(['builder', 'builder']);
     });
 
     it('fails a tag, also one coming from a ${VAR:-default} interpolation', () => {

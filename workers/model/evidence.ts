@@ -195,6 +195,16 @@ export interface Container {
   pod: PodInfo | null;
   labels: Record<string, string>;
   image: Fact<string> | null;
+  /**
+   * Docker: the ID of the image the container was created from (`Image` of `docker inspect`,
+   * `ImageID` of the container list); it matches an image inspect's `Id`. Absent/null: not known.
+   */
+  imageId?: string | null;
+  /**
+   * Compose: the service is built from a Dockerfile (`build:`); its `image:` then only names the
+   * tag the build gets. Absent/null: not built here.
+   */
+  build?: Fact<{ context: string | null; dockerfile: string | null }> | null;
   user: Fact<UserSetting>;
   seccomp: Fact<SeccompSetting>;
   /** no-new-privileges in force (Kubernetes: `allowPrivilegeEscalation: false`). Null: not said. */
@@ -295,6 +305,12 @@ export interface PackageInventory {
   source: Source;
   format: 'cyclonedx' | 'spdx' | 'dpkg' | 'apk' | 'rpm' | 'list';
   packages: { name: string; version: string | null; path: string }[];
+  /**
+   * The container image the inventory describes, when it says so (CycloneDX `metadata.component`
+   * of type `container`, SPDX's package with purpose `CONTAINER`): `name` as written
+   * (`ghcr.io/acme/shop-web` or with a tag), `version` as written (syft puts the image ID there).
+   */
+  image?: { name: string; version: string | null } | null;
 }
 
 export interface Process {

@@ -127,6 +127,7 @@ function readContainer(c: Record<string, unknown>, base: string, source: Source)
     pod: null,
     labels: strRecord(get(config, 'Labels')),
     image: image ? { value: image, path: at('Config', 'Image') } : null,
+    imageId: str(get(c, 'Image')),
     user: { value: dockerUser(get(config, 'User')), path: at('Config', 'User') },
     seccomp: seccompOf(securityOpt, at('HostConfig', 'SecurityOpt')),
     noNewPrivileges: noNewPrivilegesOf(securityOpt, at('HostConfig', 'SecurityOpt')),
