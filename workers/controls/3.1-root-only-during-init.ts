@@ -7,7 +7,7 @@
  */
 import type { Container, DaemonInfo, Dockerfile, Evidence, ImageConfig, Process, ProcessList, Stage } from '../model/evidence.ts';
 import type { Finding } from '../model/result.ts';
-import { type Control, containerFinding, finding } from './control.ts';
+import { type Control, containerFinding, finding, notCarried } from './control.ts';
 import {
   INIT_SUPERVISORS,
   type PrivilegeDrop,
@@ -113,6 +113,7 @@ function roleText(c: Container): string {
 }
 
 function checkContainer(c: Container): Finding {
+  if (c.user === null) return notCarried(c, 'the user (Config.User)');
   const u = c.user.value;
   const at = c.user.path;
   if (c.role === 'init' && u.kind !== 'nonroot') {

@@ -318,7 +318,8 @@ export const control: Control = {
     '`docker events --filter event=exec_start` with each snapshot so ended sessions are seen too.',
   rules: [
     '- **docker-inspect**: `ExecIDs` lists the exec sessions running *now* (Docker drops ended ones). Non-empty → ' +
-      'fail; `null` or empty → pass for that moment, and the finding says that only running sessions show there.',
+      'fail; `null` or empty → pass for that moment, and the finding says that only running sessions show there. An ' +
+      'element without `ExecIDs` (the Engine API\'s container list, `docker ps`) says nothing.',
     '- **docker-events**: an `exec_start` or `exec_create` on a container that is still the running instance → ' +
       'fail. "Still the running instance" means: a docker-inspect of the same snapshot shows that container id ' +
       '(whose `State.StartedAt` is older than the exec; a *restart* after the exec does not help either, since it keeps ' +

@@ -183,6 +183,12 @@ function judge(e: Exposure): Finding[] {
       `${what}, with ${verdict.kind === 'none' ? 'no authentication evidence' : `authentication off (${verdict.what})`}: ` +
         'whether only trusted systems reach that address is not visible here', { container })];
   }
+  if (verdict.kind === 'none' && e.containers.some((c) => c.env === null)) {
+    // The container list carries neither environment nor full configuration: absence of a password is no evidence.
+    return [finding(e.source, 'unknown', e.path,
+      `${what}; whether it requires authentication is not visible, since this artifact's shape (a container list, not ` +
+        '`docker inspect`) carries no environment', { container })];
+  }
   if (verdict.kind === 'none') {
     const note = e.service.note ? ` (${e.service.note})` : '';
     const target = e.containers.length === 0 ? ' of pods that are not in the evidence' : '';

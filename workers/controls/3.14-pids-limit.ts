@@ -5,7 +5,7 @@
  */
 import type { Container, Evidence, KubeletConfig, PodInfo } from '../model/evidence.ts';
 import type { Finding } from '../model/result.ts';
-import { type Control, containerFinding, finding } from './control.ts';
+import { type Control, containerFinding, finding, notCarried } from './control.ts';
 
 function describeUnlimited(value: number | null): string {
   if (value === null) return 'no PIDs limit set (unlimited)';
@@ -16,8 +16,10 @@ function checkContainer(c: Container): Finding[] {
   // Kubernetes pod specs cannot set a PIDs limit; the kubelet does (see checkKubelet).
   if (c.runtime === 'kubernetes') return [];
   const limit = c.pidsLimit;
-  const value = limit?.value ?? null;
-  const path = limit?.path ?? c.path;
+  // Null: this artifact's shape cannot say (the container list); no default applies.
+  if (limit === null) return [notCarried(c, 'the PIDs limit (HostConfig.PidsLimit)')];
+  const value = limit.value;
+  const path = limit.path;
   if (value !== null && value > 0) {
     return [containerFinding(c, 'pass', path, `process count limited to ${value} PIDs`)];
   }

@@ -4,7 +4,7 @@
  */
 import type { Container, Evidence } from '../model/evidence.ts';
 import type { Finding } from '../model/result.ts';
-import { type Control, containerFinding } from './control.ts';
+import { type Control, containerFinding, notCarried } from './control.ts';
 
 function fix(c: Container): string {
   switch (c.runtime) {
@@ -21,6 +21,7 @@ function fix(c: Container): string {
 
 function checkContainer(c: Container): Finding {
   const setting = c.readOnlyRootfs;
+  if (setting === null) return notCarried(c, 'the root file system mode (HostConfig.ReadonlyRootfs)');
   if (setting.value === true) {
     return containerFinding(c, 'pass', setting.path, 'root file system is mounted read-only');
   }

@@ -72,6 +72,16 @@ export function finding(
   return f;
 }
 
+/**
+ * The container's artifact has a shape that does not carry the setting at all (the Engine API's
+ * container list has no `Config` or `HostConfig`): no default applies, and it is no evidence.
+ */
+export function notCarried(c: Container, setting: string): Finding {
+  return finding(c.source, 'unknown', c.path,
+    `${setting} is not part of this artifact's shape (a container list, not \`docker inspect\`): no evidence either way; ` +
+      '`docker inspect` of the container shows it', { container: c.name });
+}
+
 /** A finding about one container; it covers that container (exempt when `exempt` is given). */
 export function containerFinding(
   c: Container,

@@ -205,17 +205,24 @@ export interface Container {
    * tag the build gets. Absent/null: not built here.
    */
   build?: Fact<{ context: string | null; dockerfile: string | null }> | null;
-  user: Fact<UserSetting>;
-  seccomp: Fact<SeccompSetting>;
-  /** no-new-privileges in force (Kubernetes: `allowPrivilegeEscalation: false`). Null: not said. */
-  noNewPrivileges: Fact<boolean | null>;
-  privileged: Fact<boolean>;
-  readOnlyRootfs: Fact<boolean | null>;
+  /*
+   * The settings below are null when the artifact's shape does not carry them at all (the Engine
+   * API's container list has no `Config` or `HostConfig`): a default applies only where the shape
+   * carries the setting, and a field the shape never has is no evidence (CONTROLS.md).
+   */
+  user: Fact<UserSetting> | null;
+  seccomp: Fact<SeccompSetting> | null;
+  /** no-new-privileges in force (Kubernetes: `allowPrivilegeEscalation: false`). Value null: not said. */
+  noNewPrivileges: Fact<boolean | null> | null;
+  privileged: Fact<boolean> | null;
+  /** Value null: not set (the runtime's default, writable, applies); false: set to false. */
+  readOnlyRootfs: Fact<boolean | null> | null;
   /** Docker/Compose user namespace mode: 'host' opts out of the daemon's remapping. Null: not said. */
   usernsMode: Fact<string | null> | null;
   /** A positive number is a limit; 0, -1 and null mean unlimited; undefined: this format cannot say. */
   pidsLimit: Fact<number | null> | null;
-  mounts: Mount[];
+  /** Null: the shape does not carry mounts (`docker ps` names them without type or mode). */
+  mounts: Mount[] | null;
   ports: Port[];
   /** The process the container runs: entrypoint and command joined (null when the image decides). */
   command: Fact<string[]> | null;
@@ -224,7 +231,8 @@ export interface Container {
    * without `command`): flags such as `--requirepass` are visible here although the program is not.
    */
   args?: Fact<string[]> | null;
-  env: EnvVar[];
+  /** Null: the shape does not carry the environment (the container list). */
+  env: EnvVar[] | null;
   networkMode: Fact<string | null> | null;
   /** Docker: exec sessions running now (`ExecIDs`). */
   execIds: Fact<string[]> | null;

@@ -225,7 +225,7 @@ function describeSetting(s: Setting): string {
 /** Where the setting was seen in the container, or null. */
 export function findSetting(s: Setting, c: Container): { what: string; path: string } | null {
   if ('env' in s) {
-    const v = c.env.find((e) => e.name === s.env);
+    const v = c.env?.find((e) => e.name === s.env);
     if (!v) return null;
     const value = v.value.trim();
     // A Kubernetes `valueFrom` (a secret) sets the variable; which value it holds is not visible.
