@@ -63,6 +63,7 @@ export interface BaseImageRef {
 /** One simple command of a RUN line, already split into words (`apt-get`, `install`, `-y`, `curl`). */
 export interface ShellCommand {
   argv: string[];
+  /** The command's own line (a continuation line of the RUN); `Stage.runLines` tells which RUN it belongs to. */
   line: number;
 }
 
@@ -108,6 +109,16 @@ export interface Stage {
   copies: { sources: string[]; fromStage: string | null; line: number }[];
   exposes: { port: number; protocol: Protocol; line: number }[];
   env: { name: string; value: string; line: number }[];
+  /**
+   * ARG declarations of this stage with the value a RUN sees unless the build overrides it (its
+   * default, or the global ARG's); null when only the build knows it (`ARG X` without default).
+   */
+  args: { name: string; value: string | null; line: number }[];
+  /**
+   * The lines of the stage's RUN instructions, in order. A command belongs to the last RUN that
+   * starts at or before its line: the commands of one RUN make one layer.
+   */
+  runLines: number[];
   /** Line of the FROM instruction, and the last line of the stage. */
   line: number;
   endLine: number;
@@ -311,8 +322,17 @@ export interface SignatureReport {
 
 export interface PackageInventory {
   source: Source;
-  format: 'cyclonedx' | 'spdx' | 'dpkg' | 'apk' | 'rpm' | 'list';
-  packages: { name: string; version: string | null; path: string }[];
+  format: 'cyclonedx' | 'spdx' | 'dpkg' | 'apk' | 'rpm' | 'syft-table' | 'list';
+  /**
+   * `type`: the package's ecosystem where the list names it (syft's TYPE column: `deb`, `apk`,
+   * `rpm`, `npm`, `python`, …); absent when it does not.
+   */
+  packages: { name: string; version: string | null; path: string; type?: string }[];
+  /**
+   * Lines of a package list that could not be read as a package (cut to 40 characters): each is
+   * a finding of its own, not the rejection of the whole list. Absent: none.
+   */
+  unreadable?: { path: string; text: string }[];
   /**
    * The container image the inventory describes, when it says so (CycloneDX `metadata.component`
    * of type `container`, SPDX's package with purpose `CONTAINER`): `name` as written

@@ -435,6 +435,7 @@ function stageArg(ctx: Context, state: StageState, ins: Arg): void {
     const name = p.getName();
     if (raw === null) state.args.set(name, ctx.globals.has(name) ? (ctx.globals.get(name) ?? null) : null);
     else state.args.set(name, expandWord(raw, ctx.escape, stageLookup(state), 'unknown'));
+    state.stage.args.push({ name, value: state.args.get(name) ?? null, line: ins.getRange().start.line + 1 });
   }
 }
 
@@ -503,6 +504,8 @@ function startStage(ctx: Context, ins: Instruction, line: number): void {
     copies: [],
     exposes: [],
     env: [],
+    args: [],
+    runLines: [],
     line,
     endLine: ins.getRange().end.line + 1,
   };
@@ -580,6 +583,7 @@ function port(text: string): number | null {
 // ---------------------------------------------------------------- RUN
 
 function run(ctx: Context, state: StageState, ins: Instruction, line: number): void {
+  state.stage.runLines.push(line);
   const l = logical(ctx, ins);
   const exec = jsonArray(l.text);
   let commands: { argv: string[]; line: number; pipedFrom: string[] | null }[];
