@@ -180,7 +180,8 @@ describe('parseCompose: security_opt', () => {
     expect(c.seccomp).toEqual({ value: { kind: 'unset' }, path: 'services.app.security_opt' });
     expect(c.noNewPrivileges).toEqual({ value: false, path: 'services.app.security_opt' });
     expect(c.privileged).toEqual({ value: false, path: 'services.app.privileged' });
-    expect(c.readOnlyRootfs).toEqual({ value: false, path: 'services.app.read_only' });
+    // Not set, which 3.9 tells from `read_only: false`.
+    expect(c.readOnlyRootfs).toEqual({ value: null, path: 'services.app.read_only' });
     expect(c.pidsLimit).toEqual({ value: null, path: 'services.app.pids_limit' });
   });
 });
@@ -344,7 +345,8 @@ describe('parseCompose: hostile input', () => {
     );
     expect(c.user?.value).toEqual({ kind: 'root', raw: '0' });
     expect(c.privileged?.value).toBe(true);
-    expect(c.readOnlyRootfs?.value).toBe(false);
+    // `1` is no boolean in the Compose schema: not read as set either way.
+    expect(c.readOnlyRootfs?.value).toBeNull();
     expect(c.pidsLimit?.value).toBe(200);
     expect(c.noNewPrivileges).toEqual({ value: true, path: 'services.app.security_opt' });
     expect(c.ports.map((p) => p.containerPort)).toEqual([22]);

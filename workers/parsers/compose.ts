@@ -77,7 +77,8 @@ function readService(ctx: Context, name: string, s: JsonRecord, base: string): C
     seccomp: security.seccomp,
     noNewPrivileges: security.noNewPrivileges,
     privileged: flag(s, base, 'privileged'),
-    readOnlyRootfs: flag(s, base, 'read_only'),
+    // "Not set" and "set to false" are different observations (3.9 says which): null when absent.
+    readOnlyRootfs: { value: bool(get(s, 'read_only')), path: child(base, 'read_only') },
     usernsMode: { value: usernsMode === null ? null : interpolate(usernsMode).text, path: child(base, 'userns_mode') },
     pidsLimit: pidsLimit(s, base),
     mounts: composeMounts(s, base, ctx.volumes, ctx.notes),

@@ -95,7 +95,7 @@ describe('parseKubernetes: a Deployment with init containers and sidecars', () =
       value: false,
       path: '[0].spec.template.spec.containers[1].securityContext.privileged',
     });
-    expect(shipper.readOnlyRootfs).toEqual({ value: false, path: '[0].spec.template.spec.containers[1].securityContext' });
+    expect(shipper.readOnlyRootfs).toEqual({ value: null, path: '[0].spec.template.spec.containers[1].securityContext' });
     expect(api.pidsLimit).toBeNull();
     expect(api.usernsMode).toBeNull();
   });
