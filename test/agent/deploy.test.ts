@@ -22,18 +22,92 @@ const status = (r: EvaluationResult, id: string) => r.controls.find((c) => c.id 
 const failures = (r: EvaluationResult, level: 'L1' | 'L2' | 'L3') =>
   r.controls.filter((c) => c.levels.includes(level) && c.status !== 'pass').map((c) => `${c.id} ${c.status}`);
 
+/**
+ * The socket proxy is a third-party image: the agent's Dockerfile does not describe it, so the
+ * image-level controls (3.8, 3.11) need its own evidence. `syft tecnativa/docker-socket-proxy:v0.3.0
+ * -o cyclonedx-json` and `docker buildx imagetools inspect --format '{{json .Image}}'` give it; here
+ * in small, made-up but real-shaped form (an Alpine-based HAProxy image).
+ */
+const PROXY_SBOM = {
+  kind: 'sbom' as const,
+  name: 'socket-proxy.cdx.json',
+  content: JSON.stringify({
+    bomFormat: 'CycloneDX',
+    specVersion: '1.6',
+    metadata: { component: { type: 'container', name: 'tecnativa/docker-socket-proxy:v0.3.0', version: 'sha256:1f0c4a2e9b8d7c6f5e4d3c2b1a0f9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a21' } },
+    components: ['alpine-baselayout', 'apk-tools', 'busybox', 'ca-certificates-bundle', 'haproxy', 'libcrypto3', 'libssl3', 'lua5.4-libs', 'musl', 'pcre2']
+      .map((name) => ({ type: 'library', name, version: '1', purl: `pkg:apk/alpine/${name}@1?distro=alpine-3.20.3` })),
+  }),
+};
+const PROXY_IMAGE = {
+  kind: 'docker-image-inspect' as const,
+  name: 'socket-proxy.image.json',
+  content: JSON.stringify({
+    architecture: 'amd64',
+    os: 'linux',
+    config: { User: '', Entrypoint: ['docker-entrypoint.sh'], Cmd: ['haproxy', '-f', '/usr/local/etc/haproxy/haproxy.cfg'], ExposedPorts: { '2375/tcp': {} } },
+    history: [
+      { created_by: 'ADD alpine-minirootfs-3.20.3-x86_64.tar.gz / # buildkit' },
+      { created_by: 'CMD ["/bin/sh"]', empty_layer: true },
+      { created_by: 'RUN /bin/sh -c apk add --no-cache haproxy lua5.4-libs # buildkit' },
+      { created_by: 'COPY docker-entrypoint.sh /usr/local/bin/ # buildkit' },
+      { created_by: 'COPY haproxy.cfg /usr/local/etc/haproxy/haproxy.cfg.template # buildkit' },
+      { created_by: 'EXPOSE map[2375/tcp:{}]', empty_layer: true },
+      { created_by: 'ENTRYPOINT ["docker-entrypoint.sh"]', empty_layer: true },
+    ],
+    RepoTags: ['tecnativa/docker-socket-proxy:v0.3.0'],
+  }),
+};
+
 describe("the agent's own deployment passes our controls", () => {
   it.each([
     ['Compose', COMPOSE],
     ['Kubernetes', KUBERNETES],
-  ])('meets L1 with %s and the image Dockerfile', (_name, manifest) => {
+  ])('the agent is shown compliant with %s and its Dockerfile; the third-party proxy stays open until its image is shown', (_name, manifest) => {
     const result = evaluate({ artifacts: [DOCKERFILE, manifest], workload: 'csvs-agent' });
     const unreadable = result.controls.flatMap((c) => c.findings).filter((f) => /could not be read|is no evidence/.test(f.message));
     expect(unreadable).toEqual([]);
+    // Nothing fails at L1; what is open is open only for lack of evidence about a container's image.
+    expect(result.controls.filter((c) => c.levels.includes('L1') && c.status === 'fail')).toEqual([]);
+    for (const c of result.controls.filter((x) => x.levels.includes('L1') && x.status === 'unknown')) {
+      const open = c.findings.filter((f) => /^no artifact shows this/.test(f.message)).map((f) => f.container);
+      expect(open.length, c.id).toBeGreaterThan(0);
+      // Compose builds the agent from this Dockerfile; Kubernetes names a registry image the Dockerfile cannot be matched to.
+      expect(open.every((n) => n === 'socket-proxy' || (manifest === KUBERNETES && n === 'agent')), c.id).toBe(true);
+    }
+  });
+
+  it.each([
+    ['Compose', COMPOSE],
+    ['Kubernetes', KUBERNETES],
+  ])('meets L1 with %s, the agent\'s Dockerfile and the proxy image\'s SBOM and config', (_name, manifest) => {
+    // Kubernetes pulls the agent from a registry: its image inspect ties that reference to the Dockerfile's build.
+    const agentImage = {
+      kind: 'docker-image-inspect' as const,
+      name: 'agent.image.json',
+      content: JSON.stringify([{
+        Id: `sha256:${'a'.repeat(64)}`,
+        RepoTags: ['registry.example.com/csvs-agent:0.1.0', 'csvs-agent:0.1.0'],
+        Config: { User: 'csvs' },
+        // The build history of deploy/agent/Dockerfile, as the registry's config blob keeps it.
+        History: [
+          { created_by: 'ADD rootfs.tar.xz / # buildkit' },
+          { created_by: 'RUN |0 /bin/sh -c groupadd --system --gid 10001 csvs && useradd --system --uid 10001 csvs # buildkit' },
+          { created_by: 'WORKDIR /app', empty_layer: true },
+          { created_by: 'COPY /app/node_modules ./node_modules # buildkit' },
+          { created_by: 'COPY package.json ./ # buildkit' },
+          { created_by: 'COPY bin/ ./bin/ # buildkit' },
+          { created_by: 'USER csvs', empty_layer: true },
+        ],
+      }]),
+    };
+    const agentSbom = { ...PROXY_SBOM, name: 'agent.cdx.json', content: PROXY_SBOM.content.replace('tecnativa/docker-socket-proxy:v0.3.0', 'registry.example.com/csvs-agent:0.1.0') };
+    const extra = manifest === KUBERNETES ? [agentImage, agentSbom] : [];
+    const result = evaluate({ artifacts: [DOCKERFILE, manifest, PROXY_SBOM, PROXY_IMAGE, ...extra], workload: 'csvs-agent' });
     expect(failures(result, 'L1')).toEqual([]);
     expect(result.levels.L1.compliant).toBe(true);
-    // Beyond L1, what these files can show: non-root (3.1, 3.3), read-only root file system (3.9).
-    for (const id of ['3.1', '3.3', '3.5', '3.8', '3.9', '3.11', '3.12', '3.13', '3.15']) expect(status(result, id), id).toBe('pass');
+    // Beyond L1, what these files can show: read-only root file system (3.9), non-root where the files say so.
+    for (const id of ['3.5', '3.8', '3.9', '3.11', '3.12', '3.13', '3.15']) expect(status(result, id), id).toBe('pass');
   });
 
   it('lets the proxy, and only the proxy, hold the socket, declared and filtered', () => {

@@ -425,11 +425,15 @@ describe('3.1 root only during initialisation', () => {
       expect(only(r, 'pass').map((f) => f.container).sort()).toEqual(['cache', 'web']);
     });
 
-    it('says nothing for a service without user:', () => {
+    it('says nothing for a service without user:, so one service\'s user does not pass the others', () => {
       const r = check('3.1', webAndCache());
-      const web = r.findings.find((f) => f.container === 'web');
-      expect(web?.status).toBe('unknown');
-      expect(r.status).toBe('pass'); // the cache service's own user still passes
+      expect(r.findings.filter((f) => f.container === 'web').map((f) => f.status)).toEqual(['unknown', 'unknown']);
+      expect(only(r, 'pass').map((f) => f.container)).toEqual(['cache']);
+      // Coverage per container: web is silent, so 3.1 cannot pass for the snapshot.
+      expect(r.status).toBe('unknown');
+      const gap = only(r, 'unknown').find((f) => /no artifact shows/.test(f.message));
+      expect(gap).toMatchObject({ container: 'web', location: 'services.web', artifact: 'compose.yaml' });
+      expect(gap?.message).toMatch(/dockerfile, docker-image-inspect, docker-inspect, kubernetes, compose, processes/);
     });
   });
 
@@ -447,6 +451,20 @@ describe('3.1 root only during initialisation', () => {
       expect(only(r, 'pass')).toHaveLength(1);
       expect(only(r, 'pass')[0]?.message).toMatch(/node \/app\/server\.js/);
       expect(only(r, 'unknown')).toHaveLength(2);
+    });
+
+    it('says nothing where the daemon remaps user namespaces: docker top shows host UIDs there', () => {
+      const list = ps(`
+        USER       PID COMMAND         COMMAND
+        100000       1 redis-server    redis-server *:6379
+      `);
+      const remap = dockerInfo({ SecurityOptions: ['name=apparmor', 'name=seccomp,profile=builtin', 'name=userns', 'name=cgroupns'] });
+      const r = check('3.1', [list, remap]);
+      expect(r.status).toBe('unknown');
+      expect(only(r, 'unknown')).toEqual([expect.objectContaining({ artifact: 'top.txt' })]);
+      expect(only(r, 'unknown')[0]?.message).toMatch(/host UIDs.*remaps user namespaces/);
+      // Without remapping the same list is read as it stands.
+      expect(check('3.1', list).status).toBe('pass');
     });
 
     it('fails a long-running workload process as root', () => {

@@ -5,9 +5,9 @@
  * actually runs. Root is allowed where it only initialises: init containers, an init or
  * supervisor process, an entrypoint that hands over with gosu/su-exec/setpriv/….
  */
-import type { Container, Dockerfile, Evidence, ImageConfig, Process, ProcessList, Stage } from '../model/evidence.ts';
+import type { Container, DaemonInfo, Dockerfile, Evidence, ImageConfig, Process, ProcessList, Stage } from '../model/evidence.ts';
 import type { Finding } from '../model/result.ts';
-import { type Control, containerFinding, finding } from './control.ts';
+import { type Control, containerFinding, finding, notCarried } from './control.ts';
 import {
   INIT_SUPERVISORS,
   type PrivilegeDrop,
@@ -113,8 +113,13 @@ function roleText(c: Container): string {
 }
 
 function checkContainer(c: Container): Finding {
+  if (c.user === null) return notCarried(c, 'the user (Config.User)');
   const u = c.user.value;
   const at = c.user.path;
+  if (c.role === 'init' && u.kind !== 'nonroot') {
+    const as = u.kind === 'unset' ? 'as the image\'s user (not set here)' : `as ${u.raw === '' ? 'root (no user set, the image default)' : `root (user ${u.raw})`}`;
+    return containerFinding(c, 'unknown', at, `init container runs ${as}: allowed, that is initialisation`, undefined, true);
+  }
   if (u.kind === 'unset') {
     return containerFinding(c, 'unknown', at, `${roleText(c)} does not set its user here; the image decides`);
   }
@@ -123,9 +128,6 @@ function checkContainer(c: Container): Finding {
     return containerFinding(c, 'pass', at, `${roleText(c)} runs ${as}`);
   }
   const as = u.raw === '' ? 'root (no user set, the image default)' : `root (user ${u.raw})`;
-  if (c.role === 'init') {
-    return containerFinding(c, 'unknown', at, `init container runs as ${as}: allowed, that is initialisation`);
-  }
   const handover = dropIn(c.command, null);
   if (handover) {
     return containerFinding(c, 'pass', handover.at.path, `${roleText(c)} starts as ${as}, and its command drops it (${dropText(handover.drop)})`);
@@ -144,7 +146,21 @@ function isSupervisor(p: Process): boolean {
   return programNames(p.command, p.args).some((n) => (INIT_SUPERVISORS as readonly string[]).includes(n));
 }
 
-function checkProcesses(list: ProcessList): Finding[] {
+/**
+ * `docker top` shows host UIDs. On a daemon that remaps user namespaces (or runs rootless) a
+ * container's root appears as the remap base (100000) or the daemon's user, so a non-root UID
+ * there proves nothing about who the process is inside the container.
+ */
+function remappingDaemon(evidence: Evidence): DaemonInfo | undefined {
+  return evidence.daemons.find((d) => d.userns || d.rootless);
+}
+
+function checkProcesses(list: ProcessList, remapped: DaemonInfo | undefined): Finding[] {
+  if (remapped) {
+    return [finding(list.source, 'unknown', '',
+      `the process list shows host UIDs, and the daemon (${remapped.source.artifact}) ${remapped.rootless ? 'runs rootless' : 'remaps user namespaces (name=userns)'}: ` +
+        'a container\'s root appears there as an unprivileged host UID, so this list says nothing about 3.1')];
+  }
   return list.processes.map((p) => {
     const what = `${p.pid === null ? '' : `PID ${p.pid} `}${p.args || p.command}`;
     if (isListingCommand(p)) {
@@ -189,7 +205,14 @@ export const control: Control = {
     '- **compose**: `user:` root fails, non-root passes, absent says nothing (the image decides).',
     '- **processes**: a process running as root fails, unless it is an init or supervisor that only starts and reaps ' +
       'others (`tini`, `dumb-init`, `catatonit`, `docker-init`, `s6-svscan`, `s6-supervise`, `runsvdir`, `runsv`) or the ' +
-      '`ps`/`top` that produced the list (it runs via `docker exec`). Non-root processes pass; an empty list says nothing.',
+      '`ps`/`top` that produced the list (it runs via `docker exec`). Non-root processes pass; an empty list says nothing. ' +
+      '`docker top` shows host UIDs: where a `docker info` of the snapshot shows a daemon that remaps user namespaces ' +
+      '(`name=userns`) or runs rootless, a container\'s root appears as an unprivileged host UID (the remap base, e.g. ' +
+      '100000), so there the process list says nothing about 3.1.',
+    '- **Every container counts** (coverage): 3.1 passes only when each container of the snapshot is shown to run as ' +
+      'non-root (or is an init container, which is exempt). A Compose service or pod container that does not set its ' +
+      'user leaves 3.1 `unknown` unless another artifact speaks for it: its image\'s Dockerfile or image inspect, a ' +
+      'docker inspect of the running container, or a process list when the snapshot has that one container.',
   ].join('\n'),
   decidedBy: ['dockerfile', 'docker-image-inspect', 'docker-inspect', 'kubernetes', 'compose', 'processes'],
   evaluate(evidence: Evidence): Finding[] {
@@ -197,7 +220,7 @@ export const control: Control = {
       ...evidence.dockerfiles.flatMap(checkDockerfile),
       ...evidence.images.flatMap(checkImage),
       ...evidence.containers.map(checkContainer),
-      ...evidence.processes.flatMap(checkProcesses),
+      ...evidence.processes.flatMap((list) => checkProcesses(list, remappingDaemon(evidence))),
     ];
   },
 };

@@ -212,7 +212,8 @@ function checkGroup(ix: IndexedLog, g: ExecGroup, containers: DockerContainers):
       'log shows', opts);
 }
 
-function checkEventLog(log: EventLog, containers: DockerContainers): Finding[] {
+/** A daemon's event log speaks for every container that daemon runs: those of docker inspect and Compose. */
+function checkEventLog(log: EventLog, containers: DockerContainers, onDaemon: readonly Container[]): Finding[] {
   const { groups, probes } = execGroups(log, containers);
   if (groups.length > 0) {
     const ix = indexLog(log);
@@ -229,18 +230,19 @@ function checkEventLog(log: EventLog, containers: DockerContainers): Finding[] {
   const span = first <= last ? ` between ${iso(first)} and ${iso(last)}` : '';
   const probeNote = probes > 0 ? ` (${probes} health-check probe(s) left out)` : '';
   return [finding(log.source, 'pass', log.events[0]?.path ?? '',
-    `no exec session in ${log.events.length} event(s)${span}${probeNote}: no container was accessed`)];
+    `no exec session in ${log.events.length} event(s)${span}${probeNote}: no container was accessed`, { covers: onDaemon })];
 }
 
 // ---------------------------------------------------------------- kubernetes: debug containers
 
-function checkPod(pod: PodInfo): Finding[] {
+function checkPod(pod: PodInfo, containers: readonly Container[]): Finding[] {
   if (!pod.isPodObject) return [];
   const names = pod.ephemeralContainers.value;
   const where = `${pod.owner.kind}/${pod.owner.name}${pod.owner.namespace ? ` in ${pod.owner.namespace}` : ''}`;
   if (names.length === 0) {
+    const covers = containers.filter((c) => c.pod !== null && c.pod.source.artifact === pod.source.artifact && c.pod.path === pod.path);
     return [finding(pod.source, 'pass', pod.ephemeralContainers.path,
-      `${where} has no ephemeral (debug) containers: nobody attached one with kubectl debug`)];
+      `${where} has no ephemeral (debug) containers: nobody attached one with kubectl debug`, { covers })];
   }
   const fix = `Delete the pod so its controller creates a new one (\`kubectl delete pod ${pod.owner.name}` +
     `${pod.owner.namespace ? ` -n ${pod.owner.namespace}` : ''}\`); ephemeral containers cannot be removed from a pod.`;
@@ -316,7 +318,8 @@ export const control: Control = {
     '`docker events --filter event=exec_start` with each snapshot so ended sessions are seen too.',
   rules: [
     '- **docker-inspect**: `ExecIDs` lists the exec sessions running *now* (Docker drops ended ones). Non-empty → ' +
-      'fail; `null` or empty → pass for that moment, and the finding says that only running sessions show there.',
+      'fail; `null` or empty → pass for that moment, and the finding says that only running sessions show there. An ' +
+      'element without `ExecIDs` (the Engine API\'s container list, `docker ps`) says nothing.',
     '- **docker-events**: an `exec_start` or `exec_create` on a container that is still the running instance → ' +
       'fail. "Still the running instance" means: a docker-inspect of the same snapshot shows that container id ' +
       '(whose `State.StartedAt` is older than the exec; a *restart* after the exec does not help either, since it keeps ' +
@@ -336,8 +339,8 @@ export const control: Control = {
     const docker = dockerContainers(evidence);
     return [
       ...evidence.containers.flatMap(checkExecIds),
-      ...evidence.events.flatMap((log) => checkEventLog(log, docker)),
-      ...evidence.pods.flatMap(checkPod),
+      ...evidence.events.flatMap((log) => checkEventLog(log, docker, evidence.containers.filter((c) => c.runtime !== 'kubernetes'))),
+      ...evidence.pods.flatMap((p) => checkPod(p, evidence.containers)),
       ...checkHistory(context.history, docker),
     ];
   },

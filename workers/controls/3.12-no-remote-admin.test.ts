@@ -242,6 +242,13 @@ describe('3.12 no SSH or RDP', () => {
   });
 
   describe('sbom / packages', () => {
+    it('finds xrdp in syft\'s table output', () => {
+      const r = check('3.12', { kind: 'packages', name: 'syft.txt', content: fixtureText('packages/syft-table-shop-web.txt') });
+      expect(r.status).toBe('fail');
+      expect(only(r, 'fail')).toEqual([expect.objectContaining({ location: 'line 22' })]);
+      expect(only(r, 'fail')[0]?.message).toBe('xrdp, a remote-access server, is installed');
+    });
+
     it('fails openssh-server in an SBOM; passes one with only openssh-client', () => {
       const bom = JSON.parse(fixtureText('sbom/h5-shop-web.cdx.json')) as { components: unknown[] };
       const clean = check('3.12', { kind: 'sbom', name: 'sbom.json', content: bom });

@@ -7,7 +7,7 @@
  */
 import type { Container, Dockerfile, Evidence, Fact, ImageConfig, PackageInventory, ProcessList, ServiceExposure, Stage } from '../model/evidence.ts';
 import type { Finding } from '../model/result.ts';
-import { keptPackages, listedPackages } from './3.8-minimal-packages.ts';
+import { keptPackages, listedPackages, unreadableLines } from './3.8-minimal-packages.ts';
 import { type Control, containerFinding, finding } from './control.ts';
 import { finalImageStages } from './shared/images.ts';
 import { REMOTE_ACCESS_GROUP, REMOTE_ADMIN_DAEMONS, REMOTE_ADMIN_PORTS, REMOTE_ADMIN_SERVICES, unneededGroup } from './shared/packages.ts';
@@ -182,9 +182,9 @@ function checkProcesses(list: ProcessList): Finding[] {
 
 function checkInventory(inv: PackageInventory): Finding[] {
   const hits = listedPackages(inv, [REMOTE_ACCESS_GROUP]);
-  if (hits.length === 0) return [finding(inv.source, 'pass', '', `none of the ${inv.packages.length} packages is a remote-access server`)];
-  return hits.map((h) => finding(inv.source, 'fail', h.path, `${h.name}, a remote-access server, is installed`,
-    { remediation: `Remove ${h.name} from the image; administer the container with \`docker exec\` / \`kubectl exec\`.` }));
+  if (hits.length === 0) return [finding(inv.source, 'pass', '', `none of the ${inv.packages.length} packages is a remote-access server`), ...unreadableLines(inv)];
+  return [...hits.map((h) => finding(inv.source, 'fail', h.path, `${h.name}, a remote-access server, is installed`,
+    { remediation: `Remove ${h.name} from the image; administer the container with \`docker exec\` / \`kubectl exec\`.` })), ...unreadableLines(inv)];
 }
 
 export const control: Control = {

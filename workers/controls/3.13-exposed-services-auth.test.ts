@@ -354,4 +354,57 @@ describe('3.13 exposed services authenticated', () => {
     expect(r.findings.map((f) => `${f.kind}:${f.status}`).sort()).toEqual(['compose:pass', 'docker-inspect:fail']);
     for (const f of only(r, 'fail')) expect(f.remediation).toBeTruthy();
   });
+
+  describe('debuggers, which never authenticate', () => {
+    it('fails the Node inspector bound to 0.0.0.0 and published on all interfaces (compose)', () => {
+      const r = check('3.13', compose({
+        api: { image: 'node:22-bookworm-slim', command: 'node --inspect=0.0.0.0:9229 server.js', ports: ['8080:8080', '9229:9229'] },
+      }));
+      const f = expectFailWithFix(r);
+      expect(f).toMatchObject({ container: 'api', location: 'services.api.ports[1]' });
+      expect(f.message).toMatch(/^Node\.js inspector \(9229\/tcp\) is published on all interfaces \(0\.0\.0\.0:9229\) \(`--inspect=0\.0\.0\.0:9229`\), with no authentication evidence \(the inspector never authenticates/);
+      expect(f.remediation).toMatch(/do not start Node with --inspect in production/);
+    });
+
+    it('passes the inspector on its default loopback address, even with the port published', () => {
+      const r = check('3.13', compose({ api: { image: 'node:22-bookworm-slim', command: 'node --inspect server.js', ports: ['9229:9229'] } }));
+      expect(r.status).toBe('pass');
+      expect(only(r, 'pass')[0]?.message).toMatch(/listening on loopback inside the container \(`--inspect`\)/);
+    });
+
+    it('fails JDWP on every interface from JAVA_TOOL_OPTIONS (docker inspect); address=5005 alone is loopback since JDK 9', () => {
+      const jdwp = (address: string) => inspect(
+        running('eclipse-temurin:21-jre', ['java', '-jar', '/app/app.jar'],
+          [`JAVA_TOOL_OPTIONS=-agentlib:jdwp=transport=dt_socket,server=y,suspend=n,address=${address}`]),
+        published('5005/tcp', ''),
+      );
+      const f = expectFailWithFix(check('3.13', jdwp('*:5005')));
+      expect(f.message).toMatch(/^Java debugger \(JDWP\) \(5005\/tcp\) is published on all interfaces.*JDWP never authenticates/);
+      expect(check('3.13', jdwp('5005')).status).toBe('pass');
+    });
+
+    it('fails a headless Delve server reached through a NodePort Service (kubernetes)', () => {
+      const app = deployment({
+        name: 'api',
+        containers: [{
+          name: 'api', image: 'registry.acme.io/api:debug',
+          command: ['dlv', '--listen=:2345', '--headless=true', '--api-version=2', 'exec', '/app/api'],
+          ports: [{ containerPort: 8080 }, { containerPort: 2345, name: 'dlv' }],
+        }],
+      });
+      const svc = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'api-debug' },
+        spec: { type: 'NodePort', selector: { app: 'api' }, ports: [{ port: 2345, targetPort: 'dlv', nodePort: 30345 }] } };
+      const f = expectFailWithFix(check('3.13', kubernetes([app, svc])));
+      expect(f.message).toMatch(/^Go debugger \(Delve\) \(2345\/tcp\) is exposed outside the cluster by Service\/api-debug \(NodePort, port 2345, node port 30345\)/);
+    });
+
+    it('fails debugpy listening on 0.0.0.0 in the host network; 5678 without debugpy is just a port (n8n)', () => {
+      const debugpy = inspect(running('python:3.12-slim', ['python', '-m', 'debugpy', '--listen', '0.0.0.0:5678', '/app/main.py']),
+        { Config: { ExposedPorts: {} }, HostConfig: { NetworkMode: 'host', PortBindings: {} }, NetworkSettings: { Ports: {} } });
+      const f = expectFailWithFix(check('3.13', debugpy));
+      expect(f.message).toMatch(/^Python debugger \(debugpy\) \(5678\/tcp\) is listening on the host network, on all host interfaces \(`--listen 0\.0\.0\.0:5678`\)/);
+      const n8n = inspect(running('n8nio/n8n:1.80.0', ['tini', '--', '/docker-entrypoint.sh']), published('5678/tcp', ''));
+      expect(check('3.13', n8n).status).toBe('pass');
+    });
+  });
 });

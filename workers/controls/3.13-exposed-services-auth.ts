@@ -7,7 +7,14 @@
 import type { Container, Evidence, Port, Protocol, ServiceExposure, Source } from '../model/evidence.ts';
 import type { Finding } from '../model/result.ts';
 import { type Control, finding } from './control.ts';
-import { SENSITIVE_SERVICES, type SensitiveService, authVerdict, serviceAtPort } from './shared/sensitive-services.ts';
+import {
+  type DebuggerListener,
+  SENSITIVE_SERVICES,
+  type SensitiveService,
+  authVerdict,
+  debuggerListeners,
+  serviceAtPort,
+} from './shared/sensitive-services.ts';
 import { imageRepository } from './shared/sockets.ts';
 
 /** How far a port reaches, from least to most. */
@@ -90,16 +97,47 @@ function imageExposures(c: Container, known: readonly Exposure[]): Exposure[] {
     })));
 }
 
+/** The sensitive service a container serves on a port: a debugger it starts there, else the port's own service. */
+function serviceFor(listeners: readonly DebuggerListener[], port: number): { service: SensitiveService; listener: DebuggerListener | null } | null {
+  const listener = listeners.find((l) => l.port === port) ?? null;
+  if (listener) return { service: listener.service, listener };
+  const service = serviceAtPort(port);
+  return service ? { service, listener: null } : null;
+}
+
+/** A debugger bound to loopback inside the container is out of reach, whatever is published. */
+function loopbackListener(c: Container, l: DebuggerListener, path: string): Exposure {
+  return {
+    service: l.service, port: l.port, protocol: 'tcp', reach: 'loopback', source: c.source, path: l.path || path, containers: [c],
+    how: `listening on loopback inside the container (\`${l.what}\`), so out of reach even where the port is published`, unexpose: '',
+  };
+}
+
 function containerExposures(c: Container): Exposure[] {
   const byPort = new Map<string, Exposure>();
+  const listeners = debuggerListeners(c);
   for (const p of c.ports) {
-    const service = serviceAtPort(p.containerPort);
-    if (!service) continue;
-    const e = portReach(c, p, service);
+    const found = serviceFor(listeners, p.containerPort);
+    if (!found) continue;
+    const { service, listener } = found;
+    const e = listener?.loopback ? loopbackListener(c, listener, p.path) : portReach(c, p, service);
+    if (listener && !listener.loopback) e.how += ` (\`${listener.what}\`)`;
     const key = `${p.containerPort}/${p.protocol}`;
     const prev = byPort.get(key);
     // Docker lists one binding per address family; the widest one counts.
     if (!prev || REACH.indexOf(e.reach) > REACH.indexOf(prev.reach)) byPort.set(key, e);
+  }
+  // A debugger whose port the container does not list: reachable only through the host network.
+  for (const l of listeners) {
+    if ([...byPort.values()].some((e) => e.port === l.port)) continue;
+    const host = hostNetwork(c);
+    const e: Exposure = l.loopback ? loopbackListener(c, l, c.path) : {
+      service: l.service, port: l.port, protocol: 'tcp', source: c.source, path: host?.path ?? l.path, containers: [c],
+      reach: host ? 'all' : 'internal',
+      how: host ? `listening on the host network, on all host interfaces (\`${l.what}\`)` : `started (\`${l.what}\`) but not published`,
+      unexpose: host ? `take container "${c.name}" out of the host network` : '',
+    };
+    byPort.set(`${l.port}/tcp`, e);
   }
   const list = [...byPort.values()];
   return [...list, ...imageExposures(c, list)];
@@ -132,8 +170,9 @@ function serviceExposures(
       typeof target === 'number' ? p.containerPort === target : p.name === target).map((p) => ({ c, p })));
     if (declaring.length > 0) {
       for (const { c, p } of declaring) {
-        const service = serviceAtPort(p.containerPort);
-        if (!service) continue;
+        const found = serviceFor(debuggerListeners(c), p.containerPort);
+        if (!found || found.listener?.loopback) continue;
+        const service = found.service;
         const e: Exposure = { service, port: p.containerPort, protocol: p.protocol, reach: 'all', how, unexpose,
           source: svc.source, path: sp.path, containers: [c] };
         const list = own.get(c) ?? [];
@@ -173,7 +212,7 @@ function judge(e: Exposure): Finding[] {
   if (e.service.onlyWithNoAuth && verdict.kind !== 'disabled' && verdict.kind !== 'allows-none') return [];
   const container = e.containers.length > 0 ? e.containers.map((c) => c.name).join(', ') : null;
   const what = `${e.service.name} (${e.port}/${e.protocol}) is ${e.how}`;
-  const pass = (message: string): Finding[] => [finding(e.source, 'pass', e.path, message, { container })];
+  const pass = (message: string): Finding[] => [finding(e.source, 'pass', e.path, message, { container, covers: e.containers })];
   if (e.reach === 'internal') return pass(`${what}: not exposed`);
   if (e.reach === 'loopback') return pass(`${what}: reachable from this host alone`);
   if (verdict.kind === 'auth') return pass(`${what}, and requires authentication (${verdict.what}, ${verdict.path})`);
@@ -182,6 +221,12 @@ function judge(e: Exposure): Finding[] {
     return [finding(e.source, 'unknown', e.path,
       `${what}, with ${verdict.kind === 'none' ? 'no authentication evidence' : `authentication off (${verdict.what})`}: ` +
         'whether only trusted systems reach that address is not visible here', { container })];
+  }
+  if (verdict.kind === 'none' && !e.service.debugger && e.containers.some((c) => c.env === null)) {
+    // The container list carries neither environment nor full configuration: absence of a password is no evidence.
+    return [finding(e.source, 'unknown', e.path,
+      `${what}; whether it requires authentication is not visible, since this artifact's shape (a container list, not ` +
+        '`docker inspect`) carries no environment', { container })];
   }
   if (verdict.kind === 'none') {
     const note = e.service.note ? ` (${e.service.note})` : '';
@@ -213,6 +258,13 @@ export const control: Control = {
       '9200/9300, Memcached 11211, CouchDB 5984; PostgreSQL 5432 and MySQL/MariaDB 3306 only when an explicit no-auth ' +
       'setting is present (`POSTGRES_HOST_AUTH_METHOD=trust`, `MYSQL_ALLOW_EMPTY_PASSWORD`), since their images ' +
       'require a password otherwise.',
+    '- **Debuggers**, which never authenticate (whoever reaches one runs code in the process): the Node inspector ' +
+      '(`--inspect[-brk|-wait][=[host:]port]`, also in `NODE_OPTIONS`; its port 9229 alone counts too), Java JDWP ' +
+      '(`-agentlib:jdwp=…server=y,address=…`, also in `JAVA_TOOL_OPTIONS`/`JDK_JAVA_OPTIONS`/`JAVA_OPTS`), Delve ' +
+      '(`dlv --headless --listen=[host]:port`) and debugpy (`--listen [host:]port`), recognised by the flags that start ' +
+      'them (5005, 2345 and 5678 are other services\' ports as well). Bound to loopback inside the container (Node\'s and ' +
+      'debugpy\'s default, a bare JDWP port since JDK 9, `127.0.0.1:`) → pass: out of reach even where the port is ' +
+      'published. Bound to every interface (`0.0.0.0`, `*`, `:port`) and exposed as below → fail.',
     '- **Exposed** means published on all interfaces (docker-inspect `HostIp` empty, `0.0.0.0` or `::`; compose ' +
       '`"6379:6379"`; a Kubernetes `hostPort`), running in the host network (`NetworkMode: host`, ' +
       '`hostNetwork: true`, where an image of the service counts even without listed ports), or the target of a ' +
@@ -247,7 +299,7 @@ export const control: Control = {
       const judged = (own.get(c) ?? []).flatMap(judge);
       findings.push(...(judged.length > 0 || covered.has(c) ? judged
         : [finding(c.source, 'pass', c.path, 'no sensitive service exposed (etcd, Docker API, kubelet, Redis, MongoDB, …)',
-          { container: c.name })]));
+          { container: c.name, covers: [c] })]));
     }
     return findings;
   },

@@ -5,7 +5,7 @@
  */
 import type { Container, Evidence, KubeletConfig, PodInfo } from '../model/evidence.ts';
 import type { Finding } from '../model/result.ts';
-import { type Control, containerFinding, finding } from './control.ts';
+import { type Control, containerFinding, finding, notCarried } from './control.ts';
 
 function describeUnlimited(value: number | null): string {
   if (value === null) return 'no PIDs limit set (unlimited)';
@@ -16,8 +16,10 @@ function checkContainer(c: Container): Finding[] {
   // Kubernetes pod specs cannot set a PIDs limit; the kubelet does (see checkKubelet).
   if (c.runtime === 'kubernetes') return [];
   const limit = c.pidsLimit;
-  const value = limit?.value ?? null;
-  const path = limit?.path ?? c.path;
+  // Null: this artifact's shape cannot say (the container list); no default applies.
+  if (limit === null) return [notCarried(c, 'the PIDs limit (HostConfig.PidsLimit)')];
+  const value = limit.value;
+  const path = limit.path;
   if (value !== null && value > 0) {
     return [containerFinding(c, 'pass', path, `process count limited to ${value} PIDs`)];
   }
@@ -28,10 +30,11 @@ function checkContainer(c: Container): Finding[] {
     `${describeUnlimited(value)}: a fork bomb in this container can exhaust the host's process table`, fix)];
 }
 
-function checkKubelet(k: KubeletConfig): Finding {
+/** The kubelet's limit applies to every pod of its node; the snapshot's pods are taken to run there. */
+function checkKubelet(k: KubeletConfig, pods: readonly Container[]): Finding {
   const value = k.podPidsLimit.value;
   if (value !== null && value > 0) {
-    return finding(k.source, 'pass', k.podPidsLimit.path, `KubeletConfiguration limits every pod to ${value} PIDs (podPidsLimit)`);
+    return finding(k.source, 'pass', k.podPidsLimit.path, `KubeletConfiguration limits every pod to ${value} PIDs (podPidsLimit)`, { covers: pods });
   }
   return finding(k.source, 'fail', k.podPidsLimit.path,
     `KubeletConfiguration: ${value === null ? 'podPidsLimit not set, the default -1 is unlimited' : `podPidsLimit ${value} means unlimited`}`,
@@ -69,7 +72,8 @@ export const control: Control = {
   decidedBy: ['docker-inspect', 'compose', 'kubernetes'],
   evaluate(evidence: Evidence): Finding[] {
     const findings = evidence.containers.flatMap(checkContainer);
-    findings.push(...evidence.kubelets.map(checkKubelet));
+    const pods = evidence.containers.filter((c) => c.runtime === 'kubernetes');
+    findings.push(...evidence.kubelets.map((k) => checkKubelet(k, pods)));
     if (evidence.kubelets.length === 0) findings.push(...evidence.pods.map(podNote));
     return findings;
   },

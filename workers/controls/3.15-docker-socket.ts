@@ -5,7 +5,7 @@
  */
 import type { Container, Evidence, Mount, PodInfo } from '../model/evidence.ts';
 import type { Finding } from '../model/result.ts';
-import { type Control, containerFinding, finding } from './control.ts';
+import { type Control, containerFinding, finding, notCarried } from './control.ts';
 import { type SocketExposure, imageRepository, isSocketProxyImage, socketExposure } from './shared/sockets.ts';
 
 /** Declares the container's purpose: `monitoring` or `management`. */
@@ -61,6 +61,7 @@ function checkMount(c: Container, m: Mount, exposure: SocketExposure): Finding {
 }
 
 function checkContainer(c: Container): Finding[] {
+  if (c.mounts === null) return [notCarried(c, 'the mounts (with their type and mode)')];
   const findings: Finding[] = [];
   for (const m of c.mounts) {
     if (m.hostPath === null) continue;

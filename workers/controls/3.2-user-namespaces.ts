@@ -11,14 +11,16 @@ function hasOption(options: readonly string[], name: string): boolean {
   return options.some((o) => o.split(',').some((part) => part.trim() === `name=${name}`));
 }
 
-function checkDaemon(d: DaemonInfo): Finding {
+/** The daemon's setting governs every container it runs: those of docker inspect and Compose. */
+function checkDaemon(d: DaemonInfo, dockerContainers: readonly Container[]): Finding {
   const opts = d.securityOptions.value;
   const at = d.securityOptions.path;
+  const covers = dockerContainers.filter((c) => c.usernsMode?.value !== 'host');
   if (d.rootless || hasOption(opts, 'rootless')) {
-    return finding(d.source, 'pass', at, 'the daemon runs rootless (name=rootless): container root maps to an unprivileged host user');
+    return finding(d.source, 'pass', at, 'the daemon runs rootless (name=rootless): container root maps to an unprivileged host user', { covers });
   }
   if (d.userns || hasOption(opts, 'userns')) {
-    return finding(d.source, 'pass', at, 'the daemon remaps users into a user namespace (name=userns)');
+    return finding(d.source, 'pass', at, 'the daemon remaps users into a user namespace (name=userns)', { covers });
   }
   return finding(d.source, 'fail', at,
     `SecurityOptions (${opts.join(', ') || 'none'}) show neither name=userns nor name=rootless: container root is host root`,
@@ -39,11 +41,12 @@ function checkContainer(c: Container): Finding | null {
   return containerFinding(c, 'unknown', mode.path, `user namespace mode ${said}: the daemon decides (docker info shows whether remapping is on)`);
 }
 
-function checkPod(p: PodInfo): Finding {
+function checkPod(p: PodInfo, containers: readonly Container[]): Finding {
   const owner = `${p.owner.kind}/${p.owner.name}`;
   const v = p.hostUsers.value;
   if (v === false) {
-    return finding(p.source, 'pass', p.hostUsers.path, `${owner} sets hostUsers: false: its containers run in a user namespace`);
+    const covers = containers.filter((c) => c.pod !== null && c.pod.source.artifact === p.source.artifact && c.pod.path === p.path);
+    return finding(p.source, 'pass', p.hostUsers.path, `${owner} sets hostUsers: false: its containers run in a user namespace`, { covers });
   }
   return finding(p.source, 'fail', p.hostUsers.path,
     `${owner} ${v === true ? 'sets hostUsers: true' : 'does not set hostUsers (the default is true)'}: its containers share the host's users`,
@@ -88,9 +91,9 @@ export const control: Control = {
   decidedBy: ['docker-info', 'kubernetes', 'docker-inspect', 'compose'],
   evaluate(evidence: Evidence): Finding[] {
     return [
-      ...evidence.daemons.map(checkDaemon),
+      ...evidence.daemons.map((d) => checkDaemon(d, evidence.containers.filter((c) => c.runtime !== 'kubernetes'))),
       ...evidence.containers.map(checkContainer).filter((f): f is Finding => f !== null),
-      ...allPods(evidence).map(checkPod),
+      ...allPods(evidence).map((p) => checkPod(p, evidence.containers)),
     ];
   },
 };

@@ -5,7 +5,7 @@
  */
 import type { Container, Dockerfile, Evidence, ImageConfig, Stage, UserCreation } from '../model/evidence.ts';
 import type { Finding } from '../model/result.ts';
-import { type Control, containerFinding, finding } from './control.ts';
+import { type Control, containerFinding, finding, notCarried } from './control.ts';
 import { createdUserMatches, createsUser, effectiveUser, isRootUser, isUnresolved, stageChain, uidOf, userPart } from './shared/users.ts';
 
 function fixCreate(uid: number | null, name: string | null): string {
@@ -76,6 +76,7 @@ function checkImage(img: ImageConfig): Finding {
 }
 
 function checkContainer(c: Container): Finding {
+  if (c.user === null) return notCarried(c, 'the user (Config.User)');
   const u = c.user.value;
   if (u.kind === 'nonroot') {
     return containerFinding(c, 'pass', c.user.path,

@@ -5,7 +5,7 @@
  */
 import type { Container, DaemonInfo, Evidence } from '../model/evidence.ts';
 import type { Finding } from '../model/result.ts';
-import { type Control, containerFinding, finding } from './control.ts';
+import { type Control, containerFinding, finding, notCarried } from './control.ts';
 
 const FIX: Record<Container['runtime'], string> = {
   docker: 'Write a profile for this container\'s syscalls and run it with `--security-opt seccomp=/etc/docker/seccomp/<app>.json`.',
@@ -20,15 +20,16 @@ function roleText(c: Container): string {
 }
 
 function checkContainer(c: Container): Finding {
-  const s = c.seccomp.value;
-  const at = c.seccomp.path;
-  const fix = FIX[c.runtime];
   // Docker and containerd apply no seccomp filter at all to a privileged container, whatever it names.
-  if (c.privileged.value) {
+  const fix = FIX[c.runtime];
+  if (c.privileged?.value) {
     return containerFinding(c, 'fail', c.privileged.path,
       `${roleText(c)} is privileged, which disables seccomp filtering whatever profile is set`,
       `Drop privileged mode and grant only the capabilities needed; then: ${fix}`);
   }
+  if (c.seccomp === null) return notCarried(c, 'the seccomp profile (HostConfig.SecurityOpt)');
+  const s = c.seccomp.value;
+  const at = c.seccomp.path;
   switch (s.kind) {
     case 'custom':
       return containerFinding(c, 'pass', at, `${roleText(c)} runs with its own seccomp profile (${describeProfile(s.profile)})`);

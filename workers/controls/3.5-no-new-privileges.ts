@@ -3,9 +3,9 @@
  * setuid binary or file capability inside the container lifts a process's privileges again;
  * a privileged container has every privilege to begin with, whatever else it sets.
  */
-import type { Container, DaemonInfo, Evidence } from '../model/evidence.ts';
+import type { Container, DaemonInfo, Evidence, Fact } from '../model/evidence.ts';
 import type { Finding } from '../model/result.ts';
-import { type Control, containerFinding, finding } from './control.ts';
+import { type Control, containerFinding, finding, notCarried } from './control.ts';
 
 const FIX: Record<Container['runtime'], string> = {
   docker: 'Recreate the container with `--security-opt no-new-privileges:true` (or set `"no-new-privileges": true` in daemon.json).',
@@ -26,40 +26,42 @@ function daemonSetsNoNewPrivileges(d: DaemonInfo): boolean {
  * Whether the setting was written down. A fact's path points at the entry that set it, or, when
  * nothing did, at the place where it would have to be written (the SecurityOpt list itself).
  */
-function saidExplicitly(c: Container): boolean {
-  return c.noNewPrivileges.value !== null && /(\/\d+|\]|allowPrivilegeEscalation)$/.test(c.noNewPrivileges.path);
+function saidExplicitly(setting: Fact<boolean | null>): boolean {
+  return setting.value !== null && /(\/\d+|\]|allowPrivilegeEscalation)$/.test(setting.path);
 }
 
-function whyNot(c: Container): string {
-  const path = c.noNewPrivileges.path;
+function whyNot(c: Container, setting: Fact<boolean | null>): string {
+  const path = setting.path;
   if (c.runtime === 'kubernetes') {
     if (path.includes('capabilities')) return 'adds CAP_SYS_ADMIN, with which escalation is always allowed';
     if (path.endsWith('allowPrivilegeEscalation')) return 'sets allowPrivilegeEscalation: true';
     return 'does not set allowPrivilegeEscalation: false (the default allows escalation)';
   }
-  return saidExplicitly(c)
+  return saidExplicitly(setting)
     ? 'turns no-new-privileges off'
     : 'does not set no-new-privileges (by default setuid binaries can gain privileges)';
 }
 
 function checkContainer(c: Container, daemonDefault: DaemonInfo | null): Finding {
-  const at = c.noNewPrivileges.path;
-  if (c.privileged.value) {
+  if (c.privileged?.value) {
     return containerFinding(c, 'fail', c.privileged.path,
       `${roleText(c)} is privileged: it holds every privilege, so no-new-privileges cannot contain it`,
       c.runtime === 'kubernetes'
         ? 'Remove `securityContext.privileged: true`, add only the capabilities needed, and set `allowPrivilegeEscalation: false`.'
         : `Drop privileged mode and add only the capabilities needed; then: ${FIX[c.runtime]}`);
   }
-  if (c.noNewPrivileges.value === true) {
+  const setting = c.noNewPrivileges;
+  if (setting === null) return notCarried(c, 'no-new-privileges (HostConfig.SecurityOpt)');
+  const at = setting.path;
+  if (setting.value === true) {
     const how = c.runtime === 'kubernetes' ? 'allowPrivilegeEscalation: false' : 'no-new-privileges';
     return containerFinding(c, 'pass', at, `${roleText(c)} sets ${how}`);
   }
-  if (daemonDefault && c.runtime !== 'kubernetes' && !saidExplicitly(c)) {
+  if (daemonDefault && c.runtime !== 'kubernetes' && !saidExplicitly(setting)) {
     return containerFinding(c, 'pass', at,
       `${roleText(c)} does not set no-new-privileges itself, but the daemon applies it by default (docker info: name=no-new-privileges)`);
   }
-  return containerFinding(c, 'fail', at, `${roleText(c)} ${whyNot(c)}`, FIX[c.runtime]);
+  return containerFinding(c, 'fail', at, `${roleText(c)} ${whyNot(c, setting)}`, FIX[c.runtime]);
 }
 
 export const control: Control = {

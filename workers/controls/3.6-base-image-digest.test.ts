@@ -222,11 +222,34 @@ describe('3.6 base images by digest', () => {
   describe('compose', () => {
     const web = (image: string): TestArtifact => compose({ web: { image, ports: ['8080:80'] }, builder: { build: './worker' } });
 
-    it('passes a digest-pinned service; a build-only service names no image and says nothing', () => {
+    it('passes a digest-pinned service; a build-only service names no image and says nothing, so it stays open', () => {
       const r = check('3.6', web(`nginx:1.27-alpine@${DISTROLESS_DIGEST}`));
-      expect(r.status).toBe('pass');
+      expect(r.status).toBe('unknown');
       expect(only(r, 'pass')).toEqual([expect.objectContaining({ container: 'web', location: 'services.web.image' })]);
-      expect(only(r, 'unknown')).toEqual([expect.objectContaining({ container: 'builder' })]);
+      expect(only(r, 'unknown').map((f) => f.container)).toEqual(['builder', 'builder']);
+    });
+
+    it('a service with build: says nothing about base images, also with an image: tag; its uploaded Dockerfile decides', () => {
+      const files = compose({
+        web: { image: `nginx:1.27-alpine@${DISTROLESS_DIGEST}` },
+        api: { build: { context: '.', dockerfile: 'Dockerfile' }, image: 'registry.acme.io/shop/api:dev' },
+      });
+      const alone = check('3.6', files);
+      // The api's `image:` tag is what the build is called, not a base image: no fail for it.
+      expect(only(alone, 'fail')).toEqual([]);
+      expect(alone.status).toBe('unknown');
+      const api = only(alone, 'unknown').find((f) => f.container === 'api' && f.location === 'services.api.build');
+      expect(api?.message).toMatch(/built from a Dockerfile \(`image: registry\.acme\.io\/shop\/api:dev` is the tag the build gets\); that Dockerfile's FROM lines decide/);
+      const pinned = dockerfile(`
+        FROM node:20-bookworm-slim@${NODE_DIGEST}
+        COPY . /app
+      `);
+      expect(check('3.6', [files, pinned]).status).toBe('pass');
+      const tagged = dockerfile(`
+        FROM node:20-bookworm-slim
+        COPY . /app
+      `);
+      expect(check('3.6', [files, tagged]).status).toBe('fail');
     });
 
     it('fails a tag, also one coming from a ${VAR:-default} interpolation', () => {

@@ -86,9 +86,16 @@ function roleText(c: Container): string {
 }
 
 function checkContainer(c: Container): Finding {
+  // A Compose service with `build:` is built here: its `image:` is the tag the build gets, not a base
+  // image, so only the Dockerfile's FROM lines speak for it (and close it when uploaded).
+  if (c.build) {
+    const tag = c.image ? ` (\`image: ${c.image.value}\` is the tag the build gets)` : '';
+    return containerFinding(c, 'unknown', c.build.path,
+      `${roleText(c)} is built from a Dockerfile${tag}; that Dockerfile's FROM lines decide its base images`);
+  }
   if (!c.image) {
     return containerFinding(c, 'unknown', c.path,
-      `${roleText(c)} names no image (it is built from a Dockerfile); that Dockerfile's FROM lines decide`);
+      `${roleText(c)} names no image; the image it runs cannot be checked for a digest`);
   }
   const image = c.image.value;
   if (isImageId(image)) {
@@ -124,7 +131,9 @@ export const control: Control = {
       'tag or digest, not a stage) pulls files from an external image and is held to the same rule.',
     '- **kubernetes / compose / docker-inspect** (`Config.Image`): the image reference must carry a digest; a tag fails, ' +
       'and so does a bare name (it means `latest`). A local image ID (`sha256:…`) names one content and passes. ' +
-      'A Compose service with only `build:` names no image: its Dockerfile decides.',
+      'A Compose service with `build:` says nothing about base images, also when it has an `image:` (that is the tag ' +
+      'the build gets, and it changes with every build): its Dockerfile\'s `FROM` lines decide, and an uploaded ' +
+      'Dockerfile closes that service.',
     '- **docker-image-inspect** says nothing: its `RepoDigests` tell how the image itself was pulled, not which base ' +
       'it was built `FROM`.',
     '- Why: a tag is a pointer anyone with push rights can move; only a digest guarantees the content that was reviewed.',

@@ -20,6 +20,8 @@ interface RunningDigest {
   digests: string[];
   source: Source;
   container: string | null;
+  /** The containers that run it, which a verified signature shows compliant. */
+  containers: Container[];
   location: string;
   what: string;
   /** An enforcing admission policy verifies this container's image; that decides it. */
@@ -53,7 +55,7 @@ function runningDigests(evidence: Evidence): { running: RunningDigest[]; undecid
       undecided.push(finding(image.source, 'unknown', `${image.path}/RepoDigests`,
         `image ${name} has no RepoDigests (built locally or loaded, never pulled from a registry): cannot tell which signed digest it is`));
     } else {
-      running.push({ digests, source: image.source, container: null, location: `${image.path}/RepoDigests`, what: `image ${name}`, admitted: false });
+      running.push({ digests, source: image.source, container: null, containers: [], location: `${image.path}/RepoDigests`, what: `image ${name}`, admitted: false });
     }
   }
   for (const c of evidence.containers) {
@@ -61,7 +63,7 @@ function runningDigests(evidence: Evidence): { running: RunningDigest[]; undecid
     const ref = parseImageRef(c.image.value);
     if (ref?.digest) {
       running.push({
-        digests: [ref.digest], source: c.source, container: c.name, location: c.image.path,
+        digests: [ref.digest], source: c.source, container: c.name, containers: [c], location: c.image.path,
         what: `${roleText(c)} image \`${repositoryOf(ref)}\``, admitted: admittedByPolicy(evidence, c),
       });
     } else if (!evidence.images.some((i) => sameImage(i, c.image?.value ?? ''))) {
@@ -107,7 +109,7 @@ function checkDigests(evidence: Evidence): Finding[] {
     const shown = r.digests.join(', ');
     if (covered.length > 0) {
       findings.push(finding(r.source, 'pass', r.location, `${r.what} runs ${covered.join(', ')}, covered by a verified signature`,
-        { container: r.container }));
+        { container: r.container, covers: r.containers }));
     } else if (r.admitted) {
       findings.push(finding(r.source, 'unknown', r.location,
         `${r.what} runs ${shown}, which the verification output does not list; an enforcing admission policy verifies it instead`,

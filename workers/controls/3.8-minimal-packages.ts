@@ -9,9 +9,10 @@ import type { Dockerfile, Evidence, PackageInstall, PackageInventory, ShellComma
 import type { Finding } from '../model/result.ts';
 import { type Control, finding } from './control.ts';
 import { finalImageStages } from './shared/images.ts';
-import { type Ecosystem, type PackageGroup, UNNEEDED_GROUPS, packageBaseName, unneededGroup } from './shared/packages.ts';
+import { type ImageInstalls, type KeptPackage, OS_MANAGERS, apkWithoutIndex, commandWords, imageInstalls, runOf } from './shared/installs.ts';
+import { type Ecosystem, type PackageGroup, UNNEEDED_GROUPS, unneededGroup } from './shared/packages.ts';
 
-const OS_MANAGERS = new Set<PackageInstall['manager']>(['apt', 'apk', 'dnf', 'yum', 'microdnf', 'zypper']);
+export type { KeptPackage };
 
 /** The flag each OS package manager needs so that it installs only what was asked for. */
 const MINIMAL_FLAG: Partial<Record<PackageInstall['manager'], string>> = {
@@ -23,79 +24,16 @@ const MINIMAL_FLAG: Partial<Record<PackageInstall['manager'], string>> = {
   zypper: '--no-recommends',
 };
 
-const ECOSYSTEM: Partial<Record<PackageInstall['manager'], Ecosystem>> = {
-  apt: 'deb', apk: 'apk', dnf: 'rpm', yum: 'rpm', microdnf: 'rpm', zypper: 'rpm',
-};
-
-/** A package as installed in the image's stages, with the instruction that installed it. */
-export interface KeptPackage {
-  name: string;
-  ecosystem: Ecosystem | null;
-  install: PackageInstall;
+/**
+ * The OS packages the image's stages keep: installed and not removed in the same RUN, nor by a
+ * later one (3.12 asks what a container can run, and a later removal takes it out of that).
+ */
+export function keptPackages(stages: readonly Stage[]): KeptPackage[] {
+  return imageInstalls(stages).kept;
 }
-
-// ---------------------------------------------------------------- reading RUN commands
 
 function basename(word: string): string {
   return word.slice(word.lastIndexOf('/') + 1);
-}
-
-const ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*=/;
-const WRAPPERS = new Set(['sudo', 'env', 'exec', 'command', 'nohup']);
-
-/** The words of a command without `VAR=value` prefixes and `sudo`/`env`/`exec` wrappers. */
-function commandWords(argv: readonly string[]): string[] {
-  let i = 0;
-  while (i < argv.length) {
-    const w = argv[i] ?? '';
-    if (ASSIGNMENT.test(w) || WRAPPERS.has(basename(w))) i++;
-    else break;
-  }
-  return argv.slice(i);
-}
-
-/** Options that take the next word as their value, per package-manager family. */
-const VALUE_OPTIONS = new Set(['-o', '-t', '-c', '--option', '--target-release', '--virtual', '-X', '--repository', '--root', '-p']);
-
-function operands(words: readonly string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < words.length; i++) {
-    const w = words[i] ?? '';
-    if (VALUE_OPTIONS.has(w)) i++;
-    else if (!w.startsWith('-')) out.push(w);
-  }
-  return out;
-}
-
-/** The packages a command removes (`apt-get purge`, `apk del`, `dnf remove`, `rpm -e`, …), or null. */
-function removedBy(argv: readonly string[]): string[] | null {
-  const [tool = '', ...rest] = commandWords(argv);
-  const name = basename(tool);
-  const verb = operands(rest)[0] ?? '';
-  const names = operands(rest).slice(1);
-  if (['apt-get', 'apt', 'aptitude'].includes(name) && ['remove', 'purge'].includes(verb)) return names;
-  if (name === 'apk' && verb === 'del') return names;
-  if (['dnf', 'yum', 'microdnf', 'tdnf'].includes(name) && ['remove', 'erase'].includes(verb)) return names;
-  if (name === 'zypper' && ['remove', 'rm'].includes(verb)) return names;
-  if (name === 'dpkg' && rest.some((w) => ['-r', '-P', '--remove', '--purge'].includes(w))) return operands(rest);
-  if (name === 'rpm' && rest.some((w) => ['-e', '--erase'].includes(w))) return operands(rest);
-  return null;
-}
-
-/**
- * `apk add --virtual .build-deps gcc musl-dev` installs a named group that `apk del .build-deps`
- * removes again: the classic way to build and clean up in one layer.
- */
-function virtualGroup(argv: readonly string[]): { name: string; packages: string[] } | null {
-  const words = commandWords(argv);
-  if (basename(words[0] ?? '') !== 'apk' || !words.includes('add')) return null;
-  for (let i = 1; i < words.length; i++) {
-    const w = words[i] ?? '';
-    const inline = /^(?:--virtual=|-t)(.+)$/.exec(w);
-    const name = inline?.[1] ?? ((w === '--virtual' || w === '-t') ? words[i + 1] : undefined);
-    if (name) return { name, packages: operands(words.slice(1)).filter((p) => p !== 'add' && p !== name) };
-  }
-  return null;
 }
 
 const FETCHERS = new Set(['curl', 'wget']);
@@ -117,59 +55,13 @@ function pipedInstallerLines(stage: Stage): number[] {
     if (INTERPRETERS.has(tool) && words.some((w) => /\$\((curl|wget)\s/.test(w))) lines.add(cmd.line);
     if (!FETCHERS.has(tool)) return;
     const next = runs[i + 1];
-    if (!next) return;
+    if (!next || runOf(stage, next.line) !== runOf(stage, cmd.line)) return;
     const nextWords = commandWords(next.argv);
     const reader = basename(nextWords[0] ?? '');
     const scriptOperand = nextWords.slice(1).some((w) => !w.startsWith('-'));
     if (INTERPRETERS.has(reader) && (!scriptOperand || nextWords.includes('-s') || nextWords.includes('-'))) lines.add(cmd.line);
   });
   return [...lines].sort((a, b) => a - b);
-}
-
-// ---------------------------------------------------------------- what the image keeps
-
-/**
- * The OS packages installed in the image's stages and not removed again later in them
- * (`apt-get purge gcc`, `apk del .build-deps`). A removal in the same RUN as the install counts
- * as after it: that is how the build-and-clean-up pattern is written.
- */
-export function keptPackages(stages: readonly Stage[]): KeptPackage[] {
-  const removals: { names: Set<string>; line: number }[] = [];
-  const virtualNames = new Set<string>();
-  const groups: { name: string; packages: string[]; line: number }[] = [];
-  for (const stage of stages) {
-    for (const cmd of stage.runs) {
-      const group = virtualGroup(cmd.argv);
-      if (group) {
-        groups.push({ ...group, line: cmd.line });
-        virtualNames.add(group.name.toLowerCase());
-      }
-    }
-  }
-  for (const stage of stages) {
-    for (const cmd of stage.runs) {
-      const removed = removedBy(cmd.argv);
-      if (!removed) continue;
-      const names = new Set(removed.map(packageBaseName));
-      for (const g of groups) {
-        if (names.has(g.name.toLowerCase()) && g.line <= cmd.line) for (const p of g.packages) names.add(packageBaseName(p));
-      }
-      removals.push({ names, line: cmd.line });
-    }
-  }
-  const kept: KeptPackage[] = [];
-  for (const stage of stages) {
-    for (const install of stage.installs) {
-      if (!OS_MANAGERS.has(install.manager)) continue;
-      for (const spec of install.packages) {
-        const name = packageBaseName(spec);
-        if (!name || name.startsWith('-') || virtualNames.has(name)) continue;
-        if (removals.some((r) => r.line >= install.line && r.names.has(name))) continue;
-        kept.push({ name, ecosystem: ECOSYSTEM[install.manager] ?? null, install });
-      }
-    }
-  }
-  return kept;
 }
 
 // ---------------------------------------------------------------- Dockerfile
@@ -190,44 +82,79 @@ function describeGroups(byGroup: Map<PackageGroup, string[]>): string {
   return [...byGroup].map(([g, names]) => `${names.join(', ')} (${g.label})`).join('; ');
 }
 
+const FIX_UNNEEDED =
+  'Install build tools in a separate build stage and `COPY --from` only the artifacts; remove debuggers, network tools and ' +
+  'servers the application does not use, or purge them in the same RUN that installed them.';
+
+/** An install without its manager's minimal flag, unless nothing of it stays (the same RUN auto-removes it all). */
+function checkMinimal(df: Dockerfile, stage: Stage, install: PackageInstall, found: ImageInstalls): Finding | null {
+  if (install.minimal || found.fullyRemoved.has(install) || apkWithoutIndex(stage, install)) return null;
+  const flag = MINIMAL_FLAG[install.manager] ?? '';
+  const names = install.packages.filter((p) => p.trim()).join(' ') || 'packages';
+  const why = install.manager === 'apk'
+    ? 'the package index is left in the image (`--no-network`, which reads none, would do as well)'
+    : 'recommended (weak) dependencies nobody asked for come along';
+  return finding(df.source, 'fail', `line ${install.line}`, `${install.manager} installs ${names} without \`${flag}\`: ${why}`,
+    { remediation: `Add \`${flag}\` to this ${install.manager} install.` });
+}
+
+function sameRunNote(found: ImageInstalls): string {
+  const removed = [...new Set(found.removedSameRun.filter((k) => unneededGroup(k.name, k.ecosystem)).map((k) => k.name))];
+  if (removed.length === 0) return '';
+  const kept = found.keptByBuild.length > 0
+    ? `; the RUN at line ${found.keptByBuild.map((k) => k.run).join(', ')} keeps the shared libraries its binaries link against ` +
+      '(`find … ldd … | xargs apt-mark manual`), which the Dockerfile does not name'
+    : '';
+  return ` (${removed.join(', ')} ${removed.length === 1 ? 'is' : 'are'} installed and removed again in the same RUN, so not in the image${kept})`;
+}
+
 function checkDockerfile(df: Dockerfile): Finding[] {
   const stages = finalImageStages(df);
   const final = stages.at(-1);
   if (!final) return [];
+  const found = imageInstalls(stages);
   const findings: Finding[] = [];
+  for (const stage of stages) {
+    for (const install of stage.installs) {
+      if (!OS_MANAGERS.has(install.manager)) continue;
+      const f = checkMinimal(df, stage, install, found);
+      if (f) findings.push(f);
+    }
+  }
   const installs = stages.flatMap((s) => s.installs).filter((i) => OS_MANAGERS.has(i.manager));
   for (const install of installs) {
-    if (install.minimal) continue;
-    const flag = MINIMAL_FLAG[install.manager] ?? '';
-    findings.push(finding(df.source, 'fail', `line ${install.line}`,
-      `${install.manager} installs ${install.packages.filter((p) => p.trim()).join(' ') || 'packages'} without \`${flag}\`: ` +
-      (install.manager === 'apk' ? 'the package index is left in the image' : 'recommended (weak) dependencies nobody asked for come along'),
-      { remediation: `Add \`${flag}\` to this ${install.manager} install.` }));
-  }
-  const kept = keptPackages(stages);
-  for (const install of installs) {
-    const byGroup = groupedNames(kept.filter((k) => k.install === install), UNNEEDED_GROUPS);
-    if (byGroup.size === 0) continue;
-    findings.push(finding(df.source, 'fail', `line ${install.line}`,
-      `installs ${describeGroups(byGroup)} in the final image, where the application does not need ${[...byGroup.values()].flat().length === 1 ? 'it' : 'them'}`,
-      { remediation: 'Install build tools in a separate build stage and `COPY --from` only the artifacts; remove debuggers, network tools and servers the application does not use (or purge them in the same RUN).' }));
-  }
-  for (const install of installs) {
-    const variables = install.packages.filter((p) => p.includes('$'));
-    if (variables.length > 0) {
-      findings.push(finding(df.source, 'unknown', `line ${install.line}`,
-        `installs packages named by ${variables.join(', ')}; which packages that is cannot be read from the Dockerfile`));
+    const byGroup = groupedNames(found.kept.filter((k) => k.install === install), UNNEEDED_GROUPS);
+    if (byGroup.size > 0) {
+      findings.push(finding(df.source, 'fail', `line ${install.line}`,
+        `installs ${describeGroups(byGroup)} in the final image, where the application does not need ${[...byGroup.values()].flat().length === 1 ? 'it' : 'them'}`,
+        { remediation: FIX_UNNEEDED }));
     }
+    const later = found.removedLater.filter((k) => k.install === install);
+    const laterGroups = groupedNames(later, UNNEEDED_GROUPS);
+    if (laterGroups.size > 0) {
+      const at = [...new Set(later.map((k) => k.removedAt))].join(', ');
+      findings.push(finding(df.source, 'fail', `line ${install.line}`,
+        `installs ${describeGroups(laterGroups)}; a later RUN (line ${at}) removes ${[...laterGroups.values()].flat().length === 1 ? 'it' : 'them'}, ` +
+          'but the files stay in the layer this RUN made, which the image still ships',
+        { remediation: 'Remove the packages in the same RUN that installs them (`… && make && apt-get purge -y --auto-remove gcc make`), or build in a separate stage.' }));
+    }
+  }
+  for (const u of found.unread) {
+    const what = u.why === 'shell'
+      ? `${u.words.join(', ')}, shell syntax that is no package name`
+      : `${u.words.join(', ')}, a variable the Dockerfile gives no value (a shell variable or a build argument without default)`;
+    findings.push(finding(df.source, 'unknown', `line ${u.install.line}`, `installs packages named by ${what}: which packages that is cannot be read here`));
   }
   for (const line of stages.flatMap(pipedInstallerLines)) {
     findings.push(finding(df.source, 'unknown', `line ${line}`,
       'pipes a download into a shell: whatever that script installs cannot be reviewed here'));
   }
   if (!findings.some((f) => f.status === 'fail')) {
-    const names = [...new Set(kept.map((k) => k.name))];
-    findings.push(finding(df.source, 'pass', `line ${final.line}`, names.length === 0
+    const names = [...new Set(found.kept.map((k) => k.name))];
+    findings.push(finding(df.source, 'pass', `line ${final.line}`, (names.length === 0
       ? 'the final image installs no OS packages'
-      : `the final image installs ${names.join(', ')} with its package manager's minimal flag; none is a build tool, debugger, attacker network tool or remote-access server`));
+      : `the final image installs ${names.join(', ')} with its package manager's minimal flag; none is a build tool, debugger, attacker network tool or remote-access server`) +
+      sameRunNote(found)));
   }
   return findings;
 }
@@ -239,6 +166,8 @@ export function inventoryEcosystem(inv: PackageInventory): Ecosystem | null {
   if (inv.format === 'apk') return 'apk';
   if (inv.format === 'dpkg') return 'deb';
   if (inv.format === 'rpm') return 'rpm';
+  const types = new Set(inv.packages.map((p) => p.type));
+  for (const e of ['apk', 'deb', 'rpm'] as const) if (types.has(e)) return e;
   const names = new Set(inv.packages.map((p) => p.name.toLowerCase()));
   if (names.has('apk-tools') || names.has('alpine-baselayout')) return 'apk';
   if (names.has('dpkg')) return 'deb';
@@ -250,19 +179,29 @@ export function inventoryEcosystem(inv: PackageInventory): Ecosystem | null {
 export function listedPackages(inv: PackageInventory, groups: readonly PackageGroup[]): { name: string; path: string; group: PackageGroup }[] {
   const ecosystem = inventoryEcosystem(inv);
   return inv.packages.flatMap((p) => {
+    // The lists name OS packages; an npm or Python package called `make` is something else.
+    if (p.type !== undefined && !['deb', 'apk', 'rpm'].includes(p.type)) return [];
     const group = unneededGroup(p.name, ecosystem, groups);
     return group ? [{ name: p.name, path: p.path, group }] : [];
   });
+}
+
+/** A line of a package list that could not be read: it may name a package, so it is said, not skipped. */
+export function unreadableLines(inv: PackageInventory): Finding[] {
+  return (inv.unreadable ?? []).map((u) => finding(inv.source, 'unknown', u.path,
+    `${JSON.stringify(u.text)} could not be read as a package, so whether it names one is not known`));
 }
 
 function checkInventory(inv: PackageInventory): Finding[] {
   const hits = listedPackages(inv, UNNEEDED_GROUPS);
   if (hits.length === 0) {
     return [finding(inv.source, 'pass', '',
-      `${inv.packages.length} packages listed; none is a build tool, debugger, attacker network tool or remote-access server`)];
+      `${inv.packages.length} packages listed; none is a build tool, debugger, attacker network tool or remote-access server`),
+    ...unreadableLines(inv)];
   }
-  return hits.map((h) => finding(inv.source, 'fail', h.path, `${h.name} (${h.group.label}) is installed in the image`,
-    { remediation: `Remove ${h.name} from the image (build in a separate stage, or purge it in the RUN that installed it).` }));
+  return [...hits.map((h) => finding(inv.source, 'fail', h.path, `${h.name} (${h.group.label}) is installed in the image`,
+    { remediation: `Remove ${h.name} from the image (build in a separate stage, or purge it in the RUN that installed it).` })),
+  ...unreadableLines(inv)];
 }
 
 export const control: Control = {
@@ -281,15 +220,32 @@ export const control: Control = {
     '- **dockerfile**: only the stages whose layers end up in the image count: the final stage and the stages it is ' +
       'built `FROM` (stages only read by `COPY --from` may install anything). An OS package install without the ' +
       'manager\'s minimal flag fails: `apt-get`/`apt install` without `--no-install-recommends`, `apk add` without ' +
-      '`--no-cache`, `dnf`/`microdnf`/`yum` without weak dependencies turned off, `zypper` without `--no-recommends`. ' +
-      'Installing a build toolchain (`gcc`, `g++`, `make`, `build-essential`, `build-base`, C library headers …), a ' +
-      'debugger (`gdb`, `strace` …), a network tool for attackers (`netcat`, `nmap`, `tcpdump`, `socat` …) or a ' +
-      'remote-access server (`openssh-server`, `xrdp`, `telnetd`, VNC servers …) fails, naming the package. A package ' +
-      'removed again later in those stages (`apt-get purge gcc`, `apk del .build-deps` of an `apk add --virtual ' +
-      '.build-deps` group) is not installed. A download piped into a shell (`curl … | sh`) is noted as `unknown`: ' +
-      'what it installs cannot be reviewed. A final image that installs nothing, or only minimal installs of none of ' +
-      'those packages, passes. Language packages (pip, npm, gem) are the application\'s own dependencies and are not judged.',
-    '- **sbom / packages**: any package of those lists fails; otherwise the inventory passes.',
+      '`--no-cache` or `--no-network` (which reads no index, so leaves none behind), `dnf`/`microdnf`/`yum` without weak ' +
+      'dependencies turned off, `zypper` without `--no-recommends`; not where the same RUN removes everything the install ' +
+      'brought with an auto-removing removal. Installing a build toolchain (`gcc`, `g++`, `make`, `build-essential`, ' +
+      '`build-base`, C library headers …), a debugger (`gdb`, `strace` …), a network tool for attackers (`netcat`, `nmap`, ' +
+      '`tcpdump`, `socat` …) or a remote-access server (`openssh-server`, `xrdp`, `telnetd`, VNC servers …) fails, ' +
+      'naming the package at the line of the install command itself (not of its RUN). A download piped into a shell ' +
+      '(`curl … | sh`) is noted as `unknown`: what it installs cannot be reviewed. A final image that installs nothing, ' +
+      'or only minimal installs of none of those packages, passes. Language packages (pip, npm, gem) are the ' +
+      'application\'s own dependencies and are not judged.',
+    '- **Removal counts per RUN** (decided 2026-12-06): the commands of one RUN make one layer, so a package installed and ' +
+      'removed in the same RUN is not in the image. Removal is `apt-get purge`/`remove`, `apk del` (also of an `apk add ' +
+      '--virtual` group), `dnf`/`yum`/`microdnf remove`, `zypper rm`, `dpkg -r`, `rpm -e`, and the official images\' idiom ' +
+      '`apt-mark auto \'.*\'` … `apt-mark manual $savedAptMark` … `apt-get purge -y --auto-remove`, which removes ' +
+      'everything that RUN installed except what is marked manual again by name (`$savedAptMark` holds what was manual ' +
+      'before the RUN, so none of its installs). Packages a `find … ldd … | xargs apt-mark manual` keeps are the shared ' +
+      'libraries the built binaries link against; the finding says so rather than guess their names. A package removed ' +
+      'only by a later RUN fails: its files stay in the earlier layer, which the image still ships.',
+    '- **Package names** are read as the command names them, with `ARG` and `ENV` values substituted where the ' +
+      'Dockerfile gives them (`$BUILD_DEPS`, `${TOOLS:-gdb}`); a build argument without default or a variable of the ' +
+      'RUN\'s shell is `unknown` (unless the same RUN removes the same variable), and shell syntax (`$(…)`, backticks, ' +
+      '`[`, `!`, globs) is never a package name.',
+    '- **sbom / packages**: any package of those lists fails; otherwise the inventory passes. Package lists come as ' +
+      '`dpkg-query -W`, `dpkg -l`, `apt list --installed`, `apk info -v`, `apk list --installed`, `rpm -qa`, syft\'s table ' +
+      '(`NAME VERSION TYPE`; only its OS package types are matched: an npm package called `make` is no build tool) or one ' +
+      'name per line. A line that cannot be read is an `unknown` finding on that line, not the rejection of the list; a ' +
+      'text most of whose lines cannot be read is no package list.',
     '- Why: every package the application does not use is attack surface and patch work; the listed kinds hand an ' +
       'attacker who gets a shell the next step (compile an exploit, read process memory, scan, open a way back in).',
   ].join('\n'),

@@ -133,6 +133,20 @@ describe('3.9 read-only root file system', () => {
     });
   });
 
+  it('says whether the setting was not set or set to false: different observations', () => {
+    const notSet = (r: ReturnType<typeof check>) => r.findings[0]?.message;
+    expect(notSet(check('3.9', inspect(undefined)))).toMatch(/^HostConfig\.ReadonlyRootfs is not set \(the default is a writable root file system\)/);
+    expect(notSet(check('3.9', inspect(false)))).toMatch(/^HostConfig\.ReadonlyRootfs is set to false: the root file system is writable/);
+    const k8s = (securityContext?: Json) => check('3.9', kubernetes(deployment({ name: 'api', containers: [{ name: 'api', image: 'api:1', securityContext }] })));
+    expect(notSet(k8s())).toMatch(/^securityContext\.readOnlyRootFilesystem is not set \(the default/);
+    expect(k8s().findings[0]?.location).toBe('spec.template.spec.containers[0].securityContext');
+    expect(notSet(k8s({ readOnlyRootFilesystem: false }))).toMatch(/^securityContext\.readOnlyRootFilesystem is set to false/);
+    expect(k8s({ readOnlyRootFilesystem: false }).findings[0]?.location).toBe('spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem');
+    const svc = (extra: Json) => check('3.9', compose({ web: { image: 'nginx:1.27', ...extra } }));
+    expect(notSet(svc({}))).toMatch(/^read_only is not set \(the default is a writable root file system\)/);
+    expect(notSet(svc({ read_only: false }))).toMatch(/^read_only is set to false/);
+  });
+
   it('takes the worst of mixed artifacts', () => {
     const composeOk = compose({ web: { image: 'ghcr.io/acme/web:1.4.2', read_only: true } });
     const r = check('3.9', [composeOk, inspect(false)]);

@@ -4,7 +4,7 @@
  */
 import type { Container, Evidence } from '../model/evidence.ts';
 import type { Finding } from '../model/result.ts';
-import { type Control, containerFinding } from './control.ts';
+import { type Control, containerFinding, notCarried } from './control.ts';
 
 function fix(c: Container): string {
   switch (c.runtime) {
@@ -19,16 +19,24 @@ function fix(c: Container): string {
   }
 }
 
+const SETTING: Record<Container['runtime'], string> = {
+  docker: 'HostConfig.ReadonlyRootfs',
+  kubernetes: 'securityContext.readOnlyRootFilesystem',
+  compose: 'read_only',
+};
+
 function checkContainer(c: Container): Finding {
   const setting = c.readOnlyRootfs;
+  if (setting === null) return notCarried(c, 'the root file system mode (HostConfig.ReadonlyRootfs)');
   if (setting.value === true) {
-    return containerFinding(c, 'pass', setting.path, 'root file system is mounted read-only');
+    return containerFinding(c, 'pass', setting.path, `${SETTING[c.runtime]} is true: the root file system is mounted read-only`);
   }
+  const name = SETTING[c.runtime];
   const seen = setting.value === false
-    ? 'root file system is writable (read-only explicitly off)'
-    : 'root file system is writable (read-only not set; the default is writable)';
+    ? `${name} is set to false: the root file system is writable`
+    : `${name} is not set (the default is a writable root file system)`;
   return containerFinding(c, 'fail', setting.path,
-    `${seen}: an attacker can change binaries and configuration inside the container`, fix(c));
+    `${seen}; an attacker can change binaries and configuration inside the container`, fix(c));
 }
 
 export const control: Control = {
@@ -45,6 +53,8 @@ export const control: Control = {
   rules: [
     '- **docker-inspect**: `HostConfig.ReadonlyRootfs: true` → pass; `false` → fail (Docker\'s default is a ' +
       'writable root file system).',
+    '- **The finding says which**: "not set (the default is a writable root file system)" and "set to false" are ' +
+      'different observations (one is forgotten, the other chosen), and each finding names the one it saw.',
     '- **kubernetes**: `securityContext.readOnlyRootFilesystem: true` on the container → pass; `false` or absent → ' +
       'fail. The setting exists only per container (there is no pod-level one), and every container counts: init ' +
       'and ephemeral (debug) containers too, since each can change its own file system.',

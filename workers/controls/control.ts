@@ -22,13 +22,42 @@ export interface Control {
   evaluate(evidence: Evidence, context: EvaluationContext): Finding[];
 }
 
+/**
+ * Which containers a finding speaks for, beyond what its artifact says by itself. A control passes
+ * only when every container of the snapshot is shown compliant (or exempt), so the engine must know
+ * whom each passing finding covers: a container finding covers its container; a daemon's or a
+ * pod's finding covers the containers it governs; image-level findings (Dockerfile, image inspect,
+ * SBOM, packages) are matched to containers by image in the engine. Kept beside the finding, not in
+ * it, so stored findings keep their shape.
+ */
+export interface Coverage {
+  containers: readonly Container[];
+  /** Exempt rather than shown compliant (an init container may run as root: that is initialisation). */
+  exempt: boolean;
+}
+
+const coverage = new WeakMap<Finding, Coverage>();
+
+/** The containers a finding was made to cover, if its control said so. */
+export function coverageOf(f: Finding): Coverage | undefined {
+  return coverage.get(f);
+}
+
+export interface FindingOptions {
+  container?: string | null;
+  remediation?: string;
+  /** The containers this finding shows compliant (pass) or exempt; see {@link Coverage}. */
+  covers?: readonly Container[];
+  exempt?: boolean;
+}
+
 /** Small constructors so control modules read as rules, not object literals. */
 export function finding(
   source: Source,
   status: FindingStatus,
   location: string,
   message: string,
-  options: { container?: string | null; remediation?: string } = {},
+  options: FindingOptions = {},
 ): Finding {
   const f: Finding = {
     artifact: source.artifact,
@@ -39,16 +68,33 @@ export function finding(
     status,
   };
   if (status === 'fail' && options.remediation) f.remediation = options.remediation;
+  if (options.covers && options.covers.length > 0) coverage.set(f, { containers: options.covers, exempt: options.exempt === true });
   return f;
 }
 
-/** A finding about one container. */
+/**
+ * The container's artifact has a shape that does not carry the setting at all (the Engine API's
+ * container list has no `Config` or `HostConfig`): no default applies, and it is no evidence.
+ */
+export function notCarried(c: Container, setting: string): Finding {
+  return finding(c.source, 'unknown', c.path,
+    `${setting} is not part of this artifact's shape (a container list, not \`docker inspect\`): no evidence either way; ` +
+      '`docker inspect` of the container shows it', { container: c.name });
+}
+
+/** A finding about one container; it covers that container (exempt when `exempt` is given). */
 export function containerFinding(
   c: Container,
   status: FindingStatus,
   location: string,
   message: string,
   remediation?: string,
+  exempt = false,
 ): Finding {
-  return finding(c.source, status, location, message, { container: c.name, ...(remediation ? { remediation } : {}) });
+  return finding(c.source, status, location, message, {
+    container: c.name,
+    covers: [c],
+    exempt,
+    ...(remediation ? { remediation } : {}),
+  });
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { detectKind } from './detect-kind.ts';
 
@@ -187,6 +188,15 @@ describe('detectKind by content', () => {
   ];
   it.each(cases)('recognises %s (%s)', (kind, name, text) => {
     expect(detectKind(name, text)).toBe(kind);
+  });
+
+  it('recognises the Engine API container list and docker ps --format json lines as docker-inspect, and syft\'s table as packages', () => {
+    const list = readFileSync(new URL('../../test/fixtures/docker-api/containers.json', import.meta.url), 'utf8');
+    expect(detectKind('containers.json', list)).toBe('docker-inspect');
+    const ps = '{"Command":"\\"docker-entrypoint.s…\\"","ID":"0d41c5a7e2b9","Image":"redis:7.4","Labels":"","Mounts":"","Names":"cache","Ports":"0.0.0.0:6379->6379/tcp","State":"running","Status":"Up 2 hours"}\n';
+    expect(detectKind('ps.json', ps)).toBe('docker-inspect');
+    const syft = readFileSync(new URL('../../test/fixtures/packages/syft-table-shop-web.txt', import.meta.url), 'utf8');
+    expect(detectKind('syft.txt', syft)).toBe('packages');
   });
 
   it('recognises an OCI image config as served by a registry', () => {

@@ -4,6 +4,7 @@ import type { EvaluationContext } from '../model/context.ts';
 import type { Evidence } from '../model/evidence.ts';
 import { summarizeLevels } from '../model/levels.ts';
 import type { ArtifactInput } from '../model/artifacts.ts';
+import { coverage } from './coverage.ts';
 import { buildEvidence } from './parse.ts';
 import type { ControlResult, EvaluationResult, Finding, FindingStatus } from '../model/result.ts';
 import { ENGINE_VERSION } from './version.ts';
@@ -53,7 +54,15 @@ function evaluateControl(control: Control, evidence: Evidence, context: Evaluati
     ];
   }
   findings.push(...unreadableArtifacts(control, evidence));
-  const status = statusOf(findings);
+  let status = statusOf(findings);
+  if (status === 'pass') {
+    // Passing findings pass the control only when they cover every container of the snapshot.
+    const covered = coverage(control, evidence, findings);
+    if (!covered.complete) {
+      status = 'unknown';
+      findings.push(...covered.gaps);
+    }
+  }
   const result: ControlResult = {
     id: control.id,
     status,

@@ -61,7 +61,11 @@ function problemsOf(result: EvaluationResult, inputs: readonly ArtifactInput[]):
     const def = controlById(c.id);
     if (!def) continue;
     if (!STATUSES.includes(c.status)) problems.push(`${c.id}: status ${String(c.status)}`);
-    if (c.status !== statusOf(c.findings)) problems.push(`${c.id}: status ${c.status} is not the worst of its findings`);
+    // The worst of its findings, except that a pass that does not cover every container is unknown.
+    const worst = statusOf(c.findings);
+    if (c.status !== worst && !(worst === 'pass' && c.status === 'unknown')) {
+      problems.push(`${c.id}: status ${c.status} is not the worst of its findings`);
+    }
     if (c.levels.join() !== def.levels.join()) problems.push(`${c.id}: levels ${c.levels.join()}`);
     if (c.title !== def.title.en || c.remediation !== def.remediation) problems.push(`${c.id}: title or remediation changed`);
     if ((c.status === 'unknown') !== (c.decidedBy !== undefined)) problems.push(`${c.id}: decidedBy only and always on unknown`);
@@ -532,7 +536,8 @@ describe('bounded time and memory on the named worst cases', () => {
     /** Settings hidden behind `__proto__` that must not take effect (see PROTO_ARTIFACTS). */
     const expected: Partial<Record<ArtifactKind, Partial<Record<ControlId, FindingStatus>>>> = {
       dockerfile: { '3.3': 'pass', '3.11': 'pass' },
-      'docker-inspect': { '3.9': 'fail', '3.10': 'pass', '3.14': 'fail', '3.15': 'pass' },
+      // ExecIDs exists only behind __proto__: no own key, so no evidence (not the hidden session, not a pass).
+      'docker-inspect': { '3.9': 'fail', '3.10': 'unknown', '3.14': 'fail', '3.15': 'pass' },
       'docker-image-inspect': { '3.1': 'pass' },
       'docker-info': { '3.2': 'fail' },
       kubernetes: { '3.2': 'fail', '3.9': 'fail' },
@@ -559,9 +564,9 @@ describe('bounded time and memory on the named worst cases', () => {
     it('keeps Object-member names as names', () => {
       const compose = buildEvidence([{ kind: 'compose', content: PROTO_ARTIFACTS.compose }]);
       expect(compose.containers.map((c) => c.name)).toEqual(['__proto__', 'constructor', 'hasOwnProperty']);
-      expect(compose.containers.map((c) => c.privileged.value)).toEqual([false, false, false]);
+      expect(compose.containers.map((c) => c.privileged?.value)).toEqual([false, false, false]);
       const k8s = buildEvidence([{ kind: 'kubernetes', content: PROTO_ARTIFACTS.kubernetes }]);
-      expect(k8s.containers.map((c) => [c.name, c.privileged.value, c.pod?.hostNetwork.value])).toEqual([['constructor', false, false]]);
+      expect(k8s.containers.map((c) => [c.name, c.privileged?.value, c.pod?.hostNetwork.value])).toEqual([['constructor', false, false]]);
       const packages = buildEvidence([{ kind: 'packages', content: PROTO_ARTIFACTS.packages }]);
       expect(packages.packages[0]?.packages.map((p) => p.name)).toEqual(['__proto__', 'constructor', 'hasOwnProperty', 'toString']);
     });

@@ -27,6 +27,7 @@ import {
   isImageInspectJson,
   isKubernetesYaml,
   isNonJsonSbom,
+  isDockerPsLines,
   isPackageList,
   isProcessHeader,
   isSignatureJson,
@@ -101,7 +102,8 @@ export const KINDS: Readonly<Record<ArtifactKind, KindSpec>> = {
     redact: jsonOrText,
     parsed: { accepted: true, paths: 'pointer' },
     defaultName: 'docker-inspect',
-    detect: { json: has('HostConfig', 'State') },
+    // The Engine API's container list has both keys too; `docker ps --format json` is one object a line.
+    detect: { json: (h) => has('HostConfig', 'State')(h) || isDockerPsLines(h) },
   },
   'docker-image-inspect': {
     parse: parseDockerImageInspect,

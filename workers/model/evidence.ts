@@ -63,6 +63,7 @@ export interface BaseImageRef {
 /** One simple command of a RUN line, already split into words (`apt-get`, `install`, `-y`, `curl`). */
 export interface ShellCommand {
   argv: string[];
+  /** The command's own line (a continuation line of the RUN); `Stage.runLines` tells which RUN it belongs to. */
   line: number;
 }
 
@@ -108,6 +109,16 @@ export interface Stage {
   copies: { sources: string[]; fromStage: string | null; line: number }[];
   exposes: { port: number; protocol: Protocol; line: number }[];
   env: { name: string; value: string; line: number }[];
+  /**
+   * ARG declarations of this stage with the value a RUN sees unless the build overrides it (its
+   * default, or the global ARG's); null when only the build knows it (`ARG X` without default).
+   */
+  args: { name: string; value: string | null; line: number }[];
+  /**
+   * The lines of the stage's RUN instructions, in order. A command belongs to the last RUN that
+   * starts at or before its line: the commands of one RUN make one layer.
+   */
+  runLines: number[];
   /** Line of the FROM instruction, and the last line of the stage. */
   line: number;
   endLine: number;
@@ -195,17 +206,34 @@ export interface Container {
   pod: PodInfo | null;
   labels: Record<string, string>;
   image: Fact<string> | null;
-  user: Fact<UserSetting>;
-  seccomp: Fact<SeccompSetting>;
-  /** no-new-privileges in force (Kubernetes: `allowPrivilegeEscalation: false`). Null: not said. */
-  noNewPrivileges: Fact<boolean | null>;
-  privileged: Fact<boolean>;
-  readOnlyRootfs: Fact<boolean | null>;
+  /**
+   * Docker: the ID of the image the container was created from (`Image` of `docker inspect`,
+   * `ImageID` of the container list); it matches an image inspect's `Id`. Absent/null: not known.
+   */
+  imageId?: string | null;
+  /**
+   * Compose: the service is built from a Dockerfile (`build:`); its `image:` then only names the
+   * tag the build gets. Absent/null: not built here.
+   */
+  build?: Fact<{ context: string | null; dockerfile: string | null }> | null;
+  /*
+   * The settings below are null when the artifact's shape does not carry them at all (the Engine
+   * API's container list has no `Config` or `HostConfig`): a default applies only where the shape
+   * carries the setting, and a field the shape never has is no evidence (CONTROLS.md).
+   */
+  user: Fact<UserSetting> | null;
+  seccomp: Fact<SeccompSetting> | null;
+  /** no-new-privileges in force (Kubernetes: `allowPrivilegeEscalation: false`). Value null: not said. */
+  noNewPrivileges: Fact<boolean | null> | null;
+  privileged: Fact<boolean> | null;
+  /** Value null: not set (the runtime's default, writable, applies); false: set to false. */
+  readOnlyRootfs: Fact<boolean | null> | null;
   /** Docker/Compose user namespace mode: 'host' opts out of the daemon's remapping. Null: not said. */
   usernsMode: Fact<string | null> | null;
   /** A positive number is a limit; 0, -1 and null mean unlimited; undefined: this format cannot say. */
   pidsLimit: Fact<number | null> | null;
-  mounts: Mount[];
+  /** Null: the shape does not carry mounts (`docker ps` names them without type or mode). */
+  mounts: Mount[] | null;
   ports: Port[];
   /** The process the container runs: entrypoint and command joined (null when the image decides). */
   command: Fact<string[]> | null;
@@ -214,7 +242,8 @@ export interface Container {
    * without `command`): flags such as `--requirepass` are visible here although the program is not.
    */
   args?: Fact<string[]> | null;
-  env: EnvVar[];
+  /** Null: the shape does not carry the environment (the container list). */
+  env: EnvVar[] | null;
   networkMode: Fact<string | null> | null;
   /** Docker: exec sessions running now (`ExecIDs`). */
   execIds: Fact<string[]> | null;
@@ -293,8 +322,23 @@ export interface SignatureReport {
 
 export interface PackageInventory {
   source: Source;
-  format: 'cyclonedx' | 'spdx' | 'dpkg' | 'apk' | 'rpm' | 'list';
-  packages: { name: string; version: string | null; path: string }[];
+  format: 'cyclonedx' | 'spdx' | 'dpkg' | 'apk' | 'rpm' | 'syft-table' | 'list';
+  /**
+   * `type`: the package's ecosystem where the list names it (syft's TYPE column: `deb`, `apk`,
+   * `rpm`, `npm`, `python`, …); absent when it does not.
+   */
+  packages: { name: string; version: string | null; path: string; type?: string }[];
+  /**
+   * Lines of a package list that could not be read as a package (cut to 40 characters): each is
+   * a finding of its own, not the rejection of the whole list. Absent: none.
+   */
+  unreadable?: { path: string; text: string }[];
+  /**
+   * The container image the inventory describes, when it says so (CycloneDX `metadata.component`
+   * of type `container`, SPDX's package with purpose `CONTAINER`): `name` as written
+   * (`ghcr.io/acme/shop-web` or with a tag), `version` as written (syft puts the image ID there).
+   */
+  image?: { name: string; version: string | null } | null;
 }
 
 export interface Process {

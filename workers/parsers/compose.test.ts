@@ -47,13 +47,13 @@ describe('parseCompose: a Compose file with anchors, merge keys and x- fields', 
     const redis = service(part, 'redis');
     expect(redis.seccomp).toEqual({ value: { kind: 'unconfined' }, path: 'services.redis.security_opt[0]' });
     expect(redis.noNewPrivileges).toEqual({ value: false, path: 'services.redis.security_opt' });
-    expect(redis.readOnlyRootfs.value).toBe(false);
+    expect(redis.readOnlyRootfs?.value).toBe(false);
     expect(redis.pidsLimit?.value).toBe(256);
   });
 
   it('reads users', () => {
     expect(service(part, 'shop-web').user).toEqual({ value: { kind: 'nonroot', raw: '10001:10001' }, path: 'services.web.user' });
-    expect(service(part, 'redis').user.value).toEqual({ kind: 'root', raw: 'root' });
+    expect(service(part, 'redis').user?.value).toEqual({ kind: 'root', raw: 'root' });
     expect(service(part, 'watchtower').user).toEqual({ value: { kind: 'unset' }, path: 'services.watchtower.user' });
   });
 
@@ -79,7 +79,7 @@ describe('parseCompose: a Compose file with anchors, merge keys and x- fields', 
   });
 
   it('reads volumes: binds, named volumes, tmpfs, and a named volume that binds a host folder', () => {
-    const mounts = (c: Container) => c.mounts.map((m) => [m.type, m.hostPath, m.target, m.readOnly]);
+    const mounts = (c: Container) => c.mounts?.map((m) => [m.type, m.hostPath, m.target, m.readOnly]);
     expect(mounts(service(part, 'shop-web'))).toEqual([
       ['bind', './static', '/app/static', true],
       ['volume', null, '/app/uploads', false],
@@ -117,13 +117,13 @@ describe('parseCompose: a Compose file with anchors, merge keys and x- fields', 
   });
 
   it('reads environment maps and lists', () => {
-    expect(service(part, 'shop-web').env.map((e) => [e.name, e.value, e.path])).toEqual([
+    expect(service(part, 'shop-web').env?.map((e) => [e.name, e.value, e.path])).toEqual([
       ['NODE_ENV', 'production', 'services.web.environment.NODE_ENV'],
       ['REDIS_URL', 'redis://redis:6379', 'services.web.environment.REDIS_URL'],
       ['SESSION_SECRET', '', 'services.web.environment.SESSION_SECRET'],
       ['WORKERS', '4', 'services.web.environment.WORKERS'],
     ]);
-    expect(service(part, 'redis').env.map((e) => [e.name, e.value, e.path])).toEqual([
+    expect(service(part, 'redis').env?.map((e) => [e.name, e.value, e.path])).toEqual([
       ['ALLOW_EMPTY_PASSWORD', 'yes', 'services.redis.environment[0]'],
       ['REDIS_EXTRA_FLAGS', '', 'services.redis.environment[1]'],
     ]);
@@ -148,12 +148,12 @@ describe('parseCompose: user', () => {
     ['user: ""', { kind: 'unset' }],
     ['', { kind: 'unset' }],
   ])('%s', (line, expected) => {
-    expect(one(`    ${line}`).user.value).toEqual(expected);
+    expect(one(`    ${line}`).user?.value).toEqual(expected);
   });
 
   it('does not guess a user that depends on the environment', () => {
     const part = parse('services:\n  app:\n    user: "${UID}:${GID}"');
-    expect(service(part, 'app').user.value).toEqual({ kind: 'unset' });
+    expect(service(part, 'app').user?.value).toEqual({ kind: 'unset' });
     expect(part.notes).toEqual([expect.stringContaining('environment variable')]);
   });
 });
@@ -171,8 +171,8 @@ describe('parseCompose: security_opt', () => {
     ['[]', { kind: 'unset' }, false],
   ])('%s', (list, seccomp, nnp) => {
     const c = one(`    security_opt: ${list}`);
-    expect(c.seccomp.value).toEqual(seccomp);
-    expect(c.noNewPrivileges.value).toBe(nnp);
+    expect(c.seccomp?.value).toEqual(seccomp);
+    expect(c.noNewPrivileges?.value).toBe(nnp);
   });
 
   it('points at security_opt when nothing is said', () => {
@@ -180,7 +180,8 @@ describe('parseCompose: security_opt', () => {
     expect(c.seccomp).toEqual({ value: { kind: 'unset' }, path: 'services.app.security_opt' });
     expect(c.noNewPrivileges).toEqual({ value: false, path: 'services.app.security_opt' });
     expect(c.privileged).toEqual({ value: false, path: 'services.app.privileged' });
-    expect(c.readOnlyRootfs).toEqual({ value: false, path: 'services.app.read_only' });
+    // Not set, which 3.9 tells from `read_only: false`.
+    expect(c.readOnlyRootfs).toEqual({ value: null, path: 'services.app.read_only' });
     expect(c.pidsLimit).toEqual({ value: null, path: 'services.app.pids_limit' });
   });
 });
@@ -224,7 +225,7 @@ describe('parseCompose: ports', () => {
 });
 
 describe('parseCompose: volumes', () => {
-  const read = (spec: string) => one(`    volumes: [${spec}]`).mounts.map((m) => [m.type, m.hostPath, m.target, m.readOnly]);
+  const read = (spec: string) => one(`    volumes: [${spec}]`).mounts?.map((m) => [m.type, m.hostPath, m.target, m.readOnly]);
 
   it.each([
     ['"/var/run/docker.sock:/var/run/docker.sock:ro"', ['bind', '/var/run/docker.sock', '/var/run/docker.sock', true]],
@@ -274,8 +275,8 @@ describe('parseCompose: healthcheck', () => {
 describe('parseCompose: content forms and paths', () => {
   it('accepts a parsed JSON object and JSON text', () => {
     const file = { services: { api: { image: 'api:1', read_only: true } } };
-    expect(service(parse(file), 'api').readOnlyRootfs.value).toBe(true);
-    expect(service(parse(JSON.stringify(file)), 'api').readOnlyRootfs.value).toBe(true);
+    expect(service(parse(file), 'api').readOnlyRootfs?.value).toBe(true);
+    expect(service(parse(JSON.stringify(file)), 'api').readOnlyRootfs?.value).toBe(true);
   });
 
   it('quotes service names that a dotted path would make ambiguous', () => {
@@ -321,7 +322,7 @@ describe('parseCompose: hostile input', () => {
     const part = parse('services:\n  __proto__:\n    image: x\n    labels: {__proto__: polluted}\n    environment: {__proto__: y}');
     const c = service(part, '__proto__');
     expect(c.labels['__proto__']).toBe('polluted');
-    expect(c.env.map((e) => e.name)).toEqual(['__proto__']);
+    expect(c.env?.map((e) => e.name)).toEqual(['__proto__']);
     expect(Object.prototype).not.toHaveProperty('polluted');
   });
 
@@ -342,18 +343,19 @@ describe('parseCompose: hostile input', () => {
         '    tmpfs: /run',
       ].join('\n'),
     );
-    expect(c.user.value).toEqual({ kind: 'root', raw: '0' });
-    expect(c.privileged.value).toBe(true);
-    expect(c.readOnlyRootfs.value).toBe(false);
+    expect(c.user?.value).toEqual({ kind: 'root', raw: '0' });
+    expect(c.privileged?.value).toBe(true);
+    // `1` is no boolean in the Compose schema: not read as set either way.
+    expect(c.readOnlyRootfs?.value).toBeNull();
     expect(c.pidsLimit?.value).toBe(200);
     expect(c.noNewPrivileges).toEqual({ value: true, path: 'services.app.security_opt' });
     expect(c.ports.map((p) => p.containerPort)).toEqual([22]);
-    expect(c.mounts.map((m) => [m.type, m.target])).toEqual([
+    expect(c.mounts?.map((m) => [m.type, m.target])).toEqual([
       ['volume', '42'],
       ['volume', '5'],
       ['tmpfs', '/run'],
     ]);
-    expect(c.env.map((e) => e.name)).toEqual(['1']);
+    expect(c.env?.map((e) => e.name)).toEqual(['1']);
     expect(c.labels).toEqual({ true: '' });
     expect(c.command).toBeNull();
     expect(c.networkMode?.value).toBeNull();

@@ -72,11 +72,13 @@ function readService(ctx: Context, name: string, s: JsonRecord, base: string): C
     pod: null,
     labels: stringMap(get(s, 'labels')),
     image: image === null ? null : { value: interpolate(image).text, path: child(base, 'image') },
+    build: build(s, base),
     user: user(ctx, s, base),
     seccomp: security.seccomp,
     noNewPrivileges: security.noNewPrivileges,
     privileged: flag(s, base, 'privileged'),
-    readOnlyRootfs: flag(s, base, 'read_only'),
+    // "Not set" and "set to false" are different observations (3.9 says which): null when absent.
+    readOnlyRootfs: { value: bool(get(s, 'read_only')), path: child(base, 'read_only') },
     usernsMode: { value: usernsMode === null ? null : interpolate(usernsMode).text, path: child(base, 'userns_mode') },
     pidsLimit: pidsLimit(s, base),
     mounts: composeMounts(s, base, ctx.volumes, ctx.notes),
@@ -143,6 +145,27 @@ function seccompValue(value: string): SeccompSetting {
 
 function flag(s: JsonRecord, base: string, key: string): Fact<boolean> {
   return { value: bool(get(s, key)) ?? false, path: child(base, key) };
+}
+
+/**
+ * `build: ./dir` or `build: {context, dockerfile}`: the service runs an image built from a
+ * Dockerfile, and its `image:` is only the tag the build gets.
+ */
+function build(s: JsonRecord, base: string): Container['build'] {
+  const raw = get(s, 'build');
+  const path = child(base, 'build');
+  const text = scalarStr(raw);
+  if (text !== null) return { value: { context: interpolate(text).text, dockerfile: null }, path };
+  if (!isRecord(raw)) return null;
+  const context = scalarStr(get(raw, 'context'));
+  const dockerfile = scalarStr(get(raw, 'dockerfile'));
+  return {
+    value: {
+      context: context === null ? null : interpolate(context).text,
+      dockerfile: dockerfile === null ? null : interpolate(dockerfile).text,
+    },
+    path,
+  };
 }
 
 /** `pids_limit`, else the swarm-style `deploy.resources.limits.pids`; absent is no limit. */

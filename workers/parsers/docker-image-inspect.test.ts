@@ -72,9 +72,12 @@ describe('parseDockerImageInspect: an image config blob from the registry', () =
 });
 
 describe('parseDockerImageInspect: defaults and hostile input', () => {
-  it('takes a missing Config as root with no entrypoint or cmd', () => {
+  it('takes a missing Config as an unstated user (an image list entry has none), with no entrypoint or cmd', () => {
     const [img] = images('[{"Id":"sha256:abc","RepoTags":["busybox:latest"]}]');
-    expect(img?.user).toEqual({ value: { kind: 'root', raw: '' }, path: '/0/Config/User' });
+    expect(img?.user).toEqual({ value: { kind: 'unset' }, path: '/0/Config' });
+    // A Config without User is Docker's own record: empty there means root.
+    const [withConfig] = images('[{"Id":"sha256:abc","RepoTags":["busybox:latest"],"Config":{"Cmd":["sh"]}}]');
+    expect(withConfig?.user).toEqual({ value: { kind: 'root', raw: '' }, path: '/0/Config/User' });
     expect(img?.entrypoint).toBeNull();
     expect(img?.cmd).toBeNull();
     expect(img?.exposedPorts).toEqual([]);

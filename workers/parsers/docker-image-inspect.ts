@@ -71,7 +71,8 @@ function readImage(img: Record<string, unknown>, base: string, source: Source): 
     id: str(get(img, 'Id')),
     repoTags: strArr(get(img, 'RepoTags')),
     repoDigests: strArr(get(img, 'RepoDigests')),
-    user: { value: dockerUser(get(config, 'User')), path: at(configKey, 'User') },
+    // Without a config section (an image *list* entry, `GET /images/json`) the user is not stated, not root.
+    user: isRecord(config) ? { value: dockerUser(get(config, 'User')), path: at(configKey, 'User') } : { value: { kind: 'unset' }, path: at(configKey) },
     exposedPorts,
     entrypoint: argv('Entrypoint'),
     cmd: argv('Cmd'),

@@ -67,11 +67,11 @@ describe('parseDockerInspect: a compose project (array)', () => {
   });
 
   it('reads the Docker socket bind as read-only from Mounts and does not repeat it from Binds', () => {
-    const sock = web?.mounts.filter((m) => m.target === '/var/run/docker.sock') ?? [];
+    const sock = web?.mounts?.filter((m) => m.target === '/var/run/docker.sock') ?? [];
     expect(sock).toEqual([
       { hostPath: '/var/run/docker.sock', target: '/var/run/docker.sock', readOnly: true, type: 'bind', path: '/0/Mounts/0' },
     ]);
-    const uploads = web?.mounts.find((m) => m.target === '/app/uploads');
+    const uploads = web?.mounts?.find((m) => m.target === '/app/uploads');
     expect(uploads).toMatchObject({ hostPath: null, type: 'volume', readOnly: false });
     expect(web?.mounts).toHaveLength(2);
   });
@@ -113,15 +113,15 @@ describe('parseDockerInspect: a hardened container (single object)', () => {
   });
 
   it('reads an inline seccomp profile as custom and no-new-privileges=true', () => {
-    expect(api.seccomp.value.kind).toBe('custom');
-    expect(api.seccomp.path).toBe('/HostConfig/SecurityOpt/1');
-    const profile = api.seccomp.value.kind === 'custom' ? api.seccomp.value.profile : '';
+    expect(api.seccomp?.value.kind).toBe('custom');
+    expect(api.seccomp?.path).toBe('/HostConfig/SecurityOpt/1');
+    const profile = api.seccomp?.value.kind === 'custom' ? api.seccomp?.value.profile : '';
     expect(JSON.parse(profile)).toMatchObject({ defaultAction: 'SCMP_ACT_ERRNO' });
     expect(api.noNewPrivileges).toEqual({ value: true, path: '/HostConfig/SecurityOpt/0' });
   });
 
   it('reads read-only rootfs, pids limit, loopback port, tmpfs and a null ExecIDs', () => {
-    expect(api.readOnlyRootfs.value).toBe(true);
+    expect(api.readOnlyRootfs?.value).toBe(true);
     expect(api.pidsLimit?.value).toBe(200);
     expect(api.ports).toEqual([
       { containerPort: 9000, protocol: 'tcp', published: true, hostIp: '127.0.0.1', hostPort: 9000, path: '/NetworkSettings/Ports/9000~1tcp/0' },
@@ -144,11 +144,11 @@ describe('parseDockerInspect: Docker defaults and variants', () => {
     ['rootless', 'nonroot'],
   ])('user %j is %s', (user, kind) => {
     expect(dockerUser(user).kind).toBe(kind);
-    expect(one(variant({ 'Config.User': user })).user.value.kind).toBe(kind);
+    expect(one(variant({ 'Config.User': user })).user?.value.kind).toBe(kind);
   });
 
   it('takes a missing Config.User as root too', () => {
-    expect(one(variant({ 'Config.User': undefined })).user.value).toEqual({ kind: 'root', raw: '' });
+    expect(one(variant({ 'Config.User': undefined })).user?.value).toEqual({ kind: 'root', raw: '' });
   });
 
   it.each([
@@ -159,7 +159,7 @@ describe('parseDockerInspect: Docker defaults and variants', () => {
     [['label=disable', 'apparmor=unconfined'], 'unset'],
     [['seccomp=unconfined', 'seccomp={"defaultAction":"SCMP_ACT_ERRNO"}'], 'custom'],
   ])('SecurityOpt %j gives seccomp %s', (opts, kind) => {
-    expect(one(variant({ 'HostConfig.SecurityOpt': opts })).seccomp.value.kind).toBe(kind);
+    expect(one(variant({ 'HostConfig.SecurityOpt': opts })).seccomp?.value.kind).toBe(kind);
   });
 
   it.each([
@@ -171,15 +171,15 @@ describe('parseDockerInspect: Docker defaults and variants', () => {
     [['no-new-privileges=maybe'], false],
     [null, false],
   ])('SecurityOpt %j gives noNewPrivileges %s', (opts, value) => {
-    expect(one(variant({ 'HostConfig.SecurityOpt': opts })).noNewPrivileges.value).toBe(value);
+    expect(one(variant({ 'HostConfig.SecurityOpt': opts })).noNewPrivileges?.value).toBe(value);
   });
 
-  it('takes absent ReadonlyRootfs, Privileged and PidsLimit as their Docker defaults', () => {
+  it('takes absent ReadonlyRootfs, Privileged and PidsLimit as their Docker defaults (ReadonlyRootfs as "not set")', () => {
     const c = one(
       variant({ 'HostConfig.ReadonlyRootfs': undefined, 'HostConfig.Privileged': undefined, 'HostConfig.PidsLimit': undefined }),
     );
-    expect(c.readOnlyRootfs).toEqual({ value: false, path: '/0/HostConfig/ReadonlyRootfs' });
-    expect(c.privileged.value).toBe(false);
+    expect(c.readOnlyRootfs).toEqual({ value: null, path: '/0/HostConfig/ReadonlyRootfs' });
+    expect(c.privileged?.value).toBe(false);
     expect(c.pidsLimit).toEqual({ value: null, path: '/0/HostConfig/PidsLimit' });
   });
 
@@ -187,7 +187,7 @@ describe('parseDockerInspect: Docker defaults and variants', () => {
     const c = one(
       variant({ 'HostConfig.Privileged': true, 'HostConfig.UsernsMode': 'host', 'HostConfig.PidsLimit': -1 }),
     );
-    expect(c.privileged.value).toBe(true);
+    expect(c.privileged?.value).toBe(true);
     expect(c.usernsMode?.value).toBe('host');
     expect(c.pidsLimit?.value).toBe(-1);
   });
@@ -208,7 +208,7 @@ describe('parseDockerInspect: Docker defaults and variants', () => {
 
   it('reads a bind as read-only from Mode even when RW is missing', () => {
     const c = one(variant({ Mounts: [{ Type: 'bind', Source: '/run', Destination: '/host-run', Mode: 'z,ro' }] }));
-    expect(c.mounts[0]).toMatchObject({ hostPath: '/run', readOnly: true, type: 'bind' });
+    expect(c.mounts?.[0]).toMatchObject({ hostPath: '/run', readOnly: true, type: 'bind' });
   });
 
   it('uses HostConfig.PortBindings for a stopped container and lists unpublished exposed ports', () => {
@@ -259,7 +259,7 @@ describe('parseDockerInspect: Docker defaults and variants', () => {
         'HostConfig.Binds': ['/var/run:/var/run', `/x:/${'/'.repeat(200_000)}a`],
       }),
     );
-    expect(c.mounts.map((m) => m.path)).toEqual(['/0/Mounts/0', '/0/HostConfig/Binds/1']);
+    expect(c.mounts?.map((m) => m.path)).toEqual(['/0/Mounts/0', '/0/HostConfig/Binds/1']);
   });
 
   it('falls back to Entrypoint + Cmd when Path is missing', () => {
@@ -355,9 +355,9 @@ describe('parseDockerInspect: hostile and wrong input', () => {
     const c = one(text);
     expect(c.name).toBe('container /0');
     expect(c.id).toBeNull();
-    expect(c.user.value).toEqual({ kind: 'root', raw: '' });
-    expect(c.seccomp.value.kind).toBe('unset');
-    expect(c.privileged.value).toBe(true);
+    expect(c.user?.value).toEqual({ kind: 'root', raw: '' });
+    expect(c.seccomp?.value.kind).toBe('unset');
+    expect(c.privileged?.value).toBe(true);
     expect(c.pidsLimit?.value).toBe(12);
     expect(c.mounts).toEqual([]);
     expect(c.ports).toEqual([]);

@@ -10,6 +10,7 @@ import type {
   Source,
   UserSetting,
 } from '../model/evidence.ts';
+import { type ListShape, listShape, psLines, readListEntry } from './docker-list.ts';
 import {
   ArtifactError,
   arr,
@@ -69,7 +70,8 @@ const MAX_LISTED_SKIPS = 5;
  * default, no `no-new-privileges` = escalation allowed), so controls read settled facts.
  */
 export function parseDockerInspect(content: unknown, source: Source): EvidencePart {
-  const data = jsonContent(content, 'docker inspect output');
+  const lines = typeof content === 'string' ? psLines(content) : null;
+  const data = lines ?? jsonContent(content, 'docker inspect output');
   if (!Array.isArray(data) && !isRecord(data)) {
     throw new ArtifactError('docker inspect output must be a JSON array of containers or one container object');
   }
@@ -78,8 +80,13 @@ export function parseDockerInspect(content: unknown, source: Source): EvidencePa
 
   const containers: Container[] = [];
   const skipped: string[] = [];
+  const listed: Record<ListShape, string[]> = { 'engine-list': [], ps: [] };
   for (const { value, base } of items) {
-    if (isContainer(value)) containers.push(readContainer(value, base, source));
+    const shape = listShape(value);
+    if (shape && isRecord(value)) {
+      containers.push(readListEntry(value, base, source, shape));
+      listed[shape].push(base || '/');
+    } else if (isContainer(value)) containers.push(readContainer(value, base, source));
     else skipped.push(base || '/');
   }
   if (containers.length === 0) {
@@ -88,6 +95,15 @@ export function parseDockerInspect(content: unknown, source: Source): EvidencePa
     );
   }
   const notes: string[] = [];
+  if (listed['engine-list'].length > 0) {
+    notes.push(`${listed['engine-list'].length} element(s) are entries of the Engine API's container list (GET /containers/json), ` +
+      'not docker inspect: they speak only to image, labels, ports, mounts and command; user, security options, read-only ' +
+      'root file system, PIDs limit and exec sessions are not in that shape and count as no evidence');
+  }
+  if (listed.ps.length > 0) {
+    notes.push(`${listed.ps.length} element(s) are \`docker ps --format json\` lines, not docker inspect: they speak only to ` +
+      'image, labels and ports; everything else is not in that shape and counts as no evidence');
+  }
   if (skipped.length > 0) {
     const shown = skipped.slice(0, MAX_LISTED_SKIPS).join(', ');
     const more = skipped.length > MAX_LISTED_SKIPS ? ` and ${skipped.length - MAX_LISTED_SKIPS} more` : '';
@@ -116,6 +132,11 @@ function readContainer(c: Record<string, unknown>, base: string, source: Source)
   const running = get(state, 'Running');
   const usernsMode = str(get(host, 'UsernsMode'));
   const networkMode = str(get(host, 'NetworkMode'));
+  // Docker's defaults apply only to sections the element has: an element without Config or
+  // HostConfig (trimmed by hand, or some other shape) is no evidence for what they would hold.
+  const hasConfig = isRecord(config);
+  const hasHost = isRecord(host);
+  const readonlyRootfs = get(host, 'ReadonlyRootfs');
 
   return {
     source,
@@ -127,19 +148,22 @@ function readContainer(c: Record<string, unknown>, base: string, source: Source)
     pod: null,
     labels: strRecord(get(config, 'Labels')),
     image: image ? { value: image, path: at('Config', 'Image') } : null,
-    user: { value: dockerUser(get(config, 'User')), path: at('Config', 'User') },
-    seccomp: seccompOf(securityOpt, at('HostConfig', 'SecurityOpt')),
-    noNewPrivileges: noNewPrivilegesOf(securityOpt, at('HostConfig', 'SecurityOpt')),
-    privileged: { value: bool(get(host, 'Privileged')) ?? false, path: at('HostConfig', 'Privileged') },
-    readOnlyRootfs: { value: bool(get(host, 'ReadonlyRootfs')) ?? false, path: at('HostConfig', 'ReadonlyRootfs') },
-    usernsMode: { value: usernsMode || null, path: at('HostConfig', 'UsernsMode') },
-    pidsLimit: { value: num(get(host, 'PidsLimit')), path: at('HostConfig', 'PidsLimit') },
+    imageId: str(get(c, 'Image')),
+    user: hasConfig ? { value: dockerUser(get(config, 'User')), path: at('Config', 'User') } : null,
+    seccomp: hasHost ? seccompOf(securityOpt, at('HostConfig', 'SecurityOpt')) : null,
+    noNewPrivileges: hasHost ? noNewPrivilegesOf(securityOpt, at('HostConfig', 'SecurityOpt')) : null,
+    privileged: hasHost ? { value: bool(get(host, 'Privileged')) ?? false, path: at('HostConfig', 'Privileged') } : null,
+    // Docker always writes it; absent, it is "not set" (the default, writable), which 3.9 tells from `false`.
+    readOnlyRootfs: hasHost ? { value: readonlyRootfs === undefined ? null : (bool(readonlyRootfs) ?? false), path: at('HostConfig', 'ReadonlyRootfs') } : null,
+    usernsMode: hasHost ? { value: usernsMode || null, path: at('HostConfig', 'UsernsMode') } : null,
+    pidsLimit: hasHost ? { value: num(get(host, 'PidsLimit')), path: at('HostConfig', 'PidsLimit') } : null,
     mounts: mountsOf(c, at),
     ports: portsOf(c, at),
     command: commandOf(c, at),
-    env: envOf(get(config, 'Env'), at),
+    env: hasConfig ? envOf(get(config, 'Env'), at) : null,
     networkMode: { value: networkMode || null, path: at('HostConfig', 'NetworkMode') },
-    execIds: { value: strArr(get(c, 'ExecIDs')), path: at('ExecIDs') },
+    // `null` (none running) is what Docker writes; a missing key says nothing about exec sessions.
+    execIds: get(c, 'ExecIDs') === undefined ? null : { value: strArr(get(c, 'ExecIDs')), path: at('ExecIDs') },
     healthcheck: healthcheckOf(config, at),
     startedAt: startedAt && startedAt !== ZERO_TIME ? startedAt : null,
     running: typeof running === 'boolean' ? running : null,

@@ -227,6 +227,7 @@ function stageArg(ctx: Context, state: StageState, ins: DockerInstruction): void
   for (const p of ins.properties) {
     if (p.value === null) state.args.set(p.name, ctx.globals.has(p.name) ? (ctx.globals.get(p.name) ?? null) : null);
     else state.args.set(p.name, expandWord(p.value, ctx.escape, stageLookup(state), 'unknown'));
+    state.stage.args.push({ name: p.name, value: state.args.get(p.name) ?? null, line: ins.line });
   }
 }
 
@@ -276,6 +277,8 @@ function startStage(ctx: Context, ins: DockerInstruction, line: number): void {
     copies: [],
     exposes: [],
     env: [],
+    args: [],
+    runLines: [],
     line,
     endLine: ins.endLine,
   };
@@ -392,6 +395,7 @@ function trimCarriageReturns(line: string): string {
 }
 
 function run(ctx: Context, state: StageState, ins: DockerInstruction, line: number): void {
+  state.stage.runLines.push(line);
   let commands: { argv: string[]; line: number; pipedFrom: string[] | null }[];
   if (ins.json) {
     commands = splitArgv(ins.json).map((c) => ({ argv: c.argv, line, pipedFrom: c.pipedFrom }));

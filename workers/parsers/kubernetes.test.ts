@@ -75,7 +75,7 @@ describe('parseKubernetes: a Deployment with init containers and sidecars', () =
       value: { kind: 'root', raw: '0' },
       path: '[0].spec.template.spec.initContainers[0].securityContext.runAsUser',
     });
-    expect(api.seccomp.value).toEqual({ kind: 'custom', profile: 'profiles/checkout-api.json' });
+    expect(api.seccomp?.value).toEqual({ kind: 'custom', profile: 'profiles/checkout-api.json' });
     expect(container(part, 'log-shipper').seccomp).toEqual({
       value: { kind: 'runtime-default' },
       path: '[0].spec.template.spec.securityContext.seccompProfile',
@@ -84,18 +84,18 @@ describe('parseKubernetes: a Deployment with init containers and sidecars', () =
 
   it('reads the container-only flags, with the place to write them when absent', () => {
     const api = container(part, 'api');
-    expect(api.noNewPrivileges.value).toBe(true);
+    expect(api.noNewPrivileges?.value).toBe(true);
     expect(api.readOnlyRootfs).toEqual({
       value: true,
       path: '[0].spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem',
     });
     const shipper = container(part, 'log-shipper');
-    expect(shipper.privileged.value).toBe(true);
+    expect(shipper.privileged?.value).toBe(true);
     expect(shipper.noNewPrivileges).toEqual({
       value: false,
       path: '[0].spec.template.spec.containers[1].securityContext.privileged',
     });
-    expect(shipper.readOnlyRootfs).toEqual({ value: false, path: '[0].spec.template.spec.containers[1].securityContext' });
+    expect(shipper.readOnlyRootfs).toEqual({ value: null, path: '[0].spec.template.spec.containers[1].securityContext' });
     expect(api.pidsLimit).toBeNull();
     expect(api.usernsMode).toBeNull();
   });
@@ -120,7 +120,7 @@ describe('parseKubernetes: a Deployment with init containers and sidecars', () =
         path: '[0].spec.template.spec.containers[1].volumeMounts[0]',
       },
     ]);
-    expect(container(part, 'api').mounts.map((m) => [m.type, m.hostPath, m.target, m.readOnly])).toEqual([
+    expect(container(part, 'api').mounts?.map((m) => [m.type, m.hostPath, m.target, m.readOnly])).toEqual([
       ['volume', null, '/tmp', false],
       ['volume', null, '/etc/checkout', true],
     ]);
@@ -136,7 +136,7 @@ describe('parseKubernetes: a Deployment with init containers and sidecars', () =
       [9090, 'tcp', false, null],
     ]);
     expect(api.ports.map((p) => p.name)).toEqual(['http', 'metrics']);
-    expect(api.env.map((e) => [e.name, e.value, e.valueFrom])).toEqual([
+    expect(api.env?.map((e) => [e.name, e.value, e.valueFrom])).toEqual([
       ['SPRING_PROFILES_ACTIVE', 'production', null],
       ['DB_PASSWORD', '', 'secretKeyRef checkout-db/password'],
       ['MAX_CONNECTIONS', '50', null],
@@ -180,7 +180,7 @@ describe('parseKubernetes: a CronJob', () => {
       value: { kind: 'nonroot', raw: 'runAsNonRoot' },
       path: 'spec.jobTemplate.spec.template.spec.containers[0].securityContext.runAsNonRoot',
     });
-    expect(report.seccomp.value).toEqual({ kind: 'unconfined' });
+    expect(report.seccomp?.value).toEqual({ kind: 'unconfined' });
     expect(report.noNewPrivileges).toEqual({
       value: false,
       path: 'spec.jobTemplate.spec.template.spec.containers[0].securityContext.allowPrivilegeEscalation',
@@ -231,7 +231,7 @@ describe('parseKubernetes: a StatefulSet mounting the Docker socket', () => {
   const runner = container(part, 'runner');
 
   it('resolves hostPath mounts, including subPath into a host folder', () => {
-    expect(runner.mounts.map((m) => [m.type, m.hostPath, m.target, m.readOnly])).toEqual([
+    expect(runner.mounts?.map((m) => [m.type, m.hostPath, m.target, m.readOnly])).toEqual([
       ['hostPath', '/var/run/docker.sock', '/var/run/docker.sock', false],
       ['hostPath', '/run/containerd/containerd.sock', '/host/containerd.sock', true],
       // a volumeClaimTemplate: not in `volumes`, still no host path
@@ -261,7 +261,7 @@ describe('parseKubernetes: a StatefulSet mounting the Docker socket', () => {
       value: { kind: 'custom', profile: 'ci-runner.json' },
       path: 'spec.template.metadata.annotations["container.seccomp.security.alpha.kubernetes.io/runner"]',
     });
-    expect(container(part, 'exporter').seccomp.value).toEqual({ kind: 'runtime-default' });
+    expect(container(part, 'exporter').seccomp?.value).toEqual({ kind: 'runtime-default' });
   });
 
   it('treats CAP_SYS_ADMIN as allowing escalation whatever allowPrivilegeEscalation says', () => {
@@ -290,7 +290,7 @@ describe('parseKubernetes: effective user', () => {
   it.each(cases)('%s', (_label, containerExtra, podExtra, expected) => {
     const c = containerExtra ? `\n    ${containerExtra}` : '';
     const part = parse(deployment(`${podExtra}\ncontainers:\n  - name: app\n    image: app:1${c}`));
-    expect(container(part, 'app').user.value).toEqual(expected);
+    expect(container(part, 'app').user?.value).toEqual(expected);
   });
 });
 
@@ -307,7 +307,7 @@ describe('parseKubernetes: effective seccomp profile', () => {
         annotations,
       ),
     );
-    expect(container(part, 'app').seccomp.value).toEqual({ kind: 'custom', profile: 'app.json' });
+    expect(container(part, 'app').seccomp?.value).toEqual({ kind: 'custom', profile: 'app.json' });
   });
 
   it('puts the container annotation before the pod field', () => {
@@ -322,7 +322,7 @@ describe('parseKubernetes: effective seccomp profile', () => {
 
   it('falls back to the pod annotation last', () => {
     const part = parse(deployment(`containers:\n  - name: other`, annotations));
-    expect(container(part, 'other').seccomp.value).toEqual({ kind: 'unconfined' });
+    expect(container(part, 'other').seccomp?.value).toEqual({ kind: 'unconfined' });
   });
 });
 
@@ -525,10 +525,10 @@ describe('parseKubernetes: hostile input', () => {
     expect(c.command).toBeNull();
     expect(c.ports.map((p) => [p.containerPort, p.published])).toEqual([[80, false]]);
     expect(c.env).toEqual([{ name: '1', value: '2', path: 'spec.containers[0].env[0]', valueFrom: null }]);
-    expect(c.mounts.map((m) => [m.type, m.target])).toEqual([['volume', '/data']]);
-    expect(c.user.value).toEqual({ kind: 'unset' });
-    expect(c.privileged.value).toBe(false);
-    expect(c.noNewPrivileges.value).toBe(false);
+    expect(c.mounts?.map((m) => [m.type, m.target])).toEqual([['volume', '/data']]);
+    expect(c.user?.value).toEqual({ kind: 'unset' });
+    expect(c.privileged?.value).toBe(false);
+    expect(c.noNewPrivileges?.value).toBe(false);
     expect(part.pods?.[0]?.hostNetwork.value).toBe(true);
     expect(part.containers).toHaveLength(1);
   });

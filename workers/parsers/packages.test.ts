@@ -135,7 +135,7 @@ describe('parsePackages: hostile and wrong input', () => {
   // A skipped line could be the very package that fails 3.8 or 3.12, so a list with one name
   // that no package manager would print is no evidence at all.
   it.each([
-    ['a NUL byte in a name', 'bash\nopenssh-server\u0000\ncurl\n', /"openssh-server\\u0000" is not a package name/, 'line 2'],
+    ['a NUL byte in the name of one of two lines', 'bash\nopenssh-server\u0000\n', /"openssh-server\\u0000" is not a package name/, 'line 2'],
     ['binary garbage', '\u0000\u0001\u0002\n\u00ff\u00fe', /is not a package name/, 'line 1'],
     ['deeply nested JSON text', '['.repeat(100_000) + ']'.repeat(100_000), /"\[{40}" is not a package name/, 'line 1'],
     ['a JSON object', '{"packages": ["bash"]}', /is not a package name/, 'line 1'],
@@ -157,5 +157,48 @@ describe('parsePackages: hostile and wrong input', () => {
     expect(() => parsePackages('bash\n' + '-'.repeat(400_000), source)).toThrow(/not a package name/);
     const many = 'musl-1.2.4-r2\n'.repeat(200_000);
     expect(inventory(many).packages).toHaveLength(200_000);
+  });
+});
+
+describe('parsePackages: syft table and unreadable lines', () => {
+  it('reads syft\'s table (NAME VERSION TYPE), language packages with their own name grammar', () => {
+    const inv = inventory(fixture('syft-table-shop-web.txt'));
+    expect(inv.format).toBe('syft-table');
+    expect(inv.unreadable).toBeUndefined();
+    expect(inv.packages).toHaveLength(22);
+    expect(inv.packages.find((p) => p.name === 'xrdp')).toEqual({ name: 'xrdp', version: '0.9.21.1-1', type: 'deb', path: 'line 22' });
+    expect(inv.packages.find((p) => p.name === '@isaacs/cliui')).toMatchObject({ type: 'npm', path: 'line 2' });
+    expect(inv.packages.find((p) => p.name === 'github.com/docker/cli')).toMatchObject({ version: 'v27.4.1+incompatible', type: 'go-module' });
+  });
+
+  it('reads a syft row whose version is empty, and skips syft\'s own log lines', () => {
+    const inv = inventory([
+      '[0002]  WARN no explicit name and version provided for directory source',
+      'NAME           VERSION   TYPE',
+      'libfoo                   deb',
+      'bash           5.2.15    deb',
+    ].join('\n'));
+    expect(inv.packages).toEqual([
+      { name: 'libfoo', version: null, type: 'deb', path: 'line 3' },
+      { name: 'bash', version: '5.2.15', type: 'deb', path: 'line 4' },
+    ]);
+  });
+
+  it('keeps one line that cannot be read as unreadable, not the rejection of the list', () => {
+    const text = fixture('syft-table-shop-web.txt').replace('coreutils ', 'core\u0000utils ');
+    const part = parsePackages(text, source);
+    const inv = part.packages?.[0];
+    // Cut to 40 characters: enough to recognise the line, never a whole hostile line.
+    expect(inv?.unreadable).toEqual([{ path: 'line 9', text: `core\u0000utils${' '.repeat(28)}9.` }]);
+    expect(inv?.packages.map((p) => p.name)).toContain('xrdp');
+    expect(part.notes?.join(' ')).toMatch(/1 line\(s\) could not be read as a package \(first: line 9\)/);
+  });
+});
+
+describe('parsePackages: one bad line among many', () => {
+  it('reads a dpkg-query list with one NUL-damaged line, keeping that line as unreadable', () => {
+    const inv = inventory('bash\t5.2\nopenssh-server\u0000\t1:9.2p1\ncurl\t7.88\n');
+    expect(inv.packages.map((p) => p.name)).toEqual(['bash', 'curl']);
+    expect(inv.unreadable).toEqual([{ path: 'line 2', text: 'openssh-server\u0000\t1:9.2p1' }]);
   });
 });

@@ -21,10 +21,19 @@ const DPKG_HEADER = /^(?:Desired=|\|\||\| |\|\/|\+\+\+-)/;
 /** `ii  bash  5.2.15-2+b7  amd64  GNU Bourne Again SHell`: want, state and error flags, then fields. */
 const DPKG_ROW = /^[uihrp][ncUFWfhHitR][ R]?[ \t]+\S/;
 
+/** `syft <image>` (the default table): `NAME  VERSION  TYPE` columns. */
+const SYFT_HEADER = /^NAME[ \t]+VERSION[ \t]+TYPE\b/;
+/** Names in the language ecosystems syft lists beside OS packages: `@babel/core`, `github.com/x/y`, `org.foo:bar`. */
+const LANGUAGE_NAME = /^[A-Za-z0-9_@.][A-Za-z0-9._+~@/:-]*$/;
+const OS_TYPES = new Set(['deb', 'apk', 'rpm', 'alpm', 'portage', 'nix']);
+
 /**
  * A plain package list, one of: `dpkg-query -W` (`name<TAB>version`, or a custom `-f` with a
  * space), `dpkg -l`, `apt list --installed`, `apk info -v`, `apk list --installed`, `rpm -qa`,
- * or one name per line. The format is detected per file from the shape of its lines.
+ * syft's table (`NAME VERSION TYPE`), or one name per line. The format is detected per file from
+ * the shape of its lines. A line that cannot be read as a package is kept as unreadable (each
+ * becomes a finding) rather than thrown out with the whole list; a text most of whose lines
+ * cannot be read is no package list at all.
  */
 export function parsePackages(content: unknown, source: Source): EvidencePart {
   const text = textContent(content, 'package list');
@@ -39,27 +48,36 @@ export function parsePackages(content: unknown, source: Source): EvidencePart {
 
   const { format, read } = detect(lines);
   const packages: Pkg[] = [];
+  const unreadable: { path: string; text: string; name: string }[] = [];
   for (const line of lines) {
     const pkg = read(line.text);
     if (!pkg) continue;
-    // Every format's names are plain words; anything else means the text is not a package list
-    // (binary garbage, JSON), and skipping the line could hide the very package that fails 3.8/3.12.
-    if (!PACKAGE_NAME.test(pkg.name)) {
-      throw new ArtifactError(
-        `not a package list: ${JSON.stringify(pkg.name.slice(0, 40))} is not a package name`,
-        `line ${line.n}`,
-      );
+    // Every format's names are plain words (syft's language packages have their own grammar). A
+    // line that is not one is kept as unreadable: skipping it silently could hide the very package
+    // that fails 3.8/3.12, and rejecting the list would hide all the others.
+    const valid = pkg.type !== undefined && !OS_TYPES.has(pkg.type) ? LANGUAGE_NAME.test(pkg.name) : PACKAGE_NAME.test(pkg.name);
+    if (!valid) {
+      unreadable.push({ path: `line ${line.n}`, text: line.text.slice(0, 40), name: pkg.name.slice(0, 40) });
+      continue;
     }
     packages.push({ ...pkg, path: `line ${line.n}` });
   }
+  const first = unreadable[0];
+  if (first && unreadable.length * 2 >= lines.length) {
+    throw new ArtifactError(`not a package list: ${JSON.stringify(first.name)} is not a package name`, first.path);
+  }
   const inventory: PackageInventory = { source, format, packages };
+  if (unreadable.length > 0) inventory.unreadable = unreadable.map(({ path, text }) => ({ path, text }));
   const notes = packages.length === 0 ? [`no installed packages found in the ${format} list`] : [];
+  if (unreadable.length > 0) notes.push(`${unreadable.length} line(s) could not be read as a package (first: ${first?.path})`);
   return { packages: [inventory], notes };
 }
 
-type Reader = (line: string) => { name: string; version: string | null } | null;
+type Reader = (line: string) => { name: string; version: string | null; type?: string } | null;
 
 function detect(lines: Line[]): { format: Format; read: Reader } {
+  const header = lines.find((l) => SYFT_HEADER.test(l.text));
+  if (header) return { format: 'syft-table', read: syftRow(header.text) };
   const most = (test: (t: string) => boolean): boolean => lines.filter((l) => test(l.text)).length * 2 >= lines.length;
   if (lines.some((l) => DPKG_HEADER.test(l.text)) || most((t) => DPKG_ROW.test(t))) return { format: 'dpkg', read: dpkgListRow };
   if (most((t) => t.includes('\t'))) return { format: 'dpkg', read: tabRow };
@@ -75,6 +93,26 @@ function detect(lines: Line[]): { format: Format; read: Reader } {
   if (share((w) => splitApk(w) !== null)) return { format: 'apk', read: (t) => apkName(firstWord(t)) };
   if (most((t) => words(t).length === 2)) return { format: 'dpkg', read: spaceRow };
   return { format: 'list', read: (t) => ({ name: stripArch(firstWord(t)), version: null }) };
+}
+
+/**
+ * A row of syft's table, cut at the header's column starts (names and versions hold no spaces,
+ * but a version may be empty). The header itself, and syft's own log lines, are not packages.
+ */
+function syftRow(header: string): Reader {
+  const version = header.indexOf('VERSION');
+  const type = header.indexOf('TYPE', version);
+  return (t) => {
+    if (SYFT_HEADER.test(t) || /^\[\d{4}\]|^[✔✗•]/.test(t)) return null;
+    const cols = words(t);
+    const name = cols[0] ?? '';
+    if (cols.length >= 3) return { name, version: cols[1] || null, type: (cols[2] ?? '').toLowerCase() };
+    // Two columns: the version is empty when the second word sits in the TYPE column.
+    const second = cols[1] ?? '';
+    const at = t.indexOf(second, name.length);
+    if (cols.length === 2 && at >= type - 1) return { name, version: null, type: second.toLowerCase() };
+    return { name, version: second || null };
+  };
 }
 
 function words(t: string): string[] {

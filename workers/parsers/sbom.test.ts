@@ -36,6 +36,12 @@ describe('parseSbom: CycloneDX', () => {
     expect(inv.packages).toHaveLength(14);
   });
 
+  it('keeps the image the BOM describes (metadata.component of type container)', () => {
+    expect(inv.image).toEqual({ name: 'ghcr.io/acme/shop-web', version: 'sha256:2f7d1a0c9e8b7a6f5e4d3c2b1a0f9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a29' });
+    expect(inventory({ bomFormat: 'CycloneDX', specVersion: '1.6', metadata: { component: { type: 'application', name: 'shop' } }, components: [] }).image)
+      .toBeUndefined();
+  });
+
   it('accepts already-parsed JSON', () => {
     expect(inventory(JSON.parse(text))).toEqual(inv);
   });
@@ -64,6 +70,13 @@ describe('parseSbom: SPDX', () => {
     expect(inv.format).toBe('spdx');
     expect(names(inv)).toEqual(['adduser', 'bash', 'build-essential', 'ca-certificates', 'curl', 'gcc-12', 'telnetd']);
     expect(inv.packages[6]).toEqual({ name: 'telnetd', version: '0.17-44', path: '/packages/7' });
+  });
+
+  it('keeps the image an SPDX 2.3 document describes (the package with purpose CONTAINER)', () => {
+    expect(inventory(fixture('syft-spdx-shop-web.json')).image).toEqual({
+      name: 'ghcr.io/acme/shop-web',
+      version: 'sha256:2f7d1a0c9e8b7a6f5e4d3c2b1a0f9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a29',
+    });
   });
 
   it('reads SPDX 3.0 JSON-LD software packages', () => {

@@ -28,9 +28,9 @@ export function parseSbom(content: unknown, source: Source): EvidencePart {
   const data = jsonContent(content, 'SBOM');
   if (!isRecord(data)) throw new ArtifactError('an SBOM must be a JSON object (CycloneDX or SPDX)');
   if (get(data, 'bomFormat') === 'CycloneDX' || (typeof get(data, 'specVersion') === 'string' && Array.isArray(get(data, 'components')))) {
-    return result(source, 'cyclonedx', cycloneDx(data));
+    return result(source, 'cyclonedx', cycloneDx(data), cycloneDxImage(data));
   }
-  if (typeof get(data, 'spdxVersion') === 'string') return result(source, 'spdx', spdx2(data));
+  if (typeof get(data, 'spdxVersion') === 'string') return result(source, 'spdx', spdx2(data), spdx2Image(data));
   const context = get(data, '@context');
   const contexts = typeof context === 'string' ? [context] : strArr(context);
   if (Array.isArray(get(data, '@graph')) && contexts.some((c) => c.includes('spdx'))) {
@@ -100,7 +100,28 @@ function spdx3(doc: Record<string, unknown>): Pkg[] {
   return out;
 }
 
-function result(source: Source, format: 'cyclonedx' | 'spdx', packages: Pkg[]): EvidencePart {
+type ImageSubject = PackageInventory['image'];
+
+/** `metadata.component` of type `container`: the image the BOM describes (syft, trivy). */
+function cycloneDxImage(bom: Record<string, unknown>): ImageSubject {
+  const c = get(get(bom, 'metadata'), 'component');
+  const name = str(get(c, 'name'));
+  if (!name || str(get(c, 'type'))?.toLowerCase() !== 'container') return null;
+  return { name, version: str(get(c, 'version')) || null };
+}
+
+/** The package whose purpose is `CONTAINER`: the image an SPDX document of an image describes. */
+function spdx2Image(doc: Record<string, unknown>): ImageSubject {
+  for (const p of arr(get(doc, 'packages'))) {
+    const name = str(get(p, 'name'));
+    if (name && str(get(p, 'primaryPackagePurpose'))?.toUpperCase() === 'CONTAINER') {
+      return { name, version: str(get(p, 'versionInfo')) || null };
+    }
+  }
+  return null;
+}
+
+function result(source: Source, format: 'cyclonedx' | 'spdx', packages: Pkg[], image: ImageSubject = null): EvidencePart {
   const notes = packages.length === 0 ? [`the ${format === 'cyclonedx' ? 'CycloneDX' : 'SPDX'} document lists no packages`] : [];
-  return { packages: [{ source, format, packages }], notes };
+  return { packages: [{ source, format, packages, ...(image ? { image } : {}) }], notes };
 }

@@ -78,6 +78,28 @@ export function isEventsJson(h: ContentHead): boolean {
   return h.keys.has('Action') && (h.keys.has('Actor') || h.keys.has('timeNano'));
 }
 
+/** The first line of the text as a JSON object, or null. */
+function firstLineObject(start: string): Record<string, unknown> | null {
+  const newline = start.indexOf('\n');
+  if (newline === -1 && start.length >= HEAD_BYTES) return null;
+  const first = (newline === -1 ? start : start.slice(0, newline)).trim();
+  if (!first.startsWith('{')) return null;
+  try {
+    const value: unknown = JSON.parse(first);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** `docker ps --format json`: one container a line, with ID, Names and Image as strings. */
+export function isDockerPsLines(h: ContentHead): boolean {
+  const v = firstLineObject(h.start);
+  if (!v) return false;
+  const own = (k: string) => Object.prototype.hasOwnProperty.call(v, k) && typeof v[k] === 'string';
+  return own('ID') && own('Names') && own('Image') && (own('State') || own('Status'));
+}
+
 /** `docker events --format '{{json .}}'`: one complete object a line, with Type/Action or status/id. */
 function isEventLine(start: string): boolean {
   const newline = start.indexOf('\n');
@@ -149,6 +171,8 @@ type PackageFormat = 'dpkg-l' | 'dpkg-query' | 'apk' | 'rpm';
 export function isPackageList(h: ContentHead): boolean {
   const lines = h.content;
   if (lines.some((l) => l.startsWith('Desired=Unknown/Install/Remove/Purge/Hold'))) return true;
+  // syft's table: `NAME  VERSION  TYPE` heads it (after any log lines).
+  if (lines.slice(0, 5).some((l) => /^NAME[ \t]+VERSION[ \t]+TYPE\b/.test(l.trim()))) return true;
   const sample = lines.slice(0, SAMPLE_LINES);
   if (sample.length === 0) return false;
   const counts = new Map<PackageFormat, number>();

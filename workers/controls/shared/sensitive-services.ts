@@ -35,6 +35,8 @@ export interface SensitiveService {
   authFix: string;
   /** Said when it has no authentication evidence. */
   note?: string;
+  /** A debugger: it never authenticates, so no setting can show authentication. */
+  debugger?: boolean;
 }
 
 const YES = ['yes', 'true', '1'];
@@ -173,9 +175,116 @@ export const SENSITIVE_SERVICES: readonly SensitiveService[] = [
   },
 ];
 
-/** The sensitive service listening on a container port, if any. */
+/**
+ * Debuggers: whoever reaches one runs code in the process it debugs, and none of them
+ * authenticates. Only the Node inspector is recognised by its port alone (9229 is its own);
+ * JDWP, Delve and debugpy are recognised by the flags that start them, since their usual ports
+ * (5005, 2345, 5678) are those of other services too.
+ */
+const NEVER = 'never authenticates: whoever reaches it runs code in the process';
+export const NODE_INSPECTOR: SensitiveService = {
+  name: 'Node.js inspector', ports: [9229], images: [], auth: [], disables: [], allowsNone: [], debugger: true,
+  authFix: 'do not start Node with --inspect in production; to debug, bind it to 127.0.0.1 inside the container and use `kubectl port-forward` or an SSH tunnel',
+  note: `the inspector ${NEVER}`,
+};
+export const JDWP: SensitiveService = {
+  name: 'Java debugger (JDWP)', ports: [], images: [], auth: [], disables: [], allowsNone: [], debugger: true,
+  authFix: 'remove -agentlib:jdwp from the production command line and JAVA_TOOL_OPTIONS; to debug, use address=127.0.0.1:<port> and a port-forward',
+  note: `JDWP ${NEVER}`,
+};
+export const DELVE: SensitiveService = {
+  name: 'Go debugger (Delve)', ports: [], images: [], auth: [], disables: [], allowsNone: [], debugger: true,
+  authFix: 'do not run the program under `dlv --headless` in production; to debug, use --listen=127.0.0.1:<port> and a port-forward',
+  note: `a headless Delve server ${NEVER}`,
+};
+export const DEBUGPY: SensitiveService = {
+  name: 'Python debugger (debugpy)', ports: [], images: [], auth: [], disables: [], allowsNone: [], debugger: true,
+  authFix: 'do not start debugpy in production; to debug, use --listen 127.0.0.1:<port> and a port-forward',
+  note: `debugpy ${NEVER}`,
+};
+
+/** The sensitive service listening on a container port, if any (the Node inspector's own port included). */
 export function serviceAtPort(port: number): SensitiveService | undefined {
-  return SENSITIVE_SERVICES.find((s) => s.ports.includes(port));
+  return SENSITIVE_SERVICES.find((s) => s.ports.includes(port)) ?? (NODE_INSPECTOR.ports.includes(port) ? NODE_INSPECTOR : undefined);
+}
+
+/** A debugger a container starts: which, on which port, bound to loopback or to every interface. */
+export interface DebuggerListener {
+  service: SensitiveService;
+  port: number;
+  /** Bound inside the container to loopback (unreachable from outside it) or to all interfaces. */
+  loopback: boolean;
+  /** The flag as seen, and where. */
+  what: string;
+  path: string;
+}
+
+/** Environment variables the JVM and Node read their options from. */
+const OPTION_VARIABLES = ['NODE_OPTIONS', 'JAVA_TOOL_OPTIONS', 'JDK_JAVA_OPTIONS', '_JAVA_OPTIONS', 'JAVA_OPTS', 'CATALINA_OPTS'];
+
+/** `[host:]port` with the debugger's default host and port where one is left out. */
+function hostPort(text: string, defaultHost: string, defaultPort: number | null): { host: string; port: number | null } {
+  const t = text.trim();
+  if (/^\d{1,5}$/.test(t)) return { host: defaultHost, port: Number(t) };
+  const colon = t.lastIndexOf(':');
+  if (colon === -1) return { host: t || defaultHost, port: defaultPort };
+  const port = t.slice(colon + 1);
+  return { host: t.slice(0, colon), port: /^\d{1,5}$/.test(port) ? Number(port) : defaultPort };
+}
+
+function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h.startsWith('127.') || h === 'localhost' || h === '::1';
+}
+
+/** The words a container's command and option variables hold, each with where it was seen. */
+function debuggerWords(c: Container): { word: string; path: string }[] {
+  const out: { word: string; path: string }[] = [];
+  const command = commandFact(c);
+  for (const word of commandWords(c)) out.push({ word, path: command?.path ?? c.path });
+  for (const v of c.env ?? []) {
+    if (!OPTION_VARIABLES.includes(v.name)) continue;
+    for (const word of v.value.split(/\s+/).filter((w) => w !== '')) out.push({ word, path: v.path });
+  }
+  return out;
+}
+
+/**
+ * The debuggers a container starts: Node `--inspect[-brk|-wait][=[host:]port]` (default
+ * 127.0.0.1:9229), JDWP `-agentlib:jdwp=…,server=y,address=[host:]port` (a bare port is loopback
+ * since JDK 9; `*` is every interface), Delve `dlv … --headless --listen=[host]:port`, debugpy
+ * `--listen [host:]port` (default host 127.0.0.1).
+ */
+export function debuggerListeners(c: Container): DebuggerListener[] {
+  const words = debuggerWords(c);
+  const out: DebuggerListener[] = [];
+  const add = (service: SensitiveService, where: { host: string; port: number | null }, what: string, path: string): void => {
+    if (where.port === null || where.port < 1 || where.port > 65535) return;
+    out.push({ service, port: where.port, loopback: isLoopbackHost(where.host), what, path });
+  };
+  const programs = new Set(words.map((w) => w.word.slice(w.word.lastIndexOf('/') + 1)));
+  words.forEach(({ word, path }, i) => {
+    const inspect = /^--inspect(?:-brk|-wait)?(?:=(.*))?$/.exec(word);
+    if (inspect) add(NODE_INSPECTOR, hostPort(inspect[1] ?? '', '127.0.0.1', 9229), word, path);
+    const jdwp = /^-(?:agentlib:jdwp=|Xrunjdwp:)(.*)$/.exec(word);
+    if (jdwp) {
+      const opts = new Map((jdwp[1] ?? '').split(',').map((o) => {
+        const eq = o.indexOf('=');
+        return [eq === -1 ? o : o.slice(0, eq), eq === -1 ? '' : o.slice(eq + 1)] as const;
+      }));
+      if (opts.get('server') === 'y' && opts.has('address')) add(JDWP, hostPort(opts.get('address') ?? '', '127.0.0.1', null), word, path);
+    }
+    const next = words[i + 1]?.word ?? '';
+    if (programs.has('dlv')) {
+      const listen = /^(?:--listen|-l)(?:=(.*))?$/.exec(word);
+      if (listen) add(DELVE, hostPort(listen[1] ?? next, '127.0.0.1', null), `${word}${listen[1] === undefined ? ` ${next}` : ''}`, path);
+    }
+    if (programs.has('debugpy') || words.some((w) => w.word === 'debugpy')) {
+      const listen = /^--listen(?:=(.*))?$/.exec(word);
+      if (listen) add(DEBUGPY, hostPort(listen[1] ?? next, '127.0.0.1', 5678), `${word}${listen[1] === undefined ? ` ${next}` : ''}`, path);
+    }
+  });
+  return out;
 }
 
 /** The command line as far as it is known: the whole command, or only the arguments to the image's entrypoint. */
@@ -225,7 +334,7 @@ function describeSetting(s: Setting): string {
 /** Where the setting was seen in the container, or null. */
 export function findSetting(s: Setting, c: Container): { what: string; path: string } | null {
   if ('env' in s) {
-    const v = c.env.find((e) => e.name === s.env);
+    const v = c.env?.find((e) => e.name === s.env);
     if (!v) return null;
     const value = v.value.trim();
     // A Kubernetes `valueFrom` (a secret) sets the variable; which value it holds is not visible.

@@ -1,7 +1,7 @@
 import type { Container, EnvVar, Fact, Mount, PodInfo, Port, Source } from '../../model/evidence.ts';
 import { arr, bool, get, isRecord, num, protocol, rec, scalarStr, str, strArr, strRecord, type JsonRecord } from '../util.ts';
 import { at } from './paths.ts';
-import { containerFlag, effectiveSeccomp, effectiveUser, noNewPrivileges, type SecurityScope } from './security.ts';
+import { containerFlag, effectiveSeccomp, effectiveUser, noNewPrivileges, optionalContainerFlag, type SecurityScope } from './security.ts';
 
 /** One pod spec found in an artifact: a Pod object's `spec`, or a workload's pod template. */
 export interface PodSource {
@@ -142,7 +142,7 @@ function readContainer(p: PodSource, pod: PodInfo, e: Entry, volumes: Map<string
     seccomp: effectiveSeccomp(scope),
     noNewPrivileges: noNewPrivileges(scope),
     privileged: containerFlag(scope, 'privileged'),
-    readOnlyRootfs: containerFlag(scope, 'readOnlyRootFilesystem'),
+    readOnlyRootfs: optionalContainerFlag(scope, 'readOnlyRootFilesystem'),
     // A pod spec cannot say either; user namespaces are `hostUsers` on the pod, pids limits are the kubelet's.
     usernsMode: null,
     pidsLimit: null,

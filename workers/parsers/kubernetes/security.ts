@@ -139,6 +139,13 @@ export function noNewPrivileges(s: SecurityScope): Fact<boolean> {
 }
 
 /** A container-only boolean of the securityContext (`privileged`, `readOnlyRootFilesystem`); absent is false. */
+/** A container-only boolean where "not set" differs from `false`: null when absent, pointing where it would go. */
+export function optionalContainerFlag(s: SecurityScope, key: string): Fact<boolean | null> {
+  const contextPath = containerContextPath(s);
+  const value = bool(get(get(s.container, 'securityContext'), key));
+  return value === null ? { value: null, path: contextPath } : { value, path: at(contextPath, key) };
+}
+
 export function containerFlag(s: SecurityScope, key: string): Fact<boolean> {
   const contextPath = containerContextPath(s);
   const value = bool(get(get(s.container, 'securityContext'), key));
