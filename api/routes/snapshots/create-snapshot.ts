@@ -11,10 +11,11 @@ import { snapshotView } from '../../../services/snapshot-view.ts';
 import { loadSnapshot } from '../../../services/snapshots.ts';
 import { problems } from '../responses.ts';
 import { TeamParam } from '../teams/schemas.ts';
-import { respondWithSnapshot, SARIF_TYPE } from './respond.ts';
+import { LangQuery, respondWithSnapshot, SARIF_TYPE } from './respond.ts';
 import { readUpload } from './upload-body.ts';
 
 const Query = z.object({
+  lang: LangQuery,
   async: z.enum(['true', 'false']).optional().openapi({ description: 'Store now, evaluate in the background (202)' }),
   gate: Level.optional().openapi({ description: 'Answer 422 (with the same body) when this level is not met' }),
   workload: z.string().optional().openapi({ description: 'Raw form: the workload' }),

@@ -4,14 +4,17 @@ import type { AppEnv } from '../../env.ts';
 import { Snapshot } from '../../../services/schemas/snapshot.ts';
 import { loadSnapshot } from '../../../services/snapshots.ts';
 import { problems } from '../responses.ts';
-import { respondWithSnapshot, SARIF_TYPE } from './respond.ts';
+import { LangQuery, respondWithSnapshot, SARIF_TYPE } from './respond.ts';
 
 const route = createRoute({
   method: 'get',
   path: '/v1/snapshots/{id}',
   summary: 'One evaluated snapshot (reads "status": "pending" until evaluated)',
   tags: ['snapshots'],
-  request: { params: z.object({ id: z.string().uuid().openapi({ param: { name: 'id', in: 'path' } }) }) },
+  request: {
+    params: z.object({ id: z.string().uuid().openapi({ param: { name: 'id', in: 'path' } }) }),
+    query: z.object({ lang: LangQuery }),
+  },
   responses: {
     200: {
       description: 'The snapshot',
