@@ -64,7 +64,8 @@ export async function runCheck(argv: readonly string[], io: Io): Promise<number>
     if (a.error !== null) io.stderr(`csvs check: warning: ${a.source.artifact} (${a.source.kind}) is no evidence: ${a.error}\n`);
   }
   const result = evaluateEvidence(evidence, { workload: options.workload, history: [] });
-  const report = render(result, options.format, options, io);
+  const sources = new Map(inputs.map((a) => [a.name ?? a.kind, typeof a.content === 'string' ? a.content : '']));
+  const report = render(result, options.format, options, io, sources);
 
   if (options.output !== null) {
     const target = resolve(io.cwd, options.output);
@@ -83,7 +84,7 @@ export async function runCheck(argv: readonly string[], io: Io): Promise<number>
   return result.levels[options.level].compliant ? 0 : 1;
 }
 
-function render(result: EvaluationResult, format: Format, options: CheckOptions, io: Io): string {
+function render(result: EvaluationResult, format: Format, options: CheckOptions, io: Io, sources: ReadonlyMap<string, string>): string {
   switch (format) {
     case 'table': {
       const terminal = io.isTTY && options.output === null;
@@ -94,7 +95,7 @@ function render(result: EvaluationResult, format: Format, options: CheckOptions,
       // The API's shape: texts in the chosen language; each finding keeps its German beside (`de`).
       return `${JSON.stringify(resultIn(result, options.lang), null, 2)}\n`;
     case 'sarif':
-      return `${JSON.stringify(toSarif(result, { controls: CONTROLS, workload: options.workload, lang: options.lang }), null, 2)}\n`;
+      return `${JSON.stringify(toSarif(result, { controls: CONTROLS, workload: options.workload, lang: options.lang, sources }), null, 2)}\n`;
     case 'junit':
       return toJUnit(result, { workload: options.workload, lang: options.lang });
   }

@@ -174,6 +174,23 @@ describe('findings in German', () => {
     expect(xml).not.toMatch(/\bFix: /);
   });
 
+  it('places every SARIF result on a file artifact on its line, YAML paths included', async () => {
+    const compose = 'services:\n  web:\n    image: nginx:1.27\n    ports:\n      - "6379:6379"\n    read_only: false\n';
+    const form = new FormData();
+    form.set('workload', 'sarif-lines');
+    form.set('dockerfile', new File([DOCKERFILE], 'Dockerfile'));
+    form.set('compose', new File([compose], 'deploy/compose.yaml'));
+    const res = await h.request(`/v1/teams/${team}/snapshots`, { method: 'POST', body: form, headers: { accept: 'application/sarif+json' } });
+    expect(res.status).toBe(201);
+    const log = (await res.json()) as { runs: { results: { ruleId: string; locations: { physicalLocation: { artifactLocation: { uri: string }; region?: { startLine: number } } }[] }[] }[] };
+    const results = log.runs[0]?.results ?? [];
+    const onFiles = results.filter((r) => /Dockerfile|compose\.yaml/.test(r.locations[0]?.physicalLocation.artifactLocation.uri ?? ''));
+    expect(onFiles.length).toBeGreaterThan(3);
+    for (const r of onFiles) expect(r.locations[0]?.physicalLocation.region?.startLine, r.ruleId).toBeGreaterThan(0);
+    const readOnly = results.find((r) => r.ruleId === 'CSVS-3.9');
+    expect(readOnly?.locations[0]?.physicalLocation).toEqual({ artifactLocation: { uri: 'deploy/compose.yaml' }, region: { startLine: 6 } });
+  });
+
   it('refuses a language it does not speak', async () => {
     const res = await upload(jsonBody('lang-fr'), { query: '?lang=fr' });
     expect(res.status).toBe(400);

@@ -8,6 +8,7 @@ import type { Control } from '../controls/control.ts';
 import type { ControlId, ControlResult, EvaluationResult, Finding } from '../model/result.ts';
 import type { Lang } from '../model/text.ts';
 import { resultIn } from './localize.ts';
+import { lineResolver } from './source-lines.ts';
 
 /** The control metadata the rules are described with (`CONTROLS` fits). */
 export type ControlInfo = Pick<Control, 'id' | 'levels' | 'title' | 'text' | 'remediation'>;
@@ -22,6 +23,11 @@ export interface SarifMeta {
   informationUri?: string;
   /** The language of messages, rule texts and remediations; English by default. */
   lang?: Lang;
+  /**
+   * The artifacts' texts by name (as stored, redacted): results whose location is a JSON pointer or
+   * a YAML path get the line it names (`region.startLine`), computed only for the results shown.
+   */
+  sources?: ReadonlyMap<string, string>;
 }
 
 const WORDS: Record<Lang, { fix: string; remediation: string; container: string; original: string }> = {
@@ -43,6 +49,7 @@ export function toSarif(given: EvaluationResult, meta: SarifMeta): Log {
   const lang = meta.lang ?? 'en';
   const result = resultIn(given, lang);
   const infoById = new Map(meta.controls.map((c) => [c.id, c]));
+  const lineOf = lineResolver(meta.sources ?? new Map());
   const rules = result.controls.map((c) => describeRule(c, infoById.get(c.id), lang));
   const occurrences = new Map<string, number>();
   const results: Result[] = [];
@@ -50,7 +57,7 @@ export function toSarif(given: EvaluationResult, meta: SarifMeta): Log {
     if (control.status !== 'fail' && control.status !== 'waived') return;
     for (const f of control.findings) {
       if (f.status !== 'fail') continue;
-      results.push(toResult(control, ruleIndex, f, occurrences, meta.waivers?.[control.id], lang, given.controls[ruleIndex]?.findings));
+      results.push(toResult(control, ruleIndex, f, occurrences, meta.waivers?.[control.id], lang, given.controls[ruleIndex]?.findings, lineOf));
     }
   });
   const log: Log = {
@@ -96,6 +103,7 @@ function describeRule(control: ControlResult, info: ControlInfo | undefined, lan
     id: ruleId(control.id),
     // The rule's name identifies it to tools: always from the English title.
     name: pascalCase(info?.title.en ?? control.title),
+    helpUri: CSVS_URI,
     shortDescription: { text: `${control.id} ${title}` },
     fullDescription: { text },
     help: { text: `${text}\n\n${words.remediation}: ${remediation}`, markdown },
@@ -112,6 +120,7 @@ function toResult(
   waiver: string | undefined,
   lang: Lang,
   stored: readonly Finding[] | undefined,
+  lineOf: (artifact: string, location: string) => number | null,
 ): Result {
   const id = ruleId(control.id);
   // Fingerprints and places come from the stored (English) finding: the same alert in every language.
@@ -130,7 +139,7 @@ function toResult(
     level: 'error',
     kind: 'fail',
     message: { text: `${f.message.trim().replace(/\.$/, '')}${where}. ${words.fix}: ${fix}` },
-    locations: [location(original)],
+    locations: [location(original, lineOf)],
     partialFingerprints: { [FINGERPRINT_KEY]: `${fnv1a64(key)}:${n}` },
     properties: { artifactKind: f.kind, container: f.container, location: original.location },
   };
@@ -140,15 +149,16 @@ function toResult(
   return r;
 }
 
-/** GitHub needs a physical location on every result: the artifact, plus a line where there is one. */
-function location(f: Finding): Location {
-  const line = /^line (\d+)$/.exec(f.location);
+/**
+ * GitHub needs a physical location on every result: the artifact, plus the line where there is
+ * one (`line N`, or the line a JSON pointer or YAML path names in the artifact's text); the path
+ * itself stays as the logical location.
+ */
+function location(f: Finding, lineOf: (artifact: string, location: string) => number | null): Location {
   const loc: Location = { physicalLocation: { artifactLocation: { uri: artifactUri(f.artifact) } } };
-  if (line && loc.physicalLocation) {
-    loc.physicalLocation.region = { startLine: Math.max(1, Number(line[1])) };
-  } else if (f.location !== '') {
-    loc.logicalLocations = [{ fullyQualifiedName: f.location }];
-  }
+  const line = lineOf(f.artifact, f.location);
+  if (line !== null && loc.physicalLocation) loc.physicalLocation.region = { startLine: Math.max(1, line) };
+  if (f.location !== '' && !/^line \d+$/.test(f.location)) loc.logicalLocations = [{ fullyQualifiedName: f.location }];
   return loc;
 }
 

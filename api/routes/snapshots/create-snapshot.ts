@@ -114,10 +114,10 @@ export function register(app: OpenAPIHono<AppEnv>): void {
       const view = await freshView(c.var.deps, team, ingested);
       c.header('Location', `/v1/snapshots/${row.id}`);
       if (!created) c.header('Idempotent-Replayed', 'true');
-      if (view.status === 'pending') return respondWithSnapshot(c, view, 202);
+      if (view.status === 'pending') return await respondWithSnapshot(c, view, 202);
       const gate = query.data.gate;
-      if (gate && view.levels && !view.levels[gate].compliant) return respondWithSnapshot(c, view, 422);
-      return respondWithSnapshot(c, view, created ? 201 : 200);
+      if (gate && view.levels && !view.levels[gate].compliant) return await respondWithSnapshot(c, view, 422);
+      return await respondWithSnapshot(c, view, created ? 201 : 200);
     },
   );
 }

@@ -34,6 +34,6 @@ export function register(app: OpenAPIHono<AppEnv>): void {
     const { view } = await loadSnapshot(c.var.deps.db, id, c.var.deps.clock());
     // Authorise after loading (the team is known only then); a foreign team's snapshot is a 403.
     await authorizeTeam(c, view.team, 'read');
-    return respondWithSnapshot(c, view, 200) as never;
+    return (await respondWithSnapshot(c, view, 200)) as never;
   });
 }

@@ -8,6 +8,7 @@ import { controlIn } from '../../../workers/report/localize.ts';
 import { toSarif } from '../../../workers/report/sarif.ts';
 import type { AppEnv } from '../../env.ts';
 import type { Snapshot } from '../../../services/schemas/snapshot.ts';
+import { artifactTexts } from '../../../services/excerpts.ts';
 
 export const SARIF_TYPE = 'application/sarif+json';
 
@@ -26,7 +27,7 @@ export function requestLang(c: Context<AppEnv>): Lang {
  * Answers with an evaluated snapshot in the format the client asked for: JSON by default,
  * SARIF 2.1.0 for code scanning, JUnit XML for CI test reports. The status is the caller's.
  */
-export function respondWithSnapshot(c: Context<AppEnv>, stored: Snapshot, status: 200 | 201 | 202 | 422): Response {
+export async function respondWithSnapshot(c: Context<AppEnv>, stored: Snapshot, status: 200 | 201 | 202 | 422): Promise<Response> {
   const accept = (c.req.header('accept') ?? '').toLowerCase();
   const lang = requestLang(c);
   c.header('content-language', lang);
@@ -39,7 +40,9 @@ export function respondWithSnapshot(c: Context<AppEnv>, stored: Snapshot, status
       view.controls.flatMap((ctl) => (ctl.waiver ? [[ctl.id, ctl.waiver.justification]] : [])),
     ) as Partial<Record<ControlId, string>>;
     if (accept.includes(SARIF_TYPE)) {
-      return c.body(JSON.stringify(toSarif(result, { controls: CONTROLS, workload: view.workload, waivers, lang })), status, {
+      // The stored (redacted) texts place results on their lines; read only when SARIF is asked for.
+      const sources = await artifactTexts(c.var.deps.db, view.id);
+      return c.body(JSON.stringify(toSarif(result, { controls: CONTROLS, workload: view.workload, waivers, lang, sources })), status, {
         'content-type': SARIF_TYPE,
       });
     }
