@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { ARTIFACT_KINDS, type ArtifactKind } from '../workers/model/evidence.ts';
 import { isKind } from '../workers/engine/kinds.ts';
 import { LEVELS, type Level } from '../workers/model/result.ts';
+import { isLang, type Lang, LANGS } from '../workers/model/text.ts';
 
 /** What a command may touch of the outside world; the tests and `main` provide it. */
 export interface Io {
@@ -42,6 +43,8 @@ export interface CheckOptions {
   format: Format;
   workload: string | null;
   output: string | null;
+  /** The language of findings, titles and remediations in the report. */
+  lang: Lang;
 }
 
 /** The top-level help, listing the commands `main` knows. */
@@ -78,6 +81,8 @@ Options:
   --workload NAME    the workload's name: matched by signature policies, and named in
                      the report (JUnit suite, SARIF category)
   --output FILE      write the report to FILE instead of standard output
+  --lang en|de       the language of findings, control titles and remediations
+                     (default en)
   -h, --help         show this help
 
 Kinds: ${ARTIFACT_KINDS.join(', ')}
@@ -108,6 +113,7 @@ export function parseCheckArgs(argv: readonly string[]): CheckOptions {
         format: { type: 'string' },
         workload: { type: 'string' },
         output: { type: 'string', short: 'o' },
+        lang: { type: 'string' },
       },
     });
   } catch (e) {
@@ -123,6 +129,7 @@ export function parseCheckArgs(argv: readonly string[]): CheckOptions {
     format: values.format === undefined ? 'table' : parseFormat(values.format),
     workload: nonEmpty(values.workload, '--workload'),
     output: nonEmpty(values.output, '--output'),
+    lang: values.lang === undefined ? 'en' : parseLang(values.lang),
   };
   if (options.help) return options;
   if (positionals.length === 0) throw new UsageError('no files given');
@@ -159,6 +166,12 @@ function parseFormat(s: string): Format {
   const format = FORMATS.find((f) => f === s.toLowerCase());
   if (!format) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, got ${JSON.stringify(s)}`);
   return format;
+}
+
+function parseLang(s: string): Lang {
+  const lang = s.toLowerCase();
+  if (!isLang(lang)) throw new UsageError(`--lang must be one of ${LANGS.join(', ')}, got ${JSON.stringify(s)}`);
+  return lang;
 }
 
 function nonEmpty(value: string | undefined, option: string): string | null {

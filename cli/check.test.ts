@@ -203,6 +203,24 @@ describe('csvs check', () => {
     expect(r.code).toBe(0);
   });
 
+  it('speaks German with --lang de: titles, findings, remediations, levels and locations', async () => {
+    const r = await csvs(['check', 'Dockerfile', 'deploy/docker-compose.yml', '--lang', 'de', '--level', 'L1']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^ID\s+STATUS\s+STUFEN\s+TITEL\s+BEFUND$/m);
+    expect(r.stdout).toMatch(/^3\.15\s+nicht erfüllt\s+L1 L2 L3\s+Docker-Socket nicht gemountet\s+deploy\/docker-compose\.yml \[agent\] services\.agent\.volumes\[0\]: der Laufzeit-Socket \/var\/run\/docker\.sock ist beschreibbar/m);
+    expect(r.stdout).toMatch(/^L1: nicht erfüllt \(\d+ nicht erfüllt/m);
+    const sarif = await csvs(['check', 'Dockerfile', 'deploy/docker-compose.yml', '--format', 'sarif', '--lang', 'de']);
+    const log = JSON.parse(sarif.stdout) as { runs: { results: { ruleId: string; message: { text: string } }[] }[] };
+    const socket = log.runs[0]?.results.find((x) => x.ruleId === 'CSVS-3.15');
+    expect(socket?.message.text).toMatch(/\(Container agent\)\. Abhilfe: Entfernen Sie die Einbindung des Sockets/);
+    const json = await csvs(['check', 'Dockerfile', '--format', 'json', '--lang', 'de']);
+    const result = JSON.parse(json.stdout) as { controls: { id: string; findings: { location: string; message: string }[] }[] };
+    expect(result.controls.find((c) => c.id === '3.11')?.findings[0]).toMatchObject({ location: 'Zeile 1', message: 'keine ADD-Anweisung: alle 1 Dateiübernahmen nutzen COPY' });
+    const wrong = await csvs(['check', 'Dockerfile', '--lang', 'fr']);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain('--lang must be one of en, de');
+  });
+
   it('prints the evaluation as JSON', async () => {
     const r = await csvs(['check', 'Dockerfile', 'deploy/docker-compose.yml', '--format', 'json']);
     expect(r.code).toBe(0);

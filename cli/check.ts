@@ -13,6 +13,7 @@ import type { EvaluationResult } from '../workers/model/result.ts';
 import { LEVELS } from '../workers/model/result.ts';
 import { detectKind } from '../workers/engine/detect-kind.ts';
 import { toJUnit } from '../workers/report/junit.ts';
+import { resultIn } from '../workers/report/localize.ts';
 import { toSarif } from '../workers/report/sarif.ts';
 import { levelLine, toTable } from '../workers/report/table.ts';
 import { CHECK_HELP, type CheckOptions, type Format, type Io, parseCheckArgs, STDIN, UsageError } from './args.ts';
@@ -63,7 +64,8 @@ export async function runCheck(argv: readonly string[], io: Io): Promise<number>
     if (a.error !== null) io.stderr(`csvs check: warning: ${a.source.artifact} (${a.source.kind}) is no evidence: ${a.error}\n`);
   }
   const result = evaluateEvidence(evidence, { workload: options.workload, history: [] });
-  const report = render(result, options.format, options, io);
+  const sources = new Map(inputs.map((a) => [a.name ?? a.kind, typeof a.content === 'string' ? a.content : '']));
+  const report = render(result, options.format, options, io, sources);
 
   if (options.output !== null) {
     const target = resolve(io.cwd, options.output);
@@ -74,7 +76,7 @@ export async function runCheck(argv: readonly string[], io: Io): Promise<number>
       return 2;
     }
     io.stderr(`csvs check: wrote the ${options.format} report to ${options.output}\n`);
-    for (const level of LEVELS) io.stderr(`${levelLine(level, result.levels[level])}\n`);
+    for (const level of LEVELS) io.stderr(`${levelLine(level, result.levels[level], options.lang)}\n`);
   } else {
     io.stdout(report);
   }
@@ -82,19 +84,20 @@ export async function runCheck(argv: readonly string[], io: Io): Promise<number>
   return result.levels[options.level].compliant ? 0 : 1;
 }
 
-function render(result: EvaluationResult, format: Format, options: CheckOptions, io: Io): string {
+function render(result: EvaluationResult, format: Format, options: CheckOptions, io: Io, sources: ReadonlyMap<string, string>): string {
   switch (format) {
     case 'table': {
       const terminal = io.isTTY && options.output === null;
       const color = terminal && io.env.NO_COLOR === undefined && io.env.TERM !== 'dumb';
-      return toTable(result, { color, ...(terminal && io.columns ? { width: io.columns } : {}) });
+      return toTable(result, { color, lang: options.lang, ...(terminal && io.columns ? { width: io.columns } : {}) });
     }
     case 'json':
-      return `${JSON.stringify(result, null, 2)}\n`;
+      // The API's shape: texts in the chosen language; each finding keeps its German beside (`de`).
+      return `${JSON.stringify(resultIn(result, options.lang), null, 2)}\n`;
     case 'sarif':
-      return `${JSON.stringify(toSarif(result, { controls: CONTROLS, workload: options.workload }), null, 2)}\n`;
+      return `${JSON.stringify(toSarif(result, { controls: CONTROLS, workload: options.workload, lang: options.lang, sources }), null, 2)}\n`;
     case 'junit':
-      return toJUnit(result, { workload: options.workload });
+      return toJUnit(result, { workload: options.workload, lang: options.lang });
   }
 }
 

@@ -25,8 +25,22 @@ describe('excerptOf', () => {
     expect(excerptOf(inspect, '/0/__proto__/x')).toEqual({ type: 'value', key: 'x', value: '' });
   });
 
-  it('has nothing to show for other locations or unparsable JSON', () => {
-    expect(excerptOf('a: 1', 'spec.template.spec.containers[0]')).toBeNull();
+  it('shows the YAML lines around the path a finding names (the deepest part the file has)', () => {
+    const compose = 'services:\n  web:\n    image: nginx:1.27\n    read_only: false\n    ports:\n      - "80:80"\n';
+    expect(excerptOf(compose, 'services.web.read_only')).toEqual({
+      type: 'lines',
+      lines: [
+        { n: 3, text: '    image: nginx:1.27', hit: false },
+        { n: 4, text: '    read_only: false', hit: true },
+        { n: 5, text: '    ports:', hit: false },
+      ],
+    });
+    expect(excerptOf(compose, 'services.web.ports[0]')).toMatchObject({ lines: [{ n: 5 }, { n: 6, hit: true }, { n: 7 }] });
+    // Absent: where it would be written.
+    expect(excerptOf(compose, 'services.web.security_opt')).toMatchObject({ lines: [{ n: 1 }, { n: 2, hit: true }, { n: 3 }] });
+  });
+
+  it('has nothing to show for unparsable JSON', () => {
     expect(excerptOf('{not json', '/0/x')).toBeNull();
     expect((excerptOf('x'.repeat(1000), 'line 1') as { lines: { text: string }[] }).lines[0]?.text.length).toBe(240);
   });

@@ -1,12 +1,13 @@
 /**
- * The source behind a finding: the stored artifact's lines around `line N`, or the value a JSON
- * pointer names. Findings carry only their location; the artifacts are stored as uploaded (after
- * secret redaction), so the excerpt is read from them when a page asks. Locations of other shapes
- * (YAML paths) have no excerpt: the page shows the location alone.
+ * The source behind a finding: the stored artifact's lines around `line N` or around the line a
+ * YAML path names, or the value a JSON pointer names. Findings carry only their location; the
+ * artifacts are stored as uploaded (after secret redaction), so the excerpt is read from them when
+ * a page or report asks, capped, and never more than the redacted text holds.
  */
 import type { Db } from '../db/client.ts';
 import { findSetArtifacts } from '../db/queries/artifact-sets.ts';
 import { findSnapshot } from '../db/queries/snapshots.ts';
+import { lineResolver } from '../workers/report/source-lines.ts';
 
 /** Characters kept of one line or value. */
 const MAX_CHARS = 240;
@@ -17,8 +18,26 @@ export type Excerpt =
 
 const clip = (s: string): string => (s.length > MAX_CHARS ? `${s.slice(0, MAX_CHARS - 1)}…` : s);
 
-/** The excerpt of one location in one artifact's text, or null when it cannot be shown. */
-export function excerptOf(content: string, location: string): Excerpt | null {
+/** The lines around line `n` (one either side), the line itself marked. */
+function linesAround(content: string, n: number): Excerpt | null {
+  const all = content.split(/\r?\n/);
+  if (n < 1 || n > all.length) return null;
+  const from = Math.max(1, n - 1);
+  const to = Math.min(all.length, n + 1);
+  const lines = [];
+  for (let i = from; i <= to; i++) lines.push({ n: i, text: clip(all[i - 1] ?? ''), hit: i === n });
+  return { type: 'lines', lines };
+}
+
+/**
+ * The excerpt of one location in one artifact's text, or null when it cannot be shown. `lineOf`
+ * resolves YAML paths (give one resolver per artifact set, so each text is parsed once).
+ */
+export function excerptOf(content: string, location: string, lineOf?: (location: string) => number | null): Excerpt | null {
+  if (!location.startsWith('/') && !/^line \d+$/.test(location) && location !== '') {
+    const n = (lineOf ?? ((l: string) => lineResolver(new Map([['', content]]))('', l)))(location);
+    return n === null ? null : linesAround(content, n);
+  }
   const line = /^line (\d+)$/.exec(location);
   if (line) {
     const n = Number(line[1]);
@@ -60,12 +79,20 @@ export async function loadExcerpts(db: Db, snapshotId: string, findings: readonl
   // A text removed by retention (RETAIN_ARTIFACTS_DAYS) has no excerpt: the page shows the location.
   const files = row ? await findSetArtifacts(db, row.setId) : [];
   const artifacts = new Map(files.flatMap((a) => (a.content === null ? [] : [[a.name, a.content] as const])));
+  const lineOf = lineResolver(artifacts);
   for (const f of findings) {
     const key = excerptKey(f.artifact, f.location);
     if (out.has(key)) continue;
     const content = artifacts.get(f.artifact);
-    const excerpt = content === undefined ? null : excerptOf(content, f.location);
+    const excerpt = content === undefined ? null : excerptOf(content, f.location, (l) => lineOf(f.artifact, l));
     if (excerpt) out.set(key, excerpt);
   }
   return out;
+}
+
+/** The stored (redacted) texts of a snapshot's artifacts by name, for reports that place findings in them. */
+export async function artifactTexts(db: Db, snapshotId: string): Promise<Map<string, string>> {
+  const row = await findSnapshot(db, snapshotId);
+  const files = row ? await findSetArtifacts(db, row.setId) : [];
+  return new Map(files.flatMap((a) => (a.content === null ? [] : [[a.name, a.content] as const])));
 }

@@ -45,7 +45,7 @@ export function snapshotView(
       levels: [...meta.levels],
       title: meta.title.en,
       findings: r.findings as Finding[],
-      remediation: meta.remediation,
+      remediation: meta.remediation.en,
     };
     if (r.status === 'unknown') c.decidedBy = [...meta.decidedBy];
     return [c];

@@ -2,8 +2,9 @@
  * The dashboard's words in English and German. Control titles and texts are not here: they come
  * from the control registry, which carries the standard's German original.
  */
-export const LANGS = ['en', 'de'] as const;
-export type Lang = (typeof LANGS)[number];
+import type { Lang } from '../../workers/model/text.ts';
+
+export { isLang, LANGS, type Lang, langFromAcceptLanguage } from '../../workers/model/text.ts';
 
 const EN = {
   appName: 'CSVS compliance',
@@ -495,23 +496,4 @@ export function t(lang: Lang, key: MessageKey, params: Record<string, string | n
     const v = params[name];
     return v === undefined ? whole : String(v);
   });
-}
-
-export function isLang(value: unknown): value is Lang {
-  return value === 'en' || value === 'de';
-}
-
-/** The first supported language of an Accept-Language header, by weight; English otherwise. */
-export function langFromAcceptLanguage(header: string | undefined): Lang {
-  if (!header) return 'en';
-  const ranked = header
-    .split(',')
-    .map((part) => {
-      const [tag = '', ...params] = part.trim().split(';');
-      const q = params.map((p) => /^\s*q=([0-9.]+)\s*$/.exec(p)?.[1]).find((v) => v !== undefined);
-      return { lang: tag.trim().toLowerCase().slice(0, 2), q: q === undefined ? 1 : Number(q) };
-    })
-    .filter((x) => x.q > 0)
-    .sort((a, b) => b.q - a.q);
-  return ranked.map((x) => x.lang).find(isLang) ?? 'en';
 }

@@ -61,6 +61,10 @@ export const Finding = z
     message: z.string(),
     status: z.enum(['pass', 'fail', 'unknown']),
     remediation: z.string().optional(),
+    de: z
+      .object({ message: z.string(), remediation: z.string().optional() })
+      .optional()
+      .openapi({ description: 'The observation and remediation in German (absent on findings stored before German was added); `?lang=de` puts them in `message`/`remediation`' }),
   })
   .openapi('Finding');
 

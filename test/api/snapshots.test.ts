@@ -137,6 +137,66 @@ describe('uploading a snapshot', () => {
   });
 });
 
+describe('findings in German', () => {
+  it('answers in German by ?lang=de or Accept-Language, stores both languages, and reads back either', async () => {
+    const res = await upload(jsonBody('lang-api'), { query: '?lang=de' });
+    expect(res.status).toBe(201);
+    expect(res.headers.get('content-language')).toBe('de');
+    const de = (await res.json()) as Snapshot;
+    const c34 = de.controls.find((c) => c.id === '3.4');
+    expect(c34?.title).toBe('Spezifisches seccomp-Profil');
+    expect(c34?.remediation).toMatch(/^Zeichnen Sie auf, welche Systemaufrufe/);
+    const fail = c34?.findings.find((f) => f.status === 'fail');
+    expect(fail?.message).toBe('der Container setzt kein seccomp-Profil: es gilt das Standardprofil des Daemons, ein allgemeines, nicht auf ihn zugeschnittenes');
+    expect(fail?.remediation).toMatch(/^Schreiben Sie ein Profil für die Systemaufrufe/);
+    const dockerfileFinding = de.controls.flatMap((c) => c.findings).find((f) => f.kind === 'dockerfile');
+    expect(dockerfileFinding?.location).toMatch(/^Zeile \d+$/);
+
+    // Stored once; English by default, German by header, for the same snapshot.
+    const en = (await (await h.request(`/v1/snapshots/${de.id}`)).json()) as Snapshot;
+    const enFail = en.controls.find((c) => c.id === '3.4')?.findings.find((f) => f.status === 'fail');
+    expect(enFail?.message).toMatch(/^container sets no seccomp profile/);
+    expect(enFail?.de?.message).toBe(fail?.message);
+    const byHeader = await h.request(`/v1/snapshots/${de.id}`, { headers: { 'accept-language': 'de-DE,de;q=0.9,en;q=0.5' } });
+    expect(((await byHeader.json()) as Snapshot).controls.find((c) => c.id === '3.4')?.title).toBe('Spezifisches seccomp-Profil');
+  });
+
+  it('renders SARIF and JUnit in German', async () => {
+    const sarif = await upload(jsonBody('lang-sarif'), { query: '?lang=de', headers: { accept: 'application/sarif+json' } });
+    const log = (await sarif.json()) as { runs: { results: { ruleId: string; message: { text: string } }[]; tool: { driver: { rules: { shortDescription: { text: string } }[] } } }[] };
+    const result = log.runs[0]?.results.find((r) => r.ruleId === 'CSVS-3.4');
+    expect(result?.message.text).toMatch(/^der Container setzt kein seccomp-Profil.*\(Container checkout-api-1\)\. Abhilfe: Schreiben Sie/);
+    expect(log.runs[0]?.tool.driver.rules[3]?.shortDescription.text).toBe('3.4 Spezifisches seccomp-Profil');
+    const junit = await upload(jsonBody('lang-junit'), { headers: { accept: 'application/xml', 'accept-language': 'de' } });
+    const xml = await junit.text();
+    expect(xml).toContain('name="3.4 Spezifisches seccomp-Profil"');
+    expect(xml).toContain('Abhilfe: Schreiben Sie ein Profil');
+    expect(xml).not.toMatch(/\bFix: /);
+  });
+
+  it('places every SARIF result on a file artifact on its line, YAML paths included', async () => {
+    const compose = 'services:\n  web:\n    image: nginx:1.27\n    ports:\n      - "6379:6379"\n    read_only: false\n';
+    const form = new FormData();
+    form.set('workload', 'sarif-lines');
+    form.set('dockerfile', new File([DOCKERFILE], 'Dockerfile'));
+    form.set('compose', new File([compose], 'deploy/compose.yaml'));
+    const res = await h.request(`/v1/teams/${team}/snapshots`, { method: 'POST', body: form, headers: { accept: 'application/sarif+json' } });
+    expect(res.status).toBe(201);
+    const log = (await res.json()) as { runs: { results: { ruleId: string; locations: { physicalLocation: { artifactLocation: { uri: string }; region?: { startLine: number } } }[] }[] }[] };
+    const results = log.runs[0]?.results ?? [];
+    const onFiles = results.filter((r) => /Dockerfile|compose\.yaml/.test(r.locations[0]?.physicalLocation.artifactLocation.uri ?? ''));
+    expect(onFiles.length).toBeGreaterThan(3);
+    for (const r of onFiles) expect(r.locations[0]?.physicalLocation.region?.startLine, r.ruleId).toBeGreaterThan(0);
+    const readOnly = results.find((r) => r.ruleId === 'CSVS-3.9');
+    expect(readOnly?.locations[0]?.physicalLocation).toEqual({ artifactLocation: { uri: 'deploy/compose.yaml' }, region: { startLine: 6 } });
+  });
+
+  it('refuses a language it does not speak', async () => {
+    const res = await upload(jsonBody('lang-fr'), { query: '?lang=fr' });
+    expect(res.status).toBe(400);
+  });
+});
+
 describe('bad input stores nothing', () => {
   it.each([
     ['an unknown kind', { workload: 'bad-kind', artifacts: [{ kind: 'helm', content: 'x' }] }, 400],

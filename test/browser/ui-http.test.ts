@@ -220,6 +220,21 @@ describe('pages', () => {
     expect(await (await ui('/ui', { cookie, headers: { 'accept-language': 'fr;q=0.9, de;q=0.8, en;q=0.1' } })).text()).toContain('<html lang="de">');
   });
 
+  it('shows a workload\'s findings and remediations in German, with "Zeile" for lines', async () => {
+    const { cookie } = await signIn(s.keys.auditor);
+    const { after, workload } = s.improved;
+    const page = await (await ui(`/ui/teams/${s.teams.good}/workload?name=${workload}&snapshot=${after}&lang=de`, { cookie })).text();
+    const snapshot = (await (await h.request(`/v1/snapshots/${after}`)).json()) as { controls: { id: string; findings: { message: string; de?: { message: string } }[] }[] };
+    const findings = snapshot.controls.flatMap((c) => c.findings);
+    expect(findings.length).toBeGreaterThan(0);
+    for (const f of findings.slice(0, 20)) {
+      expect(f.de?.message).toBeTruthy();
+      const shown = (f.de?.message ?? '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/`([^`]*)`/g, '<code>$1</code>');
+      expect(page).toContain(shown.slice(0, 40));
+    }
+    expect(page).not.toMatch(/<span class="mono">line \d+<\/span>/);
+  });
+
   it('shows what changed between two snapshots of a workload', async () => {
     const { cookie } = await signIn(s.keys.auditor);
     const { before, after, workload } = s.improved;

@@ -2,7 +2,7 @@
  * CSV: one row per workload × control (RFC 4180), streamed chunk by chunk. Cells that a
  * spreadsheet would run as a formula get a leading apostrophe (OWASP "CSV injection").
  */
-import { controlTitle, type Lang } from './labels.ts';
+import { controlTitle, findingText, type Lang } from './labels.ts';
 import type { ReportHeader, WorkloadReport } from './report.ts';
 
 export const CSV_COLUMNS = [
@@ -56,7 +56,10 @@ export function workloadRows(header: ReportHeader, w: WorkloadReport, lang: Lang
       inLevel.has(c.id),
       c.status,
       c.waiver ?? '',
-      (c.findings ?? []).map((f) => `${f.artifact} ${f.location}: ${f.message}`).join(' | '),
+      (c.findings ?? []).map((f) => {
+        const { location, message } = findingText(f, lang);
+        return `${f.artifact} ${location}: ${message}`;
+      }).join(' | '),
       c.findingsOmitted ?? 0,
       (c.decidedBy ?? []).join(' '),
     ]);

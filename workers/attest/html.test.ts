@@ -35,6 +35,10 @@ describe('html', () => {
     }
     expect(html).not.toContain('`');
     expect(html).not.toContain(escapeHtml(controlById('3.9')?.title.en ?? '?'));
+    // Findings in German where the stored finding carries it, and their lines as "Zeile".
+    expect(html).toMatch(/<code>Zeile \d+<\/code> \[app\]: 3\.\d+ ist verletzt \(1\)/);
+    expect(html).not.toMatch(/is violated/);
+    expect(html).not.toMatch(/<code>line \d+<\/code>/);
     // Dates for people, in German, with the exact moment in the markup.
     expect(html).toContain('<time datetime="2026-11-28T10:00:00.000Z">28. November 2026 um 10:00 UTC</time>');
   });

@@ -3,7 +3,7 @@
  * styles that start each workload on a new sheet. Streamed: the summary first, then the workloads
  * chunk by chunk as their evidence is read.
  */
-import { codeParts, controlText, controlTitle, humanDate, humanDateTime, type Labels, labels, type Lang, resultOf, scopeText } from './labels.ts';
+import { codeParts, controlText, controlTitle, findingText, humanDate, humanDateTime, type Labels, labels, type Lang, resultOf, scopeText } from './labels.ts';
 import type { ControlVerdict, PlannedWorkload, ReportHeader, WorkloadReport } from './report.ts';
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -154,17 +154,18 @@ export function htmlWorkload(header: ReportHeader, w: WorkloadReport, lang: Lang
     parts.push(
       `<tr><td>${esc(c.id)} ${esc(controlTitle(c.id, lang))}</td><td>${inLevel.has(c.id) ? l.yes : l.no}</td><td>${statusCell(c.status, l)}`,
       c.waiver ? `<br><span class="mono">${esc(c.waiver)}</span>` : '',
-      `</td><td>${findingsCell(c, l)}</td></tr>\n`,
+      `</td><td>${findingsCell(c, l, lang)}</td></tr>\n`,
     );
   }
   parts.push('</tbody>\n</table>\n</section>\n');
   return parts.join('');
 }
 
-function findingsCell(c: ControlVerdict, l: Labels): string {
-  const items = (c.findings ?? []).map(
-    (f) => `<li><code>${esc(f.artifact)}</code> <code>${esc(f.location)}</code>${f.container ? ` [${esc(f.container)}]` : ''}: ${code(f.message)}</li>`,
-  );
+function findingsCell(c: ControlVerdict, l: Labels, lang: Lang): string {
+  const items = (c.findings ?? []).map((f) => {
+    const { location, message } = findingText(f, lang);
+    return `<li><code>${esc(f.artifact)}</code> <code>${esc(location)}</code>${f.container ? ` [${esc(f.container)}]` : ''}: ${code(message)}</li>`;
+  });
   if (c.findingsOmitted) items.push(`<li>${esc(l.more(c.findingsOmitted))}</li>`);
   const list = items.length > 0 ? `<ul class="findings">${items.join('')}</ul>` : '';
   const missing = c.decidedBy ? `<span class="note">${esc(l.missingEvidence)}: ${c.decidedBy.map(esc).join(', ')}</span>` : '';

@@ -4,9 +4,10 @@
  */
 import { controlById } from '../controls/index.ts';
 import type { ControlStatus } from '../model/result.ts';
+import { type Lang, locationIn } from '../model/text.ts';
+import type { DecidingFinding } from './report.ts';
 
-export const LANGS = ['en', 'de'] as const;
-export type Lang = (typeof LANGS)[number];
+export { LANGS, type Lang } from '../model/text.ts';
 
 export interface Labels {
   title: string;
@@ -271,6 +272,11 @@ export function codeParts(text: string): { text: string; code: boolean }[] {
 /** The verdict's one word: NONE for an empty scope, which is never a pass nor a plain failure. */
 export function resultOf(verdict: { total: number; result: 'PASSED' | 'FAILED' }): 'PASSED' | 'FAILED' | 'NONE' {
   return verdict.total === 0 ? 'NONE' : verdict.result;
+}
+
+/** A deciding finding's place and observation in the language (its German where it carries one). */
+export function findingText(f: DecidingFinding, lang: Lang): { location: string; message: string } {
+  return { location: locationIn(f.location, lang), message: lang === 'de' && f.de ? f.de : f.message };
 }
 
 /** A control's title in the language (the registry holds both). */

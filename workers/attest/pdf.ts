@@ -9,7 +9,7 @@
 import fontkit from '@pdf-lib/fontkit';
 import { PDFDocument, type RGB } from 'pdf-lib';
 import type { ReportFonts } from './fonts.ts';
-import { codeParts, controlText, controlTitle, humanDate, humanDateTime, type Labels, labels, type Lang, resultOf, scopeText } from './labels.ts';
+import { codeParts, controlText, controlTitle, findingText, humanDate, humanDateTime, type Labels, labels, type Lang, resultOf, scopeText } from './labels.ts';
 import { type Cell, COLORS, plain, type Rich, writer } from './pdf-writer.ts';
 import type { ControlVerdict, PlannedWorkload, ReportHeader, WorkloadReport } from './report.ts';
 
@@ -229,7 +229,7 @@ export async function renderPdf(
       r.controls.map((c) => [
         cell(`${c.id} ${controlTitle(c.id, lang)}${inLevel.has(c.id) ? '' : ` (${l.inLevel}: ${l.no})`}`),
         cell(l.status[c.status], { color: STATUS_COLOR[c.status], bold: true }),
-        { rich: evidence(c, l) },
+        { rich: evidence(c, l, lang) },
       ]),
       { rowHeaders: true, size: 8 },
     );
@@ -257,7 +257,7 @@ export async function renderPdf(
 }
 
 /** A control's evidence in one cell: waiver, deciding findings (code as code), what would decide it. */
-function evidence(c: ControlVerdict, l: Labels): Rich {
+function evidence(c: ControlVerdict, l: Labels, lang: Lang): Rich {
   const parts: Rich = [];
   const add = (r: Rich) => {
     if (parts.length > 0) parts.push({ text: '\n', font: 'regular' });
@@ -265,7 +265,8 @@ function evidence(c: ControlVerdict, l: Labels): Rich {
   };
   if (c.waiver) add(plain(l.waiverApplied(c.waiver)));
   for (const f of c.findings ?? []) {
-    add([{ text: `${f.artifact} ${f.location}${f.container ? ` [${f.container}]` : ''}:`, font: 'mono' }, { text: ' ', font: 'regular' }, ...rich(f.message)]);
+    const { location, message } = findingText(f, lang);
+    add([{ text: `${f.artifact} ${location}${f.container ? ` [${f.container}]` : ''}:`, font: 'mono' }, { text: ' ', font: 'regular' }, ...rich(message)]);
   }
   if (c.findingsOmitted) add(plain(l.more(c.findingsOmitted)));
   if (c.decidedBy) add(plain(`${l.missingEvidence}: ${c.decidedBy.join(', ')}`));

@@ -63,6 +63,8 @@ export interface DecidingFinding {
   container: string | null;
   location: string;
   message: string;
+  /** The message in German, where the stored finding carries it. */
+  de?: string;
   status: 'fail' | 'unknown';
 }
 
@@ -278,14 +280,17 @@ function decidingFindings(stored: unknown, wanted: 'fail' | 'unknown'): Deciding
     if (typeof raw !== 'object' || raw === null) continue;
     const f = raw as Partial<Record<keyof Finding, unknown>>;
     if (f.status !== wanted) continue;
-    out.push({
+    const d: DecidingFinding = {
       artifact: text(f.artifact),
       kind: text(f.kind),
       container: typeof f.container === 'string' ? f.container : null,
       location: text(f.location),
       message: clip(text(f.message)),
       status: wanted,
-    });
+    };
+    const de = typeof f.de === 'object' && f.de !== null ? (f.de as { message?: unknown }).message : undefined;
+    if (typeof de === 'string') d.de = clip(de);
+    out.push(d);
   }
   return out;
 }

@@ -61,7 +61,10 @@ export function storedEvidence(s: StateInput): StoredEvidence {
     if (status === 'fail') {
       const count = controlId === '3.11' ? 7 : 1;
       for (let i = 0; i < count; i++) {
-        findings.push(finding('fail', i === 0 && controlId === '3.11' ? '=HYPERLINK("http://x") ADD fetches "remote" content, unchecked → replace with COPY ✓ 中' : `${controlId} is violated (${i + 1})`, i + 3));
+        const violated = i === 0 && controlId === '3.11' ? null : { en: `${controlId} is violated (${i + 1})`, de: `${controlId} ist verletzt (${i + 1})` };
+        findings.push(violated
+          ? { ...finding('fail', violated.en, i + 3), de: { message: violated.de } }
+          : finding('fail', '=HYPERLINK("http://x") ADD fetches "remote" content, unchecked → replace with COPY ✓ 中', i + 3));
       }
       findings.push(finding('pass', 'another container is fine'));
     }

@@ -7,7 +7,8 @@
  */
 import type { Container, DaemonInfo, Dockerfile, Evidence, ImageConfig, Process, ProcessList, Stage } from '../model/evidence.ts';
 import type { Finding } from '../model/result.ts';
-import { type Control, containerFinding, finding, notCarried } from './control.ts';
+import { EMPTY, type Text, defineTexts, lit, tx } from '../model/text.ts';
+import { type Control, containerFinding, finding, notCarried, roleText } from './control.ts';
 import {
   INIT_SUPERVISORS,
   type PrivilegeDrop,
@@ -21,12 +22,134 @@ import {
 
 const DROP_TOOLS = 'gosu, su-exec, setpriv --reuid, runuser, s6-setuidgid, chpst -u';
 
-const FIX_DOCKERFILE =
-  'Create an unprivileged user and end the final stage with it: `RUN useradd --system --uid 10001 app` and ' +
-  '`USER 10001`. If startup really needs root, let the entrypoint drop it: `ENTRYPOINT ["gosu", "app", "…"]`.';
+const T = defineTexts('3.1', {
+  fixDockerfile: {
+    en: 'Create an unprivileged user and end the final stage with it: `RUN useradd --system --uid 10001 app` and `USER 10001`. If startup really needs root, let the entrypoint drop it: `ENTRYPOINT ["gosu", "app", "…"]`.',
+    de: 'Legen Sie einen Benutzer ohne Rechte an und beenden Sie die letzte Stage mit ihm: `RUN useradd --system --uid 10001 app` und `USER 10001`. Braucht der Start wirklich root, soll der Entrypoint die Rechte abgeben: `ENTRYPOINT ["gosu", "app", "…"]`.',
+  },
+  drop: { en: '{tool} switches to {user}', de: '{tool} wechselt zu {user}' },
+  inherited: { en: ' (inherited from stage {stage})', de: ' (geerbt von Stage {stage})' },
+  userArg: {
+    en: 'final stage runs as USER {spec}{inherited}, a build argument: the user is only known at build time',
+    de: 'die letzte Stage läuft als USER {spec}{inherited}, einem Build-Argument: der Benutzer steht erst beim Build fest',
+  },
+  nonRootUser: { en: 'final stage runs as non-root USER {spec}{inherited}', de: 'die letzte Stage läuft als USER {spec}{inherited} ohne Root-Rechte' },
+  rootHandedOver: {
+    en: 'final stage runs as root (USER {spec}, {at}) only to start: the entrypoint drops it ({drop})',
+    de: 'die letzte Stage läuft nur zum Start als root (USER {spec}, {at}): der Entrypoint gibt die Rechte ab ({drop})',
+  },
+  rootUser: {
+    en: 'final stage runs as root (USER {spec}{inherited}) and neither ENTRYPOINT nor CMD drops privileges ({tools}){script}',
+    de: 'die letzte Stage läuft als root (USER {spec}{inherited}), und weder ENTRYPOINT noch CMD gibt die Rechte ab ({tools}){script}',
+  },
+  baseScratch: {
+    en: 'its base is scratch, which has no users, so it runs as root',
+    de: 'ihre Basis ist scratch, das keine Benutzer kennt, also läuft sie als root',
+  },
+  baseUnknown: {
+    en: 'so it runs as root unless the base image {base} sets its own USER, which was not checked',
+    de: 'also läuft sie als root, sofern das Basisimage {base} nicht selbst einen USER setzt, was nicht geprüft wurde',
+  },
+  noUserHandedOver: {
+    en: 'final stage sets no USER ({base}), but the entrypoint drops root ({drop})',
+    de: 'die letzte Stage setzt keinen USER ({base}), aber der Entrypoint gibt die Root-Rechte ab ({drop})',
+  },
+  noUser: {
+    en: 'final stage sets no USER, {base}; nothing in ENTRYPOINT/CMD drops privileges{script}',
+    de: 'die letzte Stage setzt keinen USER, {base}; nichts in ENTRYPOINT/CMD gibt die Rechte ab{script}',
+  },
+  scriptNote: {
+    en: ' (what {script} does inside is not visible here; name the tool in ENTRYPOINT or set USER)',
+    de: ' (was {script} intern tut, ist hier nicht sichtbar; nennen Sie das Werkzeug in ENTRYPOINT oder setzen Sie USER)',
+  },
+  image: { en: 'image', de: 'Image' },
+  imageUserUnset: { en: '{name}: the image\'s user is not stated', de: '{name}: der Benutzer des Images ist nicht angegeben' },
+  imageNonRoot: {
+    en: '{name} starts as non-root user {user} unless the runtime overrides it',
+    de: '{name} startet als Benutzer {user} ohne Root-Rechte, sofern die Laufzeit das nicht überschreibt',
+  },
+  rootNoUser: { en: 'root (no User configured)', de: 'root (kein User konfiguriert)' },
+  rootAs: { en: 'root (User {user})', de: 'root (User {user})' },
+  imageHandedOver: {
+    en: '{name} starts as {as}, and its entrypoint drops it ({drop})',
+    de: '{name} startet als {as}, und sein Entrypoint gibt die Rechte ab ({drop})',
+  },
+  imageRoot: {
+    en: '{name} starts as {as} and its entrypoint does not drop privileges ({tools})',
+    de: '{name} startet als {as}, und sein Entrypoint gibt die Rechte nicht ab ({tools})',
+  },
+  fixImage: {
+    en: 'Rebuild {name} with a non-root `USER` in its final stage, or run it with `--user 10001:10001`.',
+    de: 'Bauen Sie {name} mit einem `USER` ohne Root-Rechte in der letzten Stage neu, oder starten Sie es mit `--user 10001:10001`.',
+  },
+  fixDocker: {
+    en: 'Run the container as a non-root user: `docker run --user 10001:10001 …`, or set `USER` in the image.',
+    de: 'Starten Sie den Container mit einem Benutzer ohne Root-Rechte: `docker run --user 10001:10001 …`, oder setzen Sie `USER` im Image.',
+  },
+  fixKubernetes: {
+    en: 'Set `securityContext.runAsNonRoot: true` and `runAsUser: 10001` on the container (or on the pod).',
+    de: 'Setzen Sie `securityContext.runAsNonRoot: true` und `runAsUser: 10001` am Container (oder am Pod).',
+  },
+  fixCompose: {
+    en: 'Set `user: "10001:10001"` on the service, or set `USER` in the image.',
+    de: 'Setzen Sie `user: "10001:10001"` am Service, oder setzen Sie `USER` im Image.',
+  },
+  userSetting: { en: 'the user (Config.User)', de: 'der Benutzer (Config.User)' },
+  initAsImageUser: { en: 'as the image\'s user (not set here)', de: 'als Benutzer des Images (hier nicht gesetzt)' },
+  rootImageDefault: { en: 'root (no user set, the image default)', de: 'root (kein Benutzer gesetzt, Vorgabe des Images)' },
+  rootUserAs: { en: 'root (user {user})', de: 'root (Benutzer {user})' },
+  initAllowed: {
+    en: 'init container runs {as}: allowed, that is initialisation',
+    de: 'der Init-Container läuft {as}: erlaubt, das ist Initialisierung',
+  },
+  as: { en: 'as {what}', de: 'als {what}' },
+  unset: { en: '{role} does not set its user here; the image decides', de: '{role} setzt hier keinen Benutzer; das Image entscheidet' },
+  runAsNonRoot: {
+    en: 'with runAsNonRoot: true (the kubelet refuses to start it as root)',
+    de: 'mit runAsNonRoot: true (das Kubelet verweigert den Start als root)',
+  },
+  asNonRoot: { en: 'as non-root user {user}', de: 'als Benutzer {user} ohne Root-Rechte' },
+  runs: { en: '{role} runs {as}', de: '{role} läuft {as}' },
+  commandHandsOver: {
+    en: '{role} starts as {as}, and its command drops it ({drop})',
+    de: '{role} startet als {as}, und sein Befehl gibt die Rechte ab ({drop})',
+  },
+  rootContainer: {
+    en: '{role} runs as {as}; root is allowed only during initialisation',
+    de: '{role} läuft als {as}; root ist nur während der Initialisierung erlaubt',
+  },
+  remapped: {
+    en: 'the process list shows host UIDs, and the daemon ({daemon}) {how}: a container\'s root appears there as an unprivileged host UID, so this list says nothing about 3.1',
+    de: 'die Prozessliste zeigt UIDs des Hosts, und der Daemon ({daemon}) {how}: das root eines Containers erscheint dort als UID ohne Rechte, daher sagt diese Liste nichts über 3.1',
+  },
+  rootless: { en: 'runs rootless', de: 'läuft rootless' },
+  userns: { en: 'remaps user namespaces (name=userns)', de: 'bildet Benutzer-Namespaces ab (name=userns)' },
+  listing: {
+    en: '{what} (user {user}) is the command that produced this list, not a workload process',
+    de: '`{what}` (Benutzer {user}) ist der Befehl, der diese Liste erzeugt hat, kein Prozess der Anwendung',
+  },
+  processNonRoot: { en: '{what} runs as {user}', de: '`{what}` läuft als {user}' },
+  supervisor: {
+    en: '{what} runs as root, as an init/supervisor that only starts and reaps others: allowed',
+    de: '`{what}` läuft als root, als Init-/Supervisor-Prozess, der andere nur startet und aufräumt: erlaubt',
+  },
+  processRoot: {
+    en: '{what} runs as root after start-up; root is allowed only during initialisation',
+    de: '`{what}` läuft nach dem Start als root; root ist nur während der Initialisierung erlaubt',
+  },
+  fixProcess: {
+    en: 'Run {program} as a non-root user (USER in the image, `--user`, `runAsUser`), or let the entrypoint drop root with gosu/su-exec once initialisation is done.',
+    de: 'Starten Sie {program} mit einem Benutzer ohne Root-Rechte (USER im Image, `--user`, `runAsUser`), oder lassen Sie den Entrypoint die Root-Rechte nach der Initialisierung mit gosu/su-exec abgeben.',
+  },
+  thisProcess: { en: 'this process', de: 'diesen Prozess' },
+  remediation: {
+    en: 'Run the workload as a non-root user (`USER` in the image, `--user`, `runAsNonRoot`/`runAsUser`); where start-up needs root, do it in an init container or let the entrypoint drop root with gosu, su-exec or setpriv.',
+    de: 'Betreiben Sie die Anwendung mit einem Benutzer ohne Root-Rechte (`USER` im Image, `--user`, `runAsNonRoot`/`runAsUser`); wo der Start root braucht, erledigen Sie das in einem Init-Container oder lassen Sie den Entrypoint die Root-Rechte mit gosu, su-exec oder setpriv abgeben.',
+  },
+});
 
-function dropText(drop: PrivilegeDrop): string {
-  return `${drop.tool} switches to ${drop.user}`;
+function dropText(drop: PrivilegeDrop): Text {
+  return tx(T.drop, { tool: drop.tool, user: drop.user });
 }
 
 // ---------------------------------------------------------------- Dockerfile
@@ -37,103 +160,90 @@ function checkDockerfile(df: Dockerfile): Finding[] {
   const who = effectiveUser(df.stages, final);
   const { entrypoint, cmd } = effectiveCommand(df.stages, final);
   const handover = dropIn(entrypoint, cmd);
+  const script = entrypointScriptNote(entrypoint?.value ?? null);
 
   if (who.kind === 'user') {
     const spec = who.fact.value;
-    const inherited = who.stage === final ? '' : ` (inherited from stage ${who.stage.name ?? who.stage.index})`;
+    const inherited = who.stage === final ? EMPTY : tx(T.inherited, { stage: who.stage.name ?? who.stage.index });
     if (isUnresolved(spec)) {
-      return [finding(df.source, 'unknown', who.fact.path,
-        `final stage runs as USER ${spec}${inherited}, a build argument: the user is only known at build time`)];
+      return [finding(df.source, 'unknown', who.fact.path, tx(T.userArg, { spec, inherited }))];
     }
     if (!isRootUser(spec)) {
-      return [finding(df.source, 'pass', who.fact.path, `final stage runs as non-root USER ${spec}${inherited}`)];
+      return [finding(df.source, 'pass', who.fact.path, tx(T.nonRootUser, { spec, inherited }))];
     }
     if (handover) {
       return [finding(df.source, 'pass', handover.at.path,
-        `final stage runs as root (USER ${spec}, ${who.fact.path}) only to start: the entrypoint drops it (${dropText(handover.drop)})`)];
+        tx(T.rootHandedOver, { spec, at: who.fact.path, drop: dropText(handover.drop) }))];
     }
-    return [finding(df.source, 'fail', who.fact.path,
-      `final stage runs as root (USER ${spec}${inherited}) and neither ENTRYPOINT nor CMD drops privileges (${DROP_TOOLS})` +
-        entrypointScriptNote(entrypoint?.value ?? null),
-      { remediation: FIX_DOCKERFILE })];
+    return [finding(df.source, 'fail', who.fact.path, tx(T.rootUser, { spec, inherited, tools: DROP_TOOLS, script }),
+      { remediation: T.fixDockerfile })];
   }
 
   // No USER anywhere: the base decides, and only `scratch` is known to us (no user database: root).
-  const base = who.kind === 'scratch'
-    ? 'its base is scratch, which has no users, so it runs as root'
-    : `so it runs as root unless the base image ${who.base} sets its own USER, which was not checked`;
+  const base = who.kind === 'scratch' ? T.baseScratch : tx(T.baseUnknown, { base: who.base });
   if (handover) {
-    return [finding(df.source, 'pass', handover.at.path,
-      `final stage sets no USER (${base}), but the entrypoint drops root (${dropText(handover.drop)})`)];
+    return [finding(df.source, 'pass', handover.at.path, tx(T.noUserHandedOver, { base, drop: dropText(handover.drop) }))];
   }
-  return [finding(df.source, 'fail', `line ${final.line}`,
-    `final stage sets no USER, ${base}; nothing in ENTRYPOINT/CMD drops privileges` +
-      entrypointScriptNote(entrypoint?.value ?? null),
-    { remediation: FIX_DOCKERFILE })];
+  return [finding(df.source, 'fail', `line ${final.line}`, tx(T.noUser, { base, script }), { remediation: T.fixDockerfile })];
 }
 
 /** An entrypoint script may drop root inside; we cannot see it, so say so instead of guessing. */
-function entrypointScriptNote(argv: readonly string[] | null): string {
+function entrypointScriptNote(argv: readonly string[] | null): Text {
   const first = argv?.[0];
-  if (!first || !/\.(sh|bash)$/.test(first)) return '';
-  return ` (what ${first} does inside is not visible here; name the tool in ENTRYPOINT or set USER)`;
+  if (!first || !/\.(sh|bash)$/.test(first)) return EMPTY;
+  return tx(T.scriptNote, { script: first });
 }
 
 // ---------------------------------------------------------------- images
 
 function checkImage(img: ImageConfig): Finding[] {
   const u = img.user.value;
-  const name = img.repoTags[0] ?? img.id ?? 'image';
+  const raw = img.repoTags[0] ?? img.id;
+  const name: Text = raw ? lit(raw) : T.image;
   if (u.kind === 'unset') {
-    return [finding(img.source, 'unknown', img.user.path, `${name}: the image's user is not stated`)];
+    return [finding(img.source, 'unknown', img.user.path, tx(T.imageUserUnset, { name }))];
   }
   if (u.kind === 'nonroot') {
-    return [finding(img.source, 'pass', img.user.path, `${name} starts as non-root user ${u.raw} unless the runtime overrides it`)];
+    return [finding(img.source, 'pass', img.user.path, tx(T.imageNonRoot, { name, user: u.raw }))];
   }
   const handover = dropIn(img.entrypoint, img.cmd);
-  const as = u.raw === '' ? 'root (no User configured)' : `root (User ${u.raw})`;
+  const as = u.raw === '' ? T.rootNoUser : tx(T.rootAs, { user: u.raw });
   if (handover) {
-    return [finding(img.source, 'pass', handover.at.path, `${name} starts as ${as}, and its entrypoint drops it (${dropText(handover.drop)})`)];
+    return [finding(img.source, 'pass', handover.at.path, tx(T.imageHandedOver, { name, as, drop: dropText(handover.drop) }))];
   }
-  return [finding(img.source, 'fail', img.user.path,
-    `${name} starts as ${as} and its entrypoint does not drop privileges (${DROP_TOOLS})`,
-    { remediation: `Rebuild ${name} with a non-root \`USER\` in its final stage, or run it with \`--user 10001:10001\`.` })];
+  return [finding(img.source, 'fail', img.user.path, tx(T.imageRoot, { name, as, tools: DROP_TOOLS }),
+    { remediation: tx(T.fixImage, { name }) })];
 }
 
 // ---------------------------------------------------------------- running containers
 
-const FIX_RUNTIME: Record<Container['runtime'], string> = {
-  docker: 'Run the container as a non-root user: `docker run --user 10001:10001 …`, or set `USER` in the image.',
-  kubernetes: 'Set `securityContext.runAsNonRoot: true` and `runAsUser: 10001` on the container (or on the pod).',
-  compose: 'Set `user: "10001:10001"` on the service, or set `USER` in the image.',
+const FIX_RUNTIME: Record<Container['runtime'], Text> = {
+  docker: T.fixDocker,
+  kubernetes: T.fixKubernetes,
+  compose: T.fixCompose,
 };
 
-function roleText(c: Container): string {
-  return c.role === 'app' ? 'container' : `${c.role} container`;
-}
-
 function checkContainer(c: Container): Finding {
-  if (c.user === null) return notCarried(c, 'the user (Config.User)');
+  if (c.user === null) return notCarried(c, T.userSetting);
   const u = c.user.value;
   const at = c.user.path;
   if (c.role === 'init' && u.kind !== 'nonroot') {
-    const as = u.kind === 'unset' ? 'as the image\'s user (not set here)' : `as ${u.raw === '' ? 'root (no user set, the image default)' : `root (user ${u.raw})`}`;
-    return containerFinding(c, 'unknown', at, `init container runs ${as}: allowed, that is initialisation`, undefined, true);
+    const as = u.kind === 'unset' ? T.initAsImageUser : tx(T.as, { what: u.raw === '' ? T.rootImageDefault : tx(T.rootUserAs, { user: u.raw }) });
+    return containerFinding(c, 'unknown', at, tx(T.initAllowed, { as }), undefined, true);
   }
   if (u.kind === 'unset') {
-    return containerFinding(c, 'unknown', at, `${roleText(c)} does not set its user here; the image decides`);
+    return containerFinding(c, 'unknown', at, tx(T.unset, { role: roleText(c) }));
   }
   if (u.kind === 'nonroot') {
-    const as = u.raw === 'runAsNonRoot' ? 'with runAsNonRoot: true (the kubelet refuses to start it as root)' : `as non-root user ${u.raw}`;
-    return containerFinding(c, 'pass', at, `${roleText(c)} runs ${as}`);
+    const as = u.raw === 'runAsNonRoot' ? T.runAsNonRoot : tx(T.asNonRoot, { user: u.raw });
+    return containerFinding(c, 'pass', at, tx(T.runs, { role: roleText(c), as }));
   }
-  const as = u.raw === '' ? 'root (no user set, the image default)' : `root (user ${u.raw})`;
+  const as = u.raw === '' ? T.rootImageDefault : tx(T.rootUserAs, { user: u.raw });
   const handover = dropIn(c.command, null);
   if (handover) {
-    return containerFinding(c, 'pass', handover.at.path, `${roleText(c)} starts as ${as}, and its command drops it (${dropText(handover.drop)})`);
+    return containerFinding(c, 'pass', handover.at.path, tx(T.commandHandsOver, { role: roleText(c), as, drop: dropText(handover.drop) }));
   }
-  return containerFinding(c, 'fail', at, `${roleText(c)} runs as ${as}; root is allowed only during initialisation`,
-    FIX_RUNTIME[c.runtime]);
+  return containerFinding(c, 'fail', at, tx(T.rootContainer, { role: roleText(c), as }), FIX_RUNTIME[c.runtime]);
 }
 
 // ---------------------------------------------------------------- processes
@@ -158,21 +268,19 @@ function remappingDaemon(evidence: Evidence): DaemonInfo | undefined {
 function checkProcesses(list: ProcessList, remapped: DaemonInfo | undefined): Finding[] {
   if (remapped) {
     return [finding(list.source, 'unknown', '',
-      `the process list shows host UIDs, and the daemon (${remapped.source.artifact}) ${remapped.rootless ? 'runs rootless' : 'remaps user namespaces (name=userns)'}: ` +
-        'a container\'s root appears there as an unprivileged host UID, so this list says nothing about 3.1')];
+      tx(T.remapped, { daemon: remapped.source.artifact, how: remapped.rootless ? T.rootless : T.userns }))];
   }
   return list.processes.map((p) => {
     const what = `${p.pid === null ? '' : `PID ${p.pid} `}${p.args || p.command}`;
     if (isListingCommand(p)) {
-      return finding(list.source, 'unknown', p.path, `${what} (user ${p.user}) is the command that produced this list, not a workload process`);
+      return finding(list.source, 'unknown', p.path, tx(T.listing, { what, user: p.user }));
     }
-    if (!isRootUser(p.user)) return finding(list.source, 'pass', p.path, `${what} runs as ${p.user}`);
+    if (!isRootUser(p.user)) return finding(list.source, 'pass', p.path, tx(T.processNonRoot, { what, user: p.user }));
     if (isSupervisor(p)) {
-      return finding(list.source, 'unknown', p.path, `${what} runs as root, as an init/supervisor that only starts and reaps others: allowed`);
+      return finding(list.source, 'unknown', p.path, tx(T.supervisor, { what }));
     }
-    return finding(list.source, 'fail', p.path, `${what} runs as root after start-up; root is allowed only during initialisation`, {
-      remediation: `Run ${p.command || 'this process'} as a non-root user (USER in the image, \`--user\`, \`runAsUser\`), ` +
-        'or let the entrypoint drop root with gosu/su-exec once initialisation is done.',
+    return finding(list.source, 'fail', p.path, tx(T.processRoot, { what }), {
+      remediation: tx(T.fixProcess, { program: p.command ? lit(p.command) : T.thisProcess }),
     });
   });
 }
@@ -185,9 +293,7 @@ export const control: Control = {
     en: 'The root user is used only during initialisation, and its privileges are dropped once that is done.',
     de: 'Stellen Sie sicher, dass der Root-Benutzer nur während der Initialisierung verwendet wird und die Berechtigungen nach Abschluss gelöscht werden.',
   },
-  remediation:
-    'Run the workload as a non-root user (`USER` in the image, `--user`, `runAsNonRoot`/`runAsUser`); where start-up needs ' +
-    'root, do it in an init container or let the entrypoint drop root with gosu, su-exec or setpriv.',
+  remediation: T.remediation,
   rules: [
     '- **dockerfile**: the final stage\'s effective user decides: its last `USER`, or, when it is built `FROM` an earlier ' +
       'stage, that stage\'s last `USER`. `root`, `0`, `0:0`, `root:root` and `0:1000` are root (the group does not matter). ' +

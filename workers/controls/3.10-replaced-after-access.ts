@@ -9,12 +9,79 @@
  */
 import type { Container, ContainerEvent, EventLog, Evidence, PodInfo } from '../model/evidence.ts';
 import type { Finding } from '../model/result.ts';
+import { EMPTY, type Text, defineTexts, tx } from '../model/text.ts';
 import { type Control, type EvaluationContext, containerFinding, finding } from './control.ts';
 
 const EXEC_ACTION = /^exec_(?:start|create)\b/;
-const DOCKER_FIX = (name: string): string =>
-  `Remove the accessed container and start a new one from the image: \`docker rm -f ${name}\` and \`docker run …\` ` +
-  '(Compose: `docker compose up -d --force-recreate SERVICE`). A restart keeps the old instance.';
+
+const T = defineTexts('3.10', {
+  fixDocker: {
+    en: 'Remove the accessed container and start a new one from the image: `docker rm -f {name}` and `docker run …` (Compose: `docker compose up -d --force-recreate SERVICE`). A restart keeps the old instance.',
+    de: 'Entfernen Sie den Container, auf den zugegriffen wurde, und starten Sie einen neuen aus dem Image: `docker rm -f {name}` und `docker run …` (Compose: `docker compose up -d --force-recreate SERVICE`). Ein Neustart behält die alte Instanz.',
+  },
+  unknownTime: { en: 'an unknown time', de: 'unbekannter Zeit' },
+  noExec: {
+    en: 'no exec session running at the time of this snapshot (ExecIDs empty); Docker lists only running sessions, so access that has ended does not show here: docker-events or periodic snapshots make this stronger',
+    de: 'zum Zeitpunkt dieses Snapshots läuft keine Exec-Sitzung (ExecIDs leer); Docker nennt nur laufende Sitzungen, beendete Zugriffe zeigen sich hier also nicht: docker-events oder regelmäßige Snapshots machen das belastbarer',
+  },
+  execRunning: {
+    en: '{count} exec session(s) running now (ExecIDs: {ids}): the container is being accessed and must be replaced by a new instance afterwards',
+    de: '{count} Exec-Sitzung(en) laufen gerade (ExecIDs: {ids}): auf den Container wird zugegriffen, er muss danach durch eine neue Instanz ersetzt werden',
+  },
+  replacedBy: { en: '; replaced by {id}, started {at}', de: '; ersetzt durch {id}, gestartet {at}' },
+  sessions: { en: '{count} exec session(s), the last at {at}', de: '{count} Exec-Sitzung(en), die letzte um {at}' },
+  restartedNotReplaced: {
+    en: '{what}; the container was restarted at {at} but never replaced: a restart keeps the instance and everything changed in it ({where})',
+    de: '{what}; der Container wurde um {at} neu gestartet, aber nie ersetzt: ein Neustart behält die Instanz und alles, was darin geändert wurde ({where})',
+  },
+  stillExists: { en: 'still exists (stopped, not removed)', de: 'besteht noch (gestoppt, nicht entfernt)' },
+  stillRunning: { en: 'is still the running instance', de: 'ist noch die laufende Instanz' },
+  startedBefore: { en: ', started {at}, before the access', de: ', gestartet {at}, vor dem Zugriff' },
+  stillThere: { en: '{what}; the container {state}{since} ({where})', de: '{what}; der Container {state}{since} ({where})' },
+  removed: { en: '{what}; the container was removed at {at}{replacement}', de: '{what}; der Container wurde um {at} entfernt{replacement}' },
+  startedAgain: {
+    en: '{what}; the container stopped at {stopped} and was started again at {started}: the same instance, not a new one',
+    de: '{what}; der Container stoppte um {stopped} und wurde um {started} wieder gestartet: dieselbe Instanz, keine neue',
+  },
+  stopped: {
+    en: '{what}; the container stopped at {at} and was not started again in the log{replacement}',
+    de: '{what}; der Container stoppte um {at} und wurde im Protokoll nicht wieder gestartet{replacement}',
+  },
+  noDieOrDestroy: {
+    en: '{what}; no later die or destroy of this container in the log: it is still the running instance as far as the log shows',
+    de: '{what}; kein späteres die oder destroy dieses Containers im Protokoll: soweit das Protokoll zeigt, ist er noch die laufende Instanz',
+  },
+  between: { en: ' between {from} and {to}', de: ' zwischen {from} und {to}' },
+  probes: { en: ' ({count} health-check probe(s) left out)', de: ' ({count} Health-Check-Aufruf(e) nicht mitgezählt)' },
+  noExecEvents: {
+    en: 'no exec session in {count} event(s){span}{probes}: no container was accessed',
+    de: 'keine Exec-Sitzung in {count} Ereignis(sen){span}{probes}: auf keinen Container wurde zugegriffen',
+  },
+  inNamespace: { en: '{owner} in {namespace}', de: '{owner} im Namespace `{namespace}`' },
+  noDebug: {
+    en: '{where} has no ephemeral (debug) containers: nobody attached one with kubectl debug',
+    de: '{where} hat keine Ephemeral-Container (Debug): niemand hat mit kubectl debug einen angehängt',
+  },
+  fixPod: {
+    en: 'Delete the pod so its controller creates a new one (`kubectl delete pod {pod}{ns}`); ephemeral containers cannot be removed from a pod.',
+    de: 'Löschen Sie den Pod, damit sein Controller einen neuen erstellt (`kubectl delete pod {pod}{ns}`); Ephemeral-Container lassen sich nicht aus einem Pod entfernen.',
+  },
+  debugged: {
+    en: '{where} was accessed: ephemeral debug container "{name}" (kubectl debug) was added, and the pod was not replaced since',
+    de: 'auf {where} wurde zugegriffen: der Debug-Container „{name}“ (kubectl debug) wurde hinzugefügt, und der Pod wurde seither nicht ersetzt',
+  },
+  restartedAt: { en: ', restarted at {at} but not replaced', de: ', um {at} neu gestartet, aber nicht ersetzt' },
+  history: {
+    en: 'had exec sessions at {at} (snapshot {snapshot}) and {state}{restarted}',
+    de: 'hatte um {at} Exec-Sitzungen (Snapshot {snapshot}) und {state}{restarted}',
+  },
+  remediation: {
+    en: 'After every exec session or debug container, delete the container and start a new one from the image (`docker rm -f` + `docker run`, `docker compose up -d --force-recreate`, `kubectl delete pod`). Upload `docker events --filter event=exec_start` with each snapshot so ended sessions are seen too.',
+    de: 'Löschen Sie nach jeder Exec-Sitzung und jedem Debug-Container den Container und starten Sie einen neuen aus dem Image (`docker rm -f` + `docker run`, `docker compose up -d --force-recreate`, `kubectl delete pod`). Laden Sie `docker events --filter event=exec_start` mit jedem Snapshot hoch, damit auch beendete Sitzungen sichtbar werden.',
+  },
+});
+
+const DOCKER_FIX = (name: string): Text => tx(T.fixDocker, { name });
 
 /** Docker ids are compared by prefix both ways: events and `docker ps` often carry the 12-character short id. */
 export function sameContainerId(a: string, b: string): boolean {
@@ -54,8 +121,8 @@ interface DockerContainers {
   byId: Map<string, Container[]>;
 }
 
-function iso(ms: number): string {
-  return Number.isFinite(ms) ? new Date(ms).toISOString() : 'an unknown time';
+function iso(ms: number): Text | string {
+  return Number.isFinite(ms) ? new Date(ms).toISOString() : T.unknownTime;
 }
 
 function startedMs(c: Container): number | null {
@@ -93,14 +160,11 @@ function checkExecIds(c: Container): Finding[] {
   if (c.source.kind !== 'docker-inspect' || c.execIds === null) return [];
   const ids = c.execIds.value;
   if (ids.length === 0) {
-    return [containerFinding(c, 'pass', c.execIds.path,
-      'no exec session running at the time of this snapshot (ExecIDs empty); Docker lists only running sessions, ' +
-        'so access that has ended does not show here: docker-events or periodic snapshots make this stronger')];
+    return [containerFinding(c, 'pass', c.execIds.path, T.noExec)];
   }
   const shown = ids.slice(0, 3).map((id) => id.slice(0, 12)).join(', ');
   return [containerFinding(c, 'fail', c.execIds.path,
-    `${ids.length} exec session(s) running now (ExecIDs: ${shown}${ids.length > 3 ? ', …' : ''}): the container is ` +
-      'being accessed and must be replaced by a new instance afterwards', DOCKER_FIX(c.name))];
+    tx(T.execRunning, { count: ids.length, ids: `${shown}${ids.length > 3 ? ', …' : ''}` }), DOCKER_FIX(c.name))];
 }
 
 // ---------------------------------------------------------------- docker events
@@ -162,54 +226,47 @@ function laterEvents(ix: IndexedLog, id: string, after: number, actions: readonl
 }
 
 /** A new container of the same name started after the old one went: the replacement. */
-function replacementNote(ix: IndexedLog, g: ExecGroup, after: number): string {
-  if (!g.name) return '';
+function replacementNote(ix: IndexedLog, g: ExecGroup, after: number): Text {
+  if (!g.name) return EMPTY;
   const next = (ix.byName.get(g.name) ?? []).find((e) => e.time >= after && e.containerName === g.name &&
     !sameContainerId(e.containerId, g.id) && /^(?:start|create)\b/.test(e.action));
-  return next ? `; replaced by ${next.containerId.slice(0, 12)}, started ${iso(next.time)}` : '';
+  return next ? tx(T.replacedBy, { id: next.containerId.slice(0, 12), at: iso(next.time) }) : EMPTY;
 }
 
 function checkGroup(ix: IndexedLog, g: ExecGroup, containers: DockerContainers): Finding {
   const log = ix.log;
   const execAt = g.last.time;
   // The exec's command is not repeated: command lines can carry secrets (`mysql -p…`).
-  const what = `${g.count} exec session(s), the last at ${iso(execAt)}`;
+  const what = tx(T.sessions, { count: g.count, at: iso(execAt) });
   const current = findContainer(containers, g.id);
   const name = current?.name ?? g.name ?? g.id.slice(0, 12);
   const opts = { container: name, remediation: DOCKER_FIX(name) };
   if (current) {
     const started = startedMs(current);
-    const state = current.running === false ? 'still exists (stopped, not removed)' : 'is still the running instance';
+    const state = current.running === false ? T.stillExists : T.stillRunning;
+    const where = `${current.source.artifact} ${current.path || '/'}`;
     if (started !== null && started > execAt) {
-      return finding(log.source, 'fail', g.last.path,
-        `${what}; the container was restarted at ${iso(started)} but never replaced: a restart keeps the instance ` +
-          `and everything changed in it (${current.source.artifact} ${current.path || '/'})`, opts);
+      return finding(log.source, 'fail', g.last.path, tx(T.restartedNotReplaced, { what, at: iso(started), where }), opts);
     }
-    const since = started !== null ? `, started ${iso(started)}, before the access` : '';
-    return finding(log.source, 'fail', g.last.path,
-      `${what}; the container ${state}${since} (${current.source.artifact} ${current.path || '/'})`, opts);
+    const since = started !== null ? tx(T.startedBefore, { at: iso(started) }) : EMPTY;
+    return finding(log.source, 'fail', g.last.path, tx(T.stillThere, { what, state, since, where }), opts);
   }
   const destroyed = laterEvents(ix, g.id, execAt, ['destroy'])[0];
   if (destroyed) {
     return finding(log.source, 'pass', destroyed.path,
-      `${what}; the container was removed at ${iso(destroyed.time)}${replacementNote(ix, g, destroyed.time)}`,
-      { container: name });
+      tx(T.removed, { what, at: iso(destroyed.time), replacement: replacementNote(ix, g, destroyed.time) }), { container: name });
   }
   const died = laterEvents(ix, g.id, execAt, ['die'])[0];
   if (died) {
     const restarted = laterEvents(ix, g.id, died.time, ['start', 'restart', 'unpause'])[0];
     if (restarted) {
       return finding(log.source, 'fail', restarted.path,
-        `${what}; the container stopped at ${iso(died.time)} and was started again at ${iso(restarted.time)}: the same ` +
-          'instance, not a new one', opts);
+        tx(T.startedAgain, { what, stopped: iso(died.time), started: iso(restarted.time) }), opts);
     }
     return finding(log.source, 'pass', died.path,
-      `${what}; the container stopped at ${iso(died.time)} and was not started again in the log` +
-        replacementNote(ix, g, died.time), { container: name });
+      tx(T.stopped, { what, at: iso(died.time), replacement: replacementNote(ix, g, died.time) }), { container: name });
   }
-  return finding(log.source, 'fail', g.last.path,
-    `${what}; no later die or destroy of this container in the log: it is still the running instance as far as the ` +
-      'log shows', opts);
+  return finding(log.source, 'fail', g.last.path, tx(T.noDieOrDestroy, { what }), opts);
 }
 
 /** A daemon's event log speaks for every container that daemon runs: those of docker inspect and Compose. */
@@ -227,10 +284,10 @@ function checkEventLog(log: EventLog, containers: DockerContainers, onDaemon: re
     if (e.time < first) first = e.time;
     if (e.time > last) last = e.time;
   }
-  const span = first <= last ? ` between ${iso(first)} and ${iso(last)}` : '';
-  const probeNote = probes > 0 ? ` (${probes} health-check probe(s) left out)` : '';
+  const span = first <= last ? tx(T.between, { from: iso(first), to: iso(last) }) : EMPTY;
+  const probeNote = probes > 0 ? tx(T.probes, { count: probes }) : EMPTY;
   return [finding(log.source, 'pass', log.events[0]?.path ?? '',
-    `no exec session in ${log.events.length} event(s)${span}${probeNote}: no container was accessed`, { covers: onDaemon })];
+    tx(T.noExecEvents, { count: log.events.length, span, probes: probeNote }), { covers: onDaemon })];
 }
 
 // ---------------------------------------------------------------- kubernetes: debug containers
@@ -238,16 +295,14 @@ function checkEventLog(log: EventLog, containers: DockerContainers, onDaemon: re
 function checkPod(pod: PodInfo, containers: readonly Container[]): Finding[] {
   if (!pod.isPodObject) return [];
   const names = pod.ephemeralContainers.value;
-  const where = `${pod.owner.kind}/${pod.owner.name}${pod.owner.namespace ? ` in ${pod.owner.namespace}` : ''}`;
+  const owner = `${pod.owner.kind}/${pod.owner.name}`;
+  const where = pod.owner.namespace ? tx(T.inNamespace, { owner, namespace: pod.owner.namespace }) : owner;
   if (names.length === 0) {
     const covers = containers.filter((c) => c.pod !== null && c.pod.source.artifact === pod.source.artifact && c.pod.path === pod.path);
-    return [finding(pod.source, 'pass', pod.ephemeralContainers.path,
-      `${where} has no ephemeral (debug) containers: nobody attached one with kubectl debug`, { covers })];
+    return [finding(pod.source, 'pass', pod.ephemeralContainers.path, tx(T.noDebug, { where }), { covers })];
   }
-  const fix = `Delete the pod so its controller creates a new one (\`kubectl delete pod ${pod.owner.name}` +
-    `${pod.owner.namespace ? ` -n ${pod.owner.namespace}` : ''}\`); ephemeral containers cannot be removed from a pod.`;
-  return names.map((n) => finding(pod.source, 'fail', pod.ephemeralContainers.path,
-    `${where} was accessed: ephemeral debug container "${n}" (kubectl debug) was added, and the pod was not replaced since`,
+  const fix = tx(T.fixPod, { pod: pod.owner.name, ns: pod.owner.namespace ? ` -n ${pod.owner.namespace}` : '' });
+  return names.map((n) => finding(pod.source, 'fail', pod.ephemeralContainers.path, tx(T.debugged, { where, name: n }),
     { container: n, remediation: fix }));
 }
 
@@ -273,7 +328,7 @@ export function accessedContainers(evidence: Evidence, observedAt: Date): { cont
   }
   for (const log of evidence.events) {
     for (const g of execGroups(log, docker).groups) {
-      seen.push({ containerId: g.id, at: Number.isFinite(g.last.time) ? iso(g.last.time) : observedAt.toISOString() });
+      seen.push({ containerId: g.id, at: Number.isFinite(g.last.time) ? new Date(g.last.time).toISOString() : observedAt.toISOString() });
     }
   }
   return seen;
@@ -295,10 +350,10 @@ function checkHistory(history: EvaluationContext['history'], containers: DockerC
     const c = findContainer(containers, h.containerId);
     if (!c) continue;
     const started = startedMs(c);
-    const restarted = started !== null && started > Date.parse(h.seenAt) ? `, restarted at ${iso(started)} but not replaced` : '';
-    const state = c.running === false ? 'still exists (stopped, not removed)' : 'is still the running instance';
+    const restarted = started !== null && started > Date.parse(h.seenAt) ? tx(T.restartedAt, { at: iso(started) }) : EMPTY;
+    const state = c.running === false ? T.stillExists : T.stillRunning;
     findings.push(containerFinding(c, 'fail', c.execIds?.path ?? c.path,
-      `had exec sessions at ${h.seenAt} (snapshot ${h.snapshotId}) and ${state}${restarted}`, DOCKER_FIX(c.name)));
+      tx(T.history, { at: h.seenAt, snapshot: h.snapshotId, state, restarted }), DOCKER_FIX(c.name)));
   }
   return findings;
 }
@@ -312,10 +367,7 @@ export const control: Control = {
     de: 'Stellen Sie sicher, dass ein Container nach dem aktiven Zugriff (z. B. zur Fehlerbehebung) gelöscht und durch ' +
       'eine neue Instanz (Container) des Images ersetzt wurde.',
   },
-  remediation:
-    'After every exec session or debug container, delete the container and start a new one from the image ' +
-    '(`docker rm -f` + `docker run`, `docker compose up -d --force-recreate`, `kubectl delete pod`). Upload ' +
-    '`docker events --filter event=exec_start` with each snapshot so ended sessions are seen too.',
+  remediation: T.remediation,
   rules: [
     '- **docker-inspect**: `ExecIDs` lists the exec sessions running *now* (Docker drops ended ones). Non-empty → ' +
       'fail; `null` or empty → pass for that moment, and the finding says that only running sessions show there. An ' +

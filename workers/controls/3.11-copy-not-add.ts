@@ -7,6 +7,7 @@
  */
 import type { AddInstruction, Dockerfile, Evidence, Fact, ImageConfig } from '../model/evidence.ts';
 import type { Finding } from '../model/result.ts';
+import { EMPTY, type Text, defineTexts, joinTexts, tx } from '../model/text.ts';
 import { type Control, finding } from './control.ts';
 
 type SourceKind = 'local' | 'url' | 'git' | 'inline';
@@ -43,39 +44,99 @@ function gitPinnedCommit(src: string, checksum: string | null): string | null {
   return null;
 }
 
+const T = defineTexts('3.11', {
+  inline: { en: '`{src}` is content written in the Dockerfile itself', de: '`{src}` ist Inhalt, der im Dockerfile selbst steht' },
+  local: {
+    en: '`{src}` is a local file or folder: COPY does the same without ADD\'s implicit archive unpacking',
+    de: '`{src}` ist eine lokale Datei oder ein Ordner: COPY tut dasselbe ohne das implizite Entpacken von Archiven durch ADD',
+  },
+  urlPinned: { en: '`{src}` is pinned by --checksum={checksum}…', de: '`{src}` ist per --checksum={checksum}… festgelegt' },
+  urlUnpinned: {
+    en: '`{src}` is downloaded without `--checksum=sha256:…`: whatever the server returns goes into the image',
+    de: '`{src}` wird ohne `--checksum=sha256:…` heruntergeladen: was der Server liefert, landet im Image',
+  },
+  gitPinned: { en: 'git source `{src}` is pinned to commit {commit}…', de: 'Git-Quelle `{src}` ist auf Commit {commit}… festgelegt' },
+  gitUnpinned: {
+    en: 'git source `{src}` follows a branch or tag, not a full commit SHA: it can change under the same name',
+    de: 'Git-Quelle `{src}` folgt einem Branch oder Tag, keinem vollständigen Commit-SHA: sie kann sich unter demselben Namen ändern',
+  },
+  fixLocal: {
+    en: 'Use `COPY {src} <dest>`; for an archive, COPY it and unpack it explicitly in a RUN (`tar -xf`).',
+    de: 'Verwenden Sie `COPY {src} <dest>`; ein Archiv kopieren Sie mit COPY und entpacken es ausdrücklich in einem RUN (`tar -xf`).',
+  },
+  fixUrl: {
+    en: 'Pin the download: `ADD --checksum=sha256:<sha256 of the file> {src} <dest>` (or fetch it with curl in a RUN and check it with `sha256sum -c`).',
+    de: 'Legen Sie den Download fest: `ADD --checksum=sha256:<sha256 der Datei> {src} <dest>` (oder laden Sie ihn mit curl in einem RUN und prüfen ihn mit `sha256sum -c`).',
+  },
+  fixInline: { en: 'Use `COPY {src} <dest>`.', de: 'Verwenden Sie `COPY {src} <dest>`.' },
+  fixGit: {
+    en: 'Pin the commit: `ADD {repo}#<full 40-character commit SHA> <dest>` (or `ADD --checksum=<full commit SHA> …`).',
+    de: 'Legen Sie den Commit fest: `ADD {repo}#<vollständiger 40-stelliger Commit-SHA> <dest>` (oder `ADD --checksum=<vollständiger Commit-SHA> …`).',
+  },
+  addPinned: { en: 'ADD from a pinned source: {verdicts}', de: 'ADD aus einer festgelegten Quelle: {verdicts}' },
+  addUnpinned: { en: 'ADD {verdicts}', de: 'ADD {verdicts}' },
+  noAddCopies: { en: 'no ADD instruction: all {count} file transfers use COPY', de: 'keine ADD-Anweisung: alle {count} Dateiübernahmen nutzen COPY' },
+  noAdd: { en: 'no ADD instruction', de: 'keine ADD-Anweisung' },
+  historyHashed: {
+    en: 'build history shows `ADD {src} in {dest}`: a local file or archive added with ADD (by this image or a base image)',
+    de: 'die Build-Historie zeigt `ADD {src} in {dest}`: eine lokale Datei oder ein Archiv, mit ADD hinzugefügt (von diesem Image oder einem Basisimage)',
+  },
+  fixHashed: {
+    en: 'Use COPY for local files; unpack archives explicitly in a RUN.',
+    de: 'Verwenden Sie COPY für lokale Dateien; entpacken Sie Archive ausdrücklich in einem RUN.',
+  },
+  pinnedHere: { en: '{text} (the Dockerfile in this snapshot pins it)', de: '{text} (das Dockerfile in diesem Snapshot legt sie fest)' },
+  historyPinned: { en: 'build history: ADD from a pinned source: {verdicts}', de: 'Build-Historie: ADD aus einer festgelegten Quelle: {verdicts}' },
+  noChecksumRecorded: {
+    en: ' (BuildKit does not record --checksum in the history; upload the Dockerfile to show it)',
+    de: ' (BuildKit hält --checksum in der Historie nicht fest; laden Sie das Dockerfile hoch, um es zu zeigen)',
+  },
+  historyUnpinned: { en: 'build history shows ADD {verdicts}{note}', de: 'die Build-Historie zeigt ADD {verdicts}{note}' },
+  historyClean: {
+    en: 'build history ({count} entries) shows no ADD beyond the base image\'s root file system',
+    de: 'die Build-Historie ({count} Einträge) zeigt kein ADD außer dem Root-Dateisystem des Basisimages',
+  },
+  remediation: {
+    en: 'Use COPY for files from the build context. Where ADD fetches a remote source, pin its content: `ADD --checksum=sha256:<hash> <url> <dest>` for downloads, a full commit SHA (`#<sha>` or `--checksum=<sha>`) for git.',
+    de: 'Verwenden Sie COPY für Dateien aus dem Build-Kontext. Wo ADD eine entfernte Quelle lädt, legen Sie deren Inhalt fest: `ADD --checksum=sha256:<hash> <url> <dest>` für Downloads, einen vollständigen Commit-SHA (`#<sha>` oder `--checksum=<sha>`) für Git.',
+  },
+});
+
 interface Verdict {
   ok: boolean;
-  text: string;
+  text: Text;
 }
 
 function judgeSource(src: string, checksum: string | null): Verdict {
   const kind = sourceKind(src);
-  if (kind === 'inline') return { ok: true, text: `\`${src}\` is content written in the Dockerfile itself` };
-  if (kind === 'local') return { ok: false, text: `\`${src}\` is a local file or folder: COPY does the same without ADD's implicit archive unpacking` };
+  if (kind === 'inline') return { ok: true, text: tx(T.inline, { src }) };
+  if (kind === 'local') return { ok: false, text: tx(T.local, { src }) };
   if (kind === 'url') {
-    if (checksum && SHA256_CHECKSUM.test(checksum)) return { ok: true, text: `\`${src}\` is pinned by --checksum=${checksum.slice(0, 19)}…` };
-    return { ok: false, text: `\`${src}\` is downloaded without \`--checksum=sha256:…\`: whatever the server returns goes into the image` };
+    if (checksum && SHA256_CHECKSUM.test(checksum)) return { ok: true, text: tx(T.urlPinned, { src, checksum: checksum.slice(0, 19) }) };
+    return { ok: false, text: tx(T.urlUnpinned, { src }) };
   }
   const commit = gitPinnedCommit(src, checksum);
-  if (commit) return { ok: true, text: `git source \`${src}\` is pinned to commit ${commit.slice(0, 12)}…` };
-  return { ok: false, text: `git source \`${src}\` follows a branch or tag, not a full commit SHA: it can change under the same name` };
+  if (commit) return { ok: true, text: tx(T.gitPinned, { src, commit: commit.slice(0, 12) }) };
+  return { ok: false, text: tx(T.gitUnpinned, { src }) };
 }
 
-const FIX: Record<SourceKind, (src: string) => string> = {
-  local: (src) => `Use \`COPY ${src} <dest>\`; for an archive, COPY it and unpack it explicitly in a RUN (\`tar -xf\`).`,
-  url: (src) => `Pin the download: \`ADD --checksum=sha256:<sha256 of the file> ${src} <dest>\` (or fetch it with curl in a RUN and check it with \`sha256sum -c\`).`,
-  inline: (src) => `Use \`COPY ${src} <dest>\`.`,
-  git: (src) => `Pin the commit: \`ADD ${src.split('#')[0] ?? src}#<full 40-character commit SHA> <dest>\` (or \`ADD --checksum=<full commit SHA> …\`).`,
+const FIX: Record<SourceKind, (src: string) => Text> = {
+  local: (src) => tx(T.fixLocal, { src }),
+  url: (src) => tx(T.fixUrl, { src }),
+  inline: (src) => tx(T.fixInline, { src }),
+  git: (src) => tx(T.fixGit, { repo: src.split('#')[0] ?? src }),
 };
+
+function fixes(bad: readonly { src: string }[]): Text {
+  return joinTexts(bad.map((v) => FIX[sourceKind(v.src)](v.src)), ' ');
+}
 
 function checkAdd(df: Dockerfile, add: AddInstruction): Finding {
   const verdicts = add.sources.map((src) => ({ src, ...judgeSource(src, add.checksum) }));
   const bad = verdicts.filter((v) => !v.ok);
   const at = `line ${add.line}`;
-  if (bad.length === 0) return finding(df.source, 'pass', at, `ADD from a pinned source: ${verdicts.map((v) => v.text).join('; ')}`);
-  return finding(df.source, 'fail', at, `ADD ${bad.map((v) => v.text).join('; ')}`, {
-    remediation: bad.map((v) => FIX[sourceKind(v.src)](v.src)).join(' '),
-  });
+  if (bad.length === 0) return finding(df.source, 'pass', at, tx(T.addPinned, { verdicts: joinTexts(verdicts.map((v) => v.text), '; ') }));
+  return finding(df.source, 'fail', at, tx(T.addUnpinned, { verdicts: joinTexts(bad.map((v) => v.text), '; ') }), { remediation: fixes(bad) });
 }
 
 function checkDockerfile(df: Dockerfile): Finding[] {
@@ -83,8 +144,7 @@ function checkDockerfile(df: Dockerfile): Finding[] {
   if (df.stages.length === 0) return [];
   if (adds.length === 0) {
     const copies = df.stages.reduce((n, s) => n + s.copies.length, 0);
-    return [finding(df.source, 'pass', `line ${df.stages[0]?.line ?? 1}`,
-      copies > 0 ? `no ADD instruction: all ${copies} file transfers use COPY` : 'no ADD instruction')];
+    return [finding(df.source, 'pass', `line ${df.stages[0]?.line ?? 1}`, copies > 0 ? tx(T.noAddCopies, { count: copies }) : T.noAdd)];
   }
   return adds.map((add) => checkAdd(df, add));
 }
@@ -156,28 +216,26 @@ function checkHistoryEntry(image: ImageConfig, index: number, pins: Map<string, 
   const add = entry ? readHistoryAdd(entry.value) : null;
   if (!entry || !add || isRootFilesystem(image.history, index, add)) return null;
   if (add.hashed) {
-    return finding(image.source, 'fail', entry.path,
-      `build history shows \`ADD ${add.sources[0] ?? ''} in ${add.dest}\`: a local file or archive added with ADD (by this image or a base image)`,
-      { remediation: 'Use COPY for local files; unpack archives explicitly in a RUN.' });
+    return finding(image.source, 'fail', entry.path, tx(T.historyHashed, { src: add.sources[0] ?? '', dest: add.dest }),
+      { remediation: T.fixHashed });
   }
   const verdicts = add.sources.map((src) => {
     const pinnedElsewhere = pins.get(src) ?? null;
     const v = judgeSource(src, add.checksum ?? pinnedElsewhere);
-    return { src, ...v, text: pinnedElsewhere && !add.checksum ? `${v.text} (the Dockerfile in this snapshot pins it)` : v.text };
+    return { src, ...v, text: pinnedElsewhere && !add.checksum ? tx(T.pinnedHere, { text: v.text }) : v.text };
   });
   const bad = verdicts.filter((v) => !v.ok);
-  if (bad.length === 0) return finding(image.source, 'pass', entry.path, `build history: ADD from a pinned source: ${verdicts.map((v) => v.text).join('; ')}`);
-  return finding(image.source, 'fail', entry.path,
-    `build history shows ADD ${bad.map((v) => v.text).join('; ')}${bad.some((v) => sourceKind(v.src) === 'url') ? ' (BuildKit does not record --checksum in the history; upload the Dockerfile to show it)' : ''}`,
-    { remediation: bad.map((v) => FIX[sourceKind(v.src)](v.src)).join(' ') });
+  if (bad.length === 0) return finding(image.source, 'pass', entry.path, tx(T.historyPinned, { verdicts: joinTexts(verdicts.map((v) => v.text), '; ') }));
+  const note = bad.some((v) => sourceKind(v.src) === 'url') ? T.noChecksumRecorded : EMPTY;
+  return finding(image.source, 'fail', entry.path, tx(T.historyUnpinned, { verdicts: joinTexts(bad.map((v) => v.text), '; '), note }),
+    { remediation: fixes(bad) });
 }
 
 function checkImage(image: ImageConfig, pins: Map<string, string>): Finding[] {
   if (image.history.length === 0) return [];
   const findings = image.history.map((_, i) => checkHistoryEntry(image, i, pins)).filter((f): f is Finding => f !== null);
   if (findings.length > 0) return findings;
-  return [finding(image.source, 'pass', image.history[0]?.path ?? image.path,
-    `build history (${image.history.length} entries) shows no ADD beyond the base image's root file system`)];
+  return [finding(image.source, 'pass', image.history[0]?.path ?? image.path, tx(T.historyClean, { count: image.history.length }))];
 }
 
 export const control: Control = {
@@ -188,9 +246,7 @@ export const control: Control = {
     en: 'Dockerfiles use COPY instead of ADD, unless the source is fully trusted.',
     de: 'Stellen Sie sicher, dass Dockerfiles anstelle der ADD-Direktive die COPY-Direktive verwenden, es sei denn, die Quelle ist voll vertrauenswürdig.',
   },
-  remediation:
-    'Use COPY for files from the build context. Where ADD fetches a remote source, pin its content: ' +
-    '`ADD --checksum=sha256:<hash> <url> <dest>` for downloads, a full commit SHA (`#<sha>` or `--checksum=<sha>`) for git.',
+  remediation: T.remediation,
   rules: [
     '- **dockerfile** (every stage): `ADD` of a local file or folder fails (COPY does the same without ADD\'s implicit ' +
       'archive unpacking). `ADD` of a URL without `--checksum=sha256:<64 hex>` fails; with it, it passes: the content ' +

@@ -8,7 +8,8 @@
 import type { Container, Dockerfile, Evidence, Fact, ImageConfig, PackageInventory, ProcessList, ServiceExposure, Stage } from '../model/evidence.ts';
 import type { Finding } from '../model/result.ts';
 import { keptPackages, listedPackages, unreadableLines } from './3.8-minimal-packages.ts';
-import { type Control, containerFinding, finding } from './control.ts';
+import { EMPTY, type Text, defineTexts, lit, tx } from '../model/text.ts';
+import { type Control, containerFinding, finding, roleText } from './control.ts';
 import { finalImageStages } from './shared/images.ts';
 import { REMOTE_ACCESS_GROUP, REMOTE_ADMIN_DAEMONS, REMOTE_ADMIN_PORTS, REMOTE_ADMIN_SERVICES, unneededGroup } from './shared/packages.ts';
 
@@ -18,8 +19,70 @@ const WRAPPERS = new Set(['exec', 'nohup', 'sudo', 'env', 'tini', 'dumb-init', '
 const USER_WRAPPERS = new Set(['gosu', 'su-exec', 's6-setuidgid']);
 const SERVICE_VERBS = new Set(['start', 'restart', 'enable']);
 
-const FIX_PORT = 'Remove the port: administer containers with `docker exec` / `kubectl exec`, not SSH or RDP.';
-const FIX_RUN = 'Do not start an SSH/RDP/VNC/telnet daemon in the container; use `docker exec` / `kubectl exec` (or `kubectl debug`) instead.';
+const T = defineTexts('3.12', {
+  fixPort: {
+    en: 'Remove the port: administer containers with `docker exec` / `kubectl exec`, not SSH or RDP.',
+    de: 'Entfernen Sie den Port: verwalten Sie Container mit `docker exec` / `kubectl exec`, nicht mit SSH oder RDP.',
+  },
+  fixRun: {
+    en: 'Do not start an SSH/RDP/VNC/telnet daemon in the container; use `docker exec` / `kubectl exec` (or `kubectl debug`) instead.',
+    de: 'Starten Sie keinen SSH-/RDP-/VNC-/Telnet-Daemon im Container; nutzen Sie stattdessen `docker exec` / `kubectl exec` (oder `kubectl debug`).',
+  },
+  installsServer: {
+    en: 'installs {name}, a remote-access server, in the final image',
+    de: 'installiert {name}, einen Fernzugriffsserver, im fertigen Image',
+  },
+  fixInstall: {
+    en: 'Do not install {name}; administer the container with `docker exec` / `kubectl exec`.',
+    de: 'Installieren Sie {name} nicht; verwalten Sie den Container mit `docker exec` / `kubectl exec`.',
+  },
+  exposePort: { en: 'EXPOSE {port}/{protocol} declares the {name} port', de: 'EXPOSE {port}/{protocol} gibt den {name}-Port an' },
+  imageStarts: { en: 'the image starts {daemon}: `{command}`', de: 'das Image startet {daemon}: `{command}`' },
+  dockerfileClean: {
+    en: 'the final image installs no SSH/RDP/VNC/telnet server, exposes neither 22 nor 3389 and starts no such daemon',
+    de: 'das fertige Image installiert keinen SSH-/RDP-/VNC-/Telnet-Server, gibt weder 22 noch 3389 frei und startet keinen solchen Daemon',
+  },
+  onHostPort: { en: ' on host port {port}', de: ' auf Host-Port {port}' },
+  publishes: { en: 'publishes the {name} port {port}/{protocol}{host}', de: 'veröffentlicht den {name}-Port {port}/{protocol}{host}' },
+  exposes: { en: 'exposes the {name} port {port}/{protocol}', de: 'gibt den {name}-Port {port}/{protocol} frei' },
+  containerPort: { en: '{role} {how}', de: '{role} {how}' },
+  runs: { en: '{role} runs {daemon}: `{command}`', de: '{role} führt {daemon} aus: `{command}`' },
+  containerClean: { en: '{role} exposes neither 22 (SSH) nor 3389 (RDP)', de: '{role} gibt weder 22 (SSH) noch 3389 (RDP) frei' },
+  containerCleanCommand: {
+    en: '{role} runs no remote-administration daemon and exposes neither 22 (SSH) nor 3389 (RDP)',
+    de: '{role} führt keinen Daemon zur Fernverwaltung aus und gibt weder 22 (SSH) noch 3389 (RDP) frei',
+  },
+  serviceForwards: {
+    en: 'Service {name} ({type}) forwards port {port} to {target}: the {service} port',
+    de: 'Service {name} ({type}) leitet Port {port} an {target} weiter: den {service}-Port',
+  },
+  serviceClean: { en: 'Service {name} forwards neither 22 (SSH) nor 3389 (RDP)', de: 'Service {name} leitet weder 22 (SSH) noch 3389 (RDP) weiter' },
+  imageExposes: { en: 'image {name} exposes the {service} port {port}/{protocol}', de: 'Image {name} gibt den {service}-Port {port}/{protocol} frei' },
+  imageStartsDaemon: { en: 'image {name} starts {daemon}: `{command}`', de: 'Image {name} startet {daemon}: `{command}`' },
+  imageClean: {
+    en: 'image {name} exposes neither 22 nor 3389 and starts no remote-administration daemon',
+    de: 'Image {name} gibt weder 22 noch 3389 frei und startet keinen Daemon zur Fernverwaltung',
+  },
+  image: { en: 'image', de: 'Image' },
+  processIs: { en: 'process {pid} ({user}) is {daemon}: `{command}`', de: 'Prozess {pid} ({user}) ist {daemon}: `{command}`' },
+  processesClean: {
+    en: 'none of the {count} processes is an SSH/RDP/VNC/telnet daemon',
+    de: 'keiner der {count} Prozesse ist ein SSH-/RDP-/VNC-/Telnet-Daemon',
+  },
+  inventoryClean: { en: 'none of the {count} packages is a remote-access server', de: 'keines der {count} Pakete ist ein Fernzugriffsserver' },
+  inventoryFail: { en: '{name}, a remote-access server, is installed', de: '{name}, ein Fernzugriffsserver, ist installiert' },
+  fixInventory: {
+    en: 'Remove {name} from the image; administer the container with `docker exec` / `kubectl exec`.',
+    de: 'Entfernen Sie {name} aus dem Image; verwalten Sie den Container mit `docker exec` / `kubectl exec`.',
+  },
+  remediation: {
+    en: 'Do not install SSH, RDP, VNC or telnet servers in images, do not expose or publish ports 22 and 3389, and do not start such daemons; administer containers through the orchestrator (`docker exec`, `kubectl exec`, `kubectl debug`).',
+    de: 'Installieren Sie keine SSH-, RDP-, VNC- oder Telnet-Server in Images, geben Sie die Ports 22 und 3389 weder frei noch veröffentlichen Sie sie, und starten Sie keine solchen Daemons; verwalten Sie Container über den Orchestrator (`docker exec`, `kubectl exec`, `kubectl debug`).',
+  },
+});
+
+const FIX_PORT = T.fixPort;
+const FIX_RUN = T.fixRun;
 
 function basename(word: string): string {
   return word.slice(word.lastIndexOf('/') + 1).toLowerCase();
@@ -101,45 +164,41 @@ function checkDockerfile(df: Dockerfile): Finding[] {
   const findings: Finding[] = [];
   const servers = keptPackages(stages).filter((k) => unneededGroup(k.name, k.ecosystem, [REMOTE_ACCESS_GROUP]));
   for (const k of servers) {
-    findings.push(finding(df.source, 'fail', `line ${k.install.line}`, `installs ${k.name}, a remote-access server, in the final image`,
-      { remediation: `Do not install ${k.name}; administer the container with \`docker exec\` / \`kubectl exec\`.` }));
+    findings.push(finding(df.source, 'fail', `line ${k.install.line}`, tx(T.installsServer, { name: k.name }),
+      { remediation: tx(T.fixInstall, { name: k.name }) }));
   }
   for (const e of stages.flatMap((s) => s.exposes)) {
     const name = portName(e.port);
-    if (name) findings.push(finding(df.source, 'fail', `line ${e.line}`, `EXPOSE ${e.port}/${e.protocol} declares the ${name} port`, { remediation: FIX_PORT }));
+    if (name) findings.push(finding(df.source, 'fail', `line ${e.line}`, tx(T.exposePort, { port: e.port, protocol: e.protocol, name }), { remediation: FIX_PORT }));
   }
   for (const fact of startCommands(stages)) {
     const daemon = remoteAdminStartedBy(fact.value);
-    if (daemon) findings.push(finding(df.source, 'fail', fact.path, `the image starts ${daemon}: \`${fact.value.join(' ')}\``, { remediation: FIX_RUN }));
+    if (daemon) findings.push(finding(df.source, 'fail', fact.path, tx(T.imageStarts, { daemon, command: fact.value.join(' ') }), { remediation: FIX_RUN }));
   }
   if (findings.length === 0) {
-    findings.push(finding(df.source, 'pass', `line ${stages.at(-1)?.line ?? 1}`,
-      'the final image installs no SSH/RDP/VNC/telnet server, exposes neither 22 nor 3389 and starts no such daemon'));
+    findings.push(finding(df.source, 'pass', `line ${stages.at(-1)?.line ?? 1}`, T.dockerfileClean));
   }
   return findings;
 }
 
 // ---------------------------------------------------------------- containers, services, images
 
-function roleText(c: Container): string {
-  return c.role === 'app' ? 'container' : `${c.role} container`;
-}
-
 function checkContainer(c: Container): Finding[] {
   const findings: Finding[] = [];
   for (const p of c.ports) {
     const name = portName(p.containerPort);
     if (!name) continue;
-    const how = p.published ? `publishes the ${name} port ${p.containerPort}/${p.protocol}${p.hostPort ? ` on host port ${p.hostPort}` : ''}` : `exposes the ${name} port ${p.containerPort}/${p.protocol}`;
-    findings.push(containerFinding(c, 'fail', p.path, `${roleText(c)} ${how}`, FIX_PORT));
+    const how = p.published
+      ? tx(T.publishes, { name, port: p.containerPort, protocol: p.protocol, host: p.hostPort ? tx(T.onHostPort, { port: p.hostPort }) : EMPTY })
+      : tx(T.exposes, { name, port: p.containerPort, protocol: p.protocol });
+    findings.push(containerFinding(c, 'fail', p.path, tx(T.containerPort, { role: roleText(c), how }), FIX_PORT));
   }
   const daemon = c.command ? remoteAdminStartedBy(c.command.value) : null;
   if (c.command && daemon) {
-    findings.push(containerFinding(c, 'fail', c.command.path, `${roleText(c)} runs ${daemon}: \`${c.command.value.join(' ')}\``, FIX_RUN));
+    findings.push(containerFinding(c, 'fail', c.command.path, tx(T.runs, { role: roleText(c), daemon, command: c.command.value.join(' ') }), FIX_RUN));
   }
   if (findings.length > 0) return findings;
-  const said = c.command ? 'runs no remote-administration daemon and ' : '';
-  return [containerFinding(c, 'pass', c.ports[0]?.path ?? c.path, `${roleText(c)} ${said}exposes neither 22 (SSH) nor 3389 (RDP)`)];
+  return [containerFinding(c, 'pass', c.ports[0]?.path ?? c.path, tx(c.command ? T.containerCleanCommand : T.containerClean, { role: roleText(c) }))];
 }
 
 function checkService(s: ServiceExposure): Finding[] {
@@ -148,43 +207,44 @@ function checkService(s: ServiceExposure): Finding[] {
     const target = p.targetPort;
     const name = portName(p.port) ?? (typeof target === 'number' ? portName(target) : (/^(ssh|rdp)$/i.test(target ?? '') ? (target ?? '').toUpperCase() : null));
     if (name) {
-      findings.push(finding(s.source, 'fail', p.path, `Service ${s.name} (${s.type}) forwards port ${p.port} to ${target ?? p.port}: the ${name} port`, { remediation: FIX_PORT }));
+      findings.push(finding(s.source, 'fail', p.path, tx(T.serviceForwards, { name: s.name, type: s.type, port: p.port, target: target ?? p.port, service: name }), { remediation: FIX_PORT }));
     }
   }
   if (findings.length > 0) return findings;
-  return [finding(s.source, 'pass', s.path, `Service ${s.name} forwards neither 22 (SSH) nor 3389 (RDP)`)];
+  return [finding(s.source, 'pass', s.path, tx(T.serviceClean, { name: s.name }))];
 }
 
 function checkImage(image: ImageConfig): Finding[] {
   const findings: Finding[] = [];
-  const name = image.repoTags[0] ?? image.id ?? 'image';
+  const raw = image.repoTags[0] ?? image.id;
+  const name: Text = raw ? lit(raw) : T.image;
   for (const p of image.exposedPorts) {
     const service = portName(p.port);
-    if (service) findings.push(finding(image.source, 'fail', p.path, `image ${name} exposes the ${service} port ${p.port}/${p.protocol}`, { remediation: FIX_PORT }));
+    if (service) findings.push(finding(image.source, 'fail', p.path, tx(T.imageExposes, { name, service, port: p.port, protocol: p.protocol }), { remediation: FIX_PORT }));
   }
   for (const fact of [image.entrypoint, image.cmd]) {
     const daemon = fact ? remoteAdminStartedBy(fact.value) : null;
-    if (fact && daemon) findings.push(finding(image.source, 'fail', fact.path, `image ${name} starts ${daemon}: \`${fact.value.join(' ')}\``, { remediation: FIX_RUN }));
+    if (fact && daemon) findings.push(finding(image.source, 'fail', fact.path, tx(T.imageStartsDaemon, { name, daemon, command: fact.value.join(' ') }), { remediation: FIX_RUN }));
   }
   if (findings.length > 0) return findings;
-  return [finding(image.source, 'pass', image.path, `image ${name} exposes neither 22 nor 3389 and starts no remote-administration daemon`)];
+  return [finding(image.source, 'pass', image.path, tx(T.imageClean, { name }))];
 }
 
 function checkProcesses(list: ProcessList): Finding[] {
   if (list.processes.length === 0) return [];
   const findings = list.processes.flatMap((p) => {
     const daemon = remoteAdminStartedBy(p.command.split(/\s+/).filter(Boolean)) ?? remoteAdminStartedBy(p.args.split(/\s+/).filter(Boolean));
-    return daemon ? [finding(list.source, 'fail', p.path, `process ${p.pid ?? '?'} (${p.user}) is ${daemon}: \`${p.args || p.command}\``, { remediation: FIX_RUN })] : [];
+    return daemon ? [finding(list.source, 'fail', p.path, tx(T.processIs, { pid: p.pid ?? '?', user: p.user, daemon, command: p.args || p.command }), { remediation: FIX_RUN })] : [];
   });
   if (findings.length > 0) return findings;
-  return [finding(list.source, 'pass', '', `none of the ${list.processes.length} processes is an SSH/RDP/VNC/telnet daemon`)];
+  return [finding(list.source, 'pass', '', tx(T.processesClean, { count: list.processes.length }))];
 }
 
 function checkInventory(inv: PackageInventory): Finding[] {
   const hits = listedPackages(inv, [REMOTE_ACCESS_GROUP]);
-  if (hits.length === 0) return [finding(inv.source, 'pass', '', `none of the ${inv.packages.length} packages is a remote-access server`), ...unreadableLines(inv)];
-  return [...hits.map((h) => finding(inv.source, 'fail', h.path, `${h.name}, a remote-access server, is installed`,
-    { remediation: `Remove ${h.name} from the image; administer the container with \`docker exec\` / \`kubectl exec\`.` })), ...unreadableLines(inv)];
+  if (hits.length === 0) return [finding(inv.source, 'pass', '', tx(T.inventoryClean, { count: inv.packages.length })), ...unreadableLines(inv)];
+  return [...hits.map((h) => finding(inv.source, 'fail', h.path, tx(T.inventoryFail, { name: h.name }),
+    { remediation: tx(T.fixInventory, { name: h.name }) })), ...unreadableLines(inv)];
 }
 
 export const control: Control = {
@@ -195,9 +255,7 @@ export const control: Control = {
     en: 'Remote administration services such as SSH or RDP are disabled or not installed in containers.',
     de: 'Stellen Sie sicher, dass Remoteverwaltungsdienste wie SSH oder RDP deaktiviert sind oder gar nicht erst in Containern installiert sind.',
   },
-  remediation:
-    'Do not install SSH, RDP, VNC or telnet servers in images, do not expose or publish ports 22 and 3389, and do not ' +
-    'start such daemons; administer containers through the orchestrator (`docker exec`, `kubectl exec`, `kubectl debug`).',
+  remediation: T.remediation,
   rules: [
     '- **Installed** (dockerfile final image, sbom, packages): `openssh-server` (and its `openssh-server-*` parts), ' +
       'Alpine\'s `openssh`, Debian\'s `ssh` metapackage, `dropbear`, `xrdp`, `telnetd` variants, `telnet-server`, VNC ' +

@@ -6,6 +6,7 @@
  */
 import type { Container, Evidence, Port, Protocol, ServiceExposure, Source } from '../model/evidence.ts';
 import type { Finding } from '../model/result.ts';
+import { EMPTY, type Text, capitalised, defineTexts, tx } from '../model/text.ts';
 import { type Control, finding } from './control.ts';
 import {
   type DebuggerListener,
@@ -17,6 +18,92 @@ import {
 } from './shared/sensitive-services.ts';
 import { imageRepository } from './shared/sockets.ts';
 
+const T = defineTexts('3.13', {
+  publishCompose: {
+    en: 'publish it on loopback only (`"127.0.0.1:{port}:{port}"` under `ports:` of service "{name}") or not at all',
+    de: 'veröffentlichen Sie ihn nur auf Loopback (`"127.0.0.1:{port}:{port}"` unter `ports:` des Service „{name}“) oder gar nicht',
+  },
+  publishDocker: {
+    en: 'publish it on loopback only (`-p 127.0.0.1:{port}:{port}`) or not at all',
+    de: 'veröffentlichen Sie ihn nur auf Loopback (`-p 127.0.0.1:{port}:{port}`) oder gar nicht',
+  },
+  dropHostPort: {
+    en: 'drop the `hostPort` of container "{name}" (reach it through a ClusterIP Service)',
+    de: 'entfernen Sie den `hostPort` des Containers „{name}“ (erreichen Sie ihn über einen ClusterIP-Service)',
+  },
+  hostNetwork: { en: 'listening on the host network, on all host interfaces', de: 'im Host-Netzwerk erreichbar, auf allen Schnittstellen des Hosts' },
+  leaveHostNetwork: { en: 'take container "{name}" out of the host network', de: 'nehmen Sie den Container „{name}“ aus dem Host-Netzwerk' },
+  notPublished: { en: 'not published outside the container network', de: 'außerhalb des Container-Netzwerks nicht veröffentlicht' },
+  allInterfaces: { en: 'published on all interfaces ({at})', de: 'auf allen Schnittstellen veröffentlicht ({at})' },
+  loopbackOnly: { en: 'bound to loopback only ({at})', de: 'nur an Loopback gebunden ({at})' },
+  boundTo: { en: 'bound to {ip} only', de: 'nur an {ip} gebunden' },
+  hostNetworkImage: {
+    en: 'listening on the host network (image {repo}, default port {port})',
+    de: 'im Host-Netzwerk erreichbar (Image {repo}, Standardport {port})',
+  },
+  loopbackInside: {
+    en: 'listening on loopback inside the container (`{flag}`), so out of reach even where the port is published',
+    de: 'im Container nur an Loopback gebunden (`{flag}`), also unerreichbar, auch wo der Port veröffentlicht ist',
+  },
+  flag: { en: '{how} (`{flag}`)', de: '{how} (`{flag}`)' },
+  hostNetworkFlag: {
+    en: 'listening on the host network, on all host interfaces (`{flag}`)',
+    de: 'im Host-Netzwerk erreichbar, auf allen Schnittstellen des Hosts (`{flag}`)',
+  },
+  startedNotPublished: { en: 'started (`{flag}`) but not published', de: 'gestartet (`{flag}`), aber nicht veröffentlicht' },
+  nodePort: { en: ', node port {port}', de: ', Node-Port {port}' },
+  viaService: {
+    en: 'exposed outside the cluster by Service/{name} ({type}, port {port}{nodePort})',
+    de: 'außerhalb des Clusters erreichbar über Service/{name} ({type}, Port {port}{nodePort})',
+  },
+  makeClusterIp: {
+    en: 'make Service/{name} a ClusterIP Service (or restrict who reaches it)',
+    de: 'machen Sie Service/{name} zu einem ClusterIP-Service (oder beschränken Sie, wer ihn erreicht)',
+  },
+  namedPort: {
+    en: 'Service/{name} ({type}) targets the named port "{target}" of pods that are not in the evidence: which service listens there is not visible',
+    de: 'Service/{name} ({type}) zielt auf den benannten Port „{target}“ von Pods, die nicht im Nachweis sind: welcher Dienst dort lauscht, ist nicht sichtbar',
+  },
+  notSensitive: {
+    en: 'Service/{name} ({type}) exposes port {port}, which is no sensitive service',
+    de: 'Service/{name} ({type}) gibt Port {port} frei, hinter dem kein sensibler Dienst steht',
+  },
+  what: { en: '{service} ({port}/{protocol}) is {how}', de: '{service} ({port}/{protocol}) ist {how}' },
+  notExposed: { en: '{what}: not exposed', de: '{what}: nicht offengelegt' },
+  thisHostAlone: { en: '{what}: reachable from this host alone', de: '{what}: nur von diesem Host aus erreichbar' },
+  requiresAuth: { en: '{what}, and requires authentication ({setting}, {path})', de: '{what} und verlangt Authentifizierung ({setting}, {path})' },
+  fixAuth: { en: '{unexpose}, or {authFix}.', de: '{unexpose}, oder {authFix}.' },
+  noEvidence: { en: 'with no authentication evidence', de: 'ohne Nachweis einer Authentifizierung' },
+  authOff: { en: 'with authentication off ({setting})', de: 'mit abgeschalteter Authentifizierung ({setting})' },
+  interfaceOnly: {
+    en: '{what}, {auth}: whether only trusted systems reach that address is not visible here',
+    de: '{what}, {auth}: ob nur vertrauenswürdige Systeme diese Adresse erreichen, ist hier nicht sichtbar',
+  },
+  noEnvironment: {
+    en: '{what}; whether it requires authentication is not visible, since this artifact\'s shape (a container list, not `docker inspect`) carries no environment',
+    de: '{what}; ob er Authentifizierung verlangt, ist nicht sichtbar, da die Form dieses Artefakts (eine Containerliste, nicht `docker inspect`) keine Umgebung enthält',
+  },
+  podsMissing: { en: ' of pods that are not in the evidence', de: ' zu Pods, die nicht im Nachweis sind' },
+  note: { en: ' ({note})', de: ' ({note})' },
+  unauthenticated: {
+    en: '{what}{target}, with no authentication evidence{note}: anyone who reaches it can use it',
+    de: '{what}{target}, ohne Nachweis einer Authentifizierung{note}: wer ihn erreicht, kann ihn nutzen',
+  },
+  explicitlyOff: {
+    en: '{what}, and authentication is explicitly off ({setting}, {path}): anyone who reaches it can use it',
+    de: '{what}, und die Authentifizierung ist ausdrücklich abgeschaltet ({setting}, {path}): wer ihn erreicht, kann ihn nutzen',
+  },
+  fixOff: { en: 'Remove {setting}; {authFix}. Until then, {unexpose}.', de: 'Entfernen Sie {setting}; {authFix}. Bis dahin: {unexpose}.' },
+  noneExposed: {
+    en: 'no sensitive service exposed (etcd, Docker API, kubelet, Redis, MongoDB, …)',
+    de: 'kein sensibler Dienst offengelegt (etcd, Docker-API, Kubelet, Redis, MongoDB, …)',
+  },
+  remediation: {
+    en: 'Publish sensitive services (etcd, the Docker API, the kubelet, Redis, MongoDB, Elasticsearch, Memcached, CouchDB, …) on loopback or an internal network only, or require authentication (client certificates, passwords).',
+    de: 'Veröffentlichen Sie sensible Dienste (etcd, die Docker-API, das Kubelet, Redis, MongoDB, Elasticsearch, Memcached, CouchDB, …) nur auf Loopback oder in einem internen Netz, oder verlangen Sie Authentifizierung (Client-Zertifikate, Passwörter).',
+  },
+});
+
 /** How far a port reaches, from least to most. */
 const REACH = ['internal', 'loopback', 'interface', 'all'] as const;
 type Reach = (typeof REACH)[number];
@@ -27,9 +114,9 @@ interface Exposure {
   protocol: Protocol;
   reach: Reach;
   /** How it is reachable, for the message. */
-  how: string;
+  how: Text;
   /** What to change to stop the exposure, for the remediation. */
-  unexpose: string;
+  unexpose: Text;
   source: Source;
   path: string;
   /** The containers whose settings can show authentication (none: the target is not in the evidence). */
@@ -54,14 +141,14 @@ function hostNetwork(c: Container): { path: string } | null {
   return null;
 }
 
-function publishFix(c: Container, port: number): string {
+function publishFix(c: Container, port: number): Text {
   switch (c.runtime) {
     case 'compose':
-      return `publish it on loopback only (\`"127.0.0.1:${port}:${port}"\` under \`ports:\` of service "${c.name}") or not at all`;
+      return tx(T.publishCompose, { port, name: c.name });
     case 'docker':
-      return `publish it on loopback only (\`-p 127.0.0.1:${port}:${port}\`) or not at all`;
+      return tx(T.publishDocker, { port });
     case 'kubernetes':
-      return `drop the \`hostPort\` of container "${c.name}" (reach it through a ClusterIP Service)`;
+      return tx(T.dropHostPort, { name: c.name });
   }
 }
 
@@ -69,19 +156,14 @@ function portReach(c: Container, p: Port, service: SensitiveService): Exposure {
   const base = { service, port: p.containerPort, protocol: p.protocol, source: c.source, path: p.path, containers: [c] };
   const host = hostNetwork(c);
   if (host) {
-    return { ...base, reach: 'all', path: host.path, how: 'listening on the host network, on all host interfaces',
-      unexpose: `take container "${c.name}" out of the host network` };
+    return { ...base, reach: 'all', path: host.path, how: T.hostNetwork, unexpose: tx(T.leaveHostNetwork, { name: c.name }) };
   }
-  if (!p.published) {
-    return { ...base, reach: 'internal', how: 'not published outside the container network', unexpose: '' };
-  }
+  if (!p.published) return { ...base, reach: 'internal', how: T.notPublished, unexpose: EMPTY };
   const ip = p.hostIp ?? '';
   const at = `${isAllInterfaces(ip) ? '0.0.0.0' : ip}${p.hostPort !== null ? `:${p.hostPort}` : ''}`;
-  if (isAllInterfaces(ip)) {
-    return { ...base, reach: 'all', how: `published on all interfaces (${at})`, unexpose: publishFix(c, p.containerPort) };
-  }
-  if (isLoopback(ip)) return { ...base, reach: 'loopback', how: `bound to loopback only (${at})`, unexpose: '' };
-  return { ...base, reach: 'interface', how: `bound to ${ip} only`, unexpose: publishFix(c, p.containerPort) };
+  if (isAllInterfaces(ip)) return { ...base, reach: 'all', how: tx(T.allInterfaces, { at }), unexpose: publishFix(c, p.containerPort) };
+  if (isLoopback(ip)) return { ...base, reach: 'loopback', how: tx(T.loopbackOnly, { at }), unexpose: EMPTY };
+  return { ...base, reach: 'interface', how: tx(T.boundTo, { ip }), unexpose: publishFix(c, p.containerPort) };
 }
 
 /** Host-network containers may list no ports at all; their image then names the service at its default port. */
@@ -92,8 +174,8 @@ function imageExposures(c: Container, known: readonly Exposure[]): Exposure[] {
   return SENSITIVE_SERVICES.filter((s) => s.images.includes(repo) && !known.some((e) => e.service === s))
     .flatMap((s) => s.ports.slice(0, 1).map((port): Exposure => ({
       service: s, port, protocol: 'tcp', reach: 'all', source: c.source, path: host.path, containers: [c],
-      how: `listening on the host network (image ${repo}, default port ${port})`,
-      unexpose: `take container "${c.name}" out of the host network`,
+      how: tx(T.hostNetworkImage, { repo, port }),
+      unexpose: tx(T.leaveHostNetwork, { name: c.name }),
     })));
 }
 
@@ -109,7 +191,7 @@ function serviceFor(listeners: readonly DebuggerListener[], port: number): { ser
 function loopbackListener(c: Container, l: DebuggerListener, path: string): Exposure {
   return {
     service: l.service, port: l.port, protocol: 'tcp', reach: 'loopback', source: c.source, path: l.path || path, containers: [c],
-    how: `listening on loopback inside the container (\`${l.what}\`), so out of reach even where the port is published`, unexpose: '',
+    how: tx(T.loopbackInside, { flag: l.what }), unexpose: EMPTY,
   };
 }
 
@@ -121,7 +203,7 @@ function containerExposures(c: Container): Exposure[] {
     if (!found) continue;
     const { service, listener } = found;
     const e = listener?.loopback ? loopbackListener(c, listener, p.path) : portReach(c, p, service);
-    if (listener && !listener.loopback) e.how += ` (\`${listener.what}\`)`;
+    if (listener && !listener.loopback) e.how = tx(T.flag, { how: e.how, flag: listener.what });
     const key = `${p.containerPort}/${p.protocol}`;
     const prev = byPort.get(key);
     // Docker lists one binding per address family; the widest one counts.
@@ -134,8 +216,8 @@ function containerExposures(c: Container): Exposure[] {
     const e: Exposure = l.loopback ? loopbackListener(c, l, c.path) : {
       service: l.service, port: l.port, protocol: 'tcp', source: c.source, path: host?.path ?? l.path, containers: [c],
       reach: host ? 'all' : 'internal',
-      how: host ? `listening on the host network, on all host interfaces (\`${l.what}\`)` : `started (\`${l.what}\`) but not published`,
-      unexpose: host ? `take container "${c.name}" out of the host network` : '',
+      how: host ? tx(T.hostNetworkFlag, { flag: l.what }) : tx(T.startedNotPublished, { flag: l.what }),
+      unexpose: host ? tx(T.leaveHostNetwork, { name: c.name }) : EMPTY,
     };
     byPort.set(`${l.port}/tcp`, e);
   }
@@ -163,9 +245,8 @@ function serviceExposures(
   const pods = containers.filter((c) => c.runtime === 'kubernetes' && selects(svc, c));
   for (const sp of svc.ports) {
     const target = sp.targetPort ?? sp.port;
-    const how = `exposed outside the cluster by Service/${svc.name} (${svc.type}, port ${sp.port}` +
-      `${sp.nodePort !== null ? `, node port ${sp.nodePort}` : ''})`;
-    const unexpose = `make Service/${svc.name} a ClusterIP Service (or restrict who reaches it)`;
+    const how = tx(T.viaService, { name: svc.name, type: svc.type, port: sp.port, nodePort: sp.nodePort !== null ? tx(T.nodePort, { port: sp.nodePort }) : EMPTY });
+    const unexpose = tx(T.makeClusterIp, { name: svc.name });
     const declaring = pods.flatMap((c) => c.ports.filter((p) =>
       typeof target === 'number' ? p.containerPort === target : p.name === target).map((p) => ({ c, p })));
     if (declaring.length > 0) {
@@ -185,17 +266,14 @@ function serviceExposures(
     }
     if (typeof target !== 'number') {
       if (pods.length === 0) {
-        findings.push(finding(svc.source, 'unknown', sp.path,
-          `Service/${svc.name} (${svc.type}) targets the named port "${target}" of pods that are not in the evidence: ` +
-            'which service listens there is not visible'));
+        findings.push(finding(svc.source, 'unknown', sp.path, tx(T.namedPort, { name: svc.name, type: svc.type, target })));
       }
       continue;
     }
     const service = serviceAtPort(target);
     if (!service) {
       if (pods.length === 0) {
-        findings.push(finding(svc.source, 'pass', sp.path,
-          `Service/${svc.name} (${svc.type}) exposes port ${target}, which is no sensitive service`));
+        findings.push(finding(svc.source, 'pass', sp.path, tx(T.notSensitive, { name: svc.name, type: svc.type, port: target })));
       }
       continue;
     }
@@ -211,33 +289,27 @@ function judge(e: Exposure): Finding[] {
   const verdict = authVerdict(e.service, e.containers);
   if (e.service.onlyWithNoAuth && verdict.kind !== 'disabled' && verdict.kind !== 'allows-none') return [];
   const container = e.containers.length > 0 ? e.containers.map((c) => c.name).join(', ') : null;
-  const what = `${e.service.name} (${e.port}/${e.protocol}) is ${e.how}`;
-  const pass = (message: string): Finding[] => [finding(e.source, 'pass', e.path, message, { container, covers: e.containers })];
-  if (e.reach === 'internal') return pass(`${what}: not exposed`);
-  if (e.reach === 'loopback') return pass(`${what}: reachable from this host alone`);
-  if (verdict.kind === 'auth') return pass(`${what}, and requires authentication (${verdict.what}, ${verdict.path})`);
-  const fixAuth = `${e.unexpose.charAt(0).toUpperCase()}${e.unexpose.slice(1)}, or ${e.service.authFix}.`;
+  const what = tx(T.what, { service: e.service.name, port: e.port, protocol: e.protocol, how: e.how });
+  const pass = (message: Text): Finding[] => [finding(e.source, 'pass', e.path, message, { container, covers: e.containers })];
+  if (e.reach === 'internal') return pass(tx(T.notExposed, { what }));
+  if (e.reach === 'loopback') return pass(tx(T.thisHostAlone, { what }));
+  if (verdict.kind === 'auth') return pass(tx(T.requiresAuth, { what, setting: verdict.what, path: verdict.path }));
+  const fixAuth = tx(T.fixAuth, { unexpose: capitalised(e.unexpose), authFix: e.service.authFix });
   if (e.reach === 'interface') {
-    return [finding(e.source, 'unknown', e.path,
-      `${what}, with ${verdict.kind === 'none' ? 'no authentication evidence' : `authentication off (${verdict.what})`}: ` +
-        'whether only trusted systems reach that address is not visible here', { container })];
+    const auth = verdict.kind === 'none' ? T.noEvidence : tx(T.authOff, { setting: verdict.what });
+    return [finding(e.source, 'unknown', e.path, tx(T.interfaceOnly, { what, auth }), { container })];
   }
   if (verdict.kind === 'none' && !e.service.debugger && e.containers.some((c) => c.env === null)) {
     // The container list carries neither environment nor full configuration: absence of a password is no evidence.
-    return [finding(e.source, 'unknown', e.path,
-      `${what}; whether it requires authentication is not visible, since this artifact's shape (a container list, not ` +
-        '`docker inspect`) carries no environment', { container })];
+    return [finding(e.source, 'unknown', e.path, tx(T.noEnvironment, { what }), { container })];
   }
   if (verdict.kind === 'none') {
-    const note = e.service.note ? ` (${e.service.note})` : '';
-    const target = e.containers.length === 0 ? ' of pods that are not in the evidence' : '';
-    return [finding(e.source, 'fail', e.path,
-      `${what}${target}, with no authentication evidence${note}: anyone who reaches it can use it`,
-      { container, remediation: fixAuth })];
+    const note = e.service.note ? tx(T.note, { note: e.service.note }) : EMPTY;
+    const target = e.containers.length === 0 ? T.podsMissing : EMPTY;
+    return [finding(e.source, 'fail', e.path, tx(T.unauthenticated, { what, target, note }), { container, remediation: fixAuth })];
   }
-  return [finding(e.source, 'fail', e.path,
-    `${what}, and authentication is explicitly off (${verdict.what}, ${verdict.path}): anyone who reaches it can use it`,
-    { container, remediation: `Remove ${verdict.what}; ${e.service.authFix}. Until then, ${e.unexpose}.` })];
+  return [finding(e.source, 'fail', e.path, tx(T.explicitlyOff, { what, setting: verdict.what, path: verdict.path }),
+    { container, remediation: tx(T.fixOff, { setting: verdict.what, authFix: e.service.authFix, unexpose: e.unexpose }) })];
 }
 
 export const control: Control = {
@@ -249,9 +321,7 @@ export const control: Control = {
     de: 'Stellen Sie sicher, dass offen gelegte Dienste wie _etcd_ entweder nur für vollständig vertrauenswürdige ' +
       'Systeme verfügbar sind oder eine Authentifizierung erfordern.',
   },
-  remediation:
-    'Publish sensitive services (etcd, the Docker API, the kubelet, Redis, MongoDB, Elasticsearch, Memcached, ' +
-    'CouchDB, …) on loopback or an internal network only, or require authentication (client certificates, passwords).',
+  remediation: T.remediation,
   rules: [
     '- **Sensitive services**, by container port: etcd 2379 (client) and 2380 (peer), the Docker API 2375 (2376 is ' +
       'its TLS port), the kubelet 10250 and its read-only port 10255, Redis 6379, MongoDB 27017, Elasticsearch ' +
@@ -298,8 +368,7 @@ export const control: Control = {
     for (const c of evidence.containers) {
       const judged = (own.get(c) ?? []).flatMap(judge);
       findings.push(...(judged.length > 0 || covered.has(c) ? judged
-        : [finding(c.source, 'pass', c.path, 'no sensitive service exposed (etcd, Docker API, kubelet, Redis, MongoDB, …)',
-          { container: c.name, covers: [c] })]));
+        : [finding(c.source, 'pass', c.path, T.noneExposed, { container: c.name, covers: [c] })]));
     }
     return findings;
   },

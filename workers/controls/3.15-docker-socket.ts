@@ -5,6 +5,7 @@
  */
 import type { Container, Evidence, Mount, PodInfo } from '../model/evidence.ts';
 import type { Finding } from '../model/result.ts';
+import { EMPTY, type Text, defineTexts, tx } from '../model/text.ts';
 import { type Control, containerFinding, finding, notCarried } from './control.ts';
 import { type SocketExposure, imageRepository, isSocketProxyImage, socketExposure } from './shared/sockets.ts';
 
@@ -14,18 +15,57 @@ export const ROLE_LABEL = 'org.owasp.csvs.docker-socket';
 export const ACCESS_LABEL = 'org.owasp.csvs.docker-socket-access';
 const ROLES = ['monitoring', 'management'];
 
-const FIX_REMOVE =
-  'Remove the socket mount. If the container really monitors or manages containers, give the socket only to a ' +
-  'filtering proxy (e.g. `tecnativa/docker-socket-proxy`, allowing only the API sections it needs), mount it `:ro` ' +
-  `there, label that proxy \`${ROLE_LABEL}=monitoring\` (or \`management\`) and point the container at the proxy ` +
-  '(`DOCKER_HOST=tcp://socket-proxy:2375`) instead of the socket.';
+const T = defineTexts('3.15', {
+  fixRemove: {
+    en: 'Remove the socket mount. If the container really monitors or manages containers, give the socket only to a filtering proxy (e.g. `tecnativa/docker-socket-proxy`, allowing only the API sections it needs), mount it `:ro` there, label that proxy `{label}=monitoring` (or `management`) and point the container at the proxy (`DOCKER_HOST=tcp://socket-proxy:2375`) instead of the socket.',
+    de: 'Entfernen Sie die Einbindung des Sockets. Überwacht oder verwaltet der Container wirklich Container, geben Sie den Socket nur einem filternden Proxy (z. B. `tecnativa/docker-socket-proxy`, der nur die nötigen API-Bereiche erlaubt), binden Sie ihn dort `:ro` ein, kennzeichnen Sie diesen Proxy mit `{label}=monitoring` (oder `management`) und lassen Sie den Container statt des Sockets den Proxy nutzen (`DOCKER_HOST=tcp://socket-proxy:2375`).',
+  },
+  socket: { en: 'the runtime socket {path}', de: 'der Laufzeit-Socket {path}' },
+  more: { en: ' and {count} more', de: ' und {count} weitere' },
+  folder: { en: '{path}, a folder holding runtime sockets ({shown}{more})', de: '{path}, ein Ordner mit Laufzeit-Sockets ({shown}{more})' },
+  readWrite: {
+    en: '{what} is mounted read-write at {target}: whoever runs code in this container controls the container runtime, which is root on the host',
+    de: '{what} ist beschreibbar unter {target} eingebunden: wer in diesem Container Code ausführt, steuert die Container-Laufzeit, und das ist root auf dem Host',
+  },
+  readOnly: {
+    en: '{what} is mounted read-only at {target}, but :ro does not limit the Docker API (connecting to a socket is not a write; the container can still start privileged containers)',
+    de: '{what} ist schreibgeschützt unter {target} eingebunden, aber :ro begrenzt die Docker-API nicht (die Verbindung zu einem Socket ist kein Schreibzugriff; der Container kann weiter privilegierte Container starten)',
+  },
+  proxy: { en: 'its image {image} is a filtering socket proxy', de: 'sein Image {image} ist ein filternder Socket-Proxy' },
+  filtered: { en: 'its access is declared filtered ({label}=filtered)', de: 'sein Zugriff ist als gefiltert angegeben ({label}=filtered)' },
+  declaredPass: {
+    en: '{what} is mounted read-only by a declared {role} container ({label}={role}), and {limit}',
+    de: '{what} ist schreibgeschützt eingebunden, von einem als {role} angegebenen Container ({label}={role}), und {limit}',
+  },
+  declaredUnlimited: {
+    en: '{note}; it is declared a {role} container, but nothing limits its access (no filtering socket proxy image, no {access}=filtered)',
+    de: '{note}; er ist als {role}-Container angegeben, aber nichts begrenzt seinen Zugriff (kein Image eines filternden Socket-Proxys, kein {access}=filtered)',
+  },
+  undeclared: {
+    en: '{note}; the container is not declared a monitoring or management container ({label})',
+    de: '{note}; der Container ist nicht als Überwachungs- oder Verwaltungscontainer angegeben ({label})',
+  },
+  setting: { en: 'the mounts (with their type and mode)', de: 'die Einbindungen (mit Art und Modus)' },
+  noSocket: {
+    en: 'mounts no container runtime socket (docker.sock, containerd.sock, crio.sock, podman.sock) and no folder holding one',
+    de: 'bindet keinen Socket einer Container-Laufzeit ein (docker.sock, containerd.sock, crio.sock, podman.sock) und keinen Ordner, der einen enthält',
+  },
+  volumeSocket: { en: 'the runtime socket {path}', de: 'den Laufzeit-Socket {path}' },
+  volumeFolder: { en: '{path} (holds runtime sockets)', de: '{path} (enthält Laufzeit-Sockets)' },
+  unmounted: {
+    en: '{owner} declares hostPath volume "{name}" for {what}, but no container mounts it, so it gives no access; remove the volume so that no container mounts it later',
+    de: '{owner} gibt das hostPath-Volume „{name}“ für {what} an, aber kein Container bindet es ein, es gewährt also keinen Zugriff; entfernen Sie das Volume, damit es später kein Container einbindet',
+  },
+});
 
-function describe(m: Mount, exposure: SocketExposure): string {
-  const host = m.hostPath ?? '';
-  if (exposure.kind === 'socket') return `the runtime socket ${host}`;
+const FIX_REMOVE = tx(T.fixRemove, { label: ROLE_LABEL });
+
+function describe(m: Mount, exposure: SocketExposure): Text {
+  const path = m.hostPath ?? '';
+  if (exposure.kind === 'socket') return tx(T.socket, { path });
   const shown = exposure.holds.slice(0, 3).join(', ');
-  const more = exposure.holds.length > 3 ? ` and ${exposure.holds.length - 3} more` : '';
-  return `${host}, a folder holding runtime sockets (${shown}${more})`;
+  const more = exposure.holds.length > 3 ? tx(T.more, { count: exposure.holds.length - 3 }) : EMPTY;
+  return tx(T.folder, { path, shown, more });
 }
 
 function labelsOf(c: Container): Record<string, string> {
@@ -35,9 +75,7 @@ function labelsOf(c: Container): Record<string, string> {
 function checkMount(c: Container, m: Mount, exposure: SocketExposure): Finding {
   const what = describe(m, exposure);
   if (!m.readOnly) {
-    return containerFinding(c, 'fail', m.path,
-      `${what} is mounted read-write at ${m.target}: whoever runs code in this container controls the container ` +
-        'runtime, which is root on the host', FIX_REMOVE);
+    return containerFinding(c, 'fail', m.path, tx(T.readWrite, { what, target: m.target }), FIX_REMOVE);
   }
   const labels = labelsOf(c);
   const role = (labels[ROLE_LABEL] ?? '').trim().toLowerCase();
@@ -45,23 +83,19 @@ function checkMount(c: Container, m: Mount, exposure: SocketExposure): Finding {
   const image = c.image?.value ?? null;
   const proxy = image !== null && isSocketProxyImage(image);
   const filtered = (labels[ACCESS_LABEL] ?? '').trim().toLowerCase() === 'filtered';
-  const roNote = `${what} is mounted read-only at ${m.target}, but :ro does not limit the Docker API ` +
-    '(connecting to a socket is not a write; the container can still start privileged containers)';
+  const note = tx(T.readOnly, { what, target: m.target });
   if (declared && (proxy || filtered)) {
-    const limit = proxy
-      ? `its image ${imageRepository(image ?? '')} is a filtering socket proxy`
-      : `its access is declared filtered (${ACCESS_LABEL}=filtered)`;
-    return containerFinding(c, 'pass',
-      m.path, `${what} is mounted read-only by a declared ${role} container (${ROLE_LABEL}=${role}), and ${limit}`);
+    const limit = proxy ? tx(T.proxy, { image: imageRepository(image ?? '') }) : tx(T.filtered, { label: ACCESS_LABEL });
+    return containerFinding(c, 'pass', m.path, tx(T.declaredPass, { what, role, label: ROLE_LABEL, limit }));
   }
-  const why = declared
-    ? `; it is declared a ${role} container, but nothing limits its access (no filtering socket proxy image, no ${ACCESS_LABEL}=filtered)`
-    : `; the container is not declared a monitoring or management container (${ROLE_LABEL})`;
-  return containerFinding(c, 'fail', m.path, roNote + why, FIX_REMOVE);
+  const message = declared
+    ? tx(T.declaredUnlimited, { note, role, access: ACCESS_LABEL })
+    : tx(T.undeclared, { note, label: ROLE_LABEL });
+  return containerFinding(c, 'fail', m.path, message, FIX_REMOVE);
 }
 
 function checkContainer(c: Container): Finding[] {
-  if (c.mounts === null) return [notCarried(c, 'the mounts (with their type and mode)')];
+  if (c.mounts === null) return [notCarried(c, T.setting)];
   const findings: Finding[] = [];
   for (const m of c.mounts) {
     if (m.hostPath === null) continue;
@@ -69,8 +103,7 @@ function checkContainer(c: Container): Finding[] {
     if (exposure) findings.push(checkMount(c, m, exposure));
   }
   if (findings.length > 0) return findings;
-  return [containerFinding(c, 'pass', c.path,
-    'mounts no container runtime socket (docker.sock, containerd.sock, crio.sock, podman.sock) and no folder holding one')];
+  return [containerFinding(c, 'pass', c.path, T.noSocket)];
 }
 
 /** A hostPath volume nobody mounts gives no access, but it is one `volumeMounts` entry away from it. */
@@ -80,10 +113,9 @@ function unmountedVolumes(pod: PodInfo): Finding[] {
     .flatMap((v) => {
       const exposure = socketExposure(v.hostPath);
       if (!exposure) return [];
-      const what = exposure.kind === 'socket' ? `the runtime socket ${v.hostPath}` : `${v.hostPath} (holds runtime sockets)`;
+      const what = exposure.kind === 'socket' ? tx(T.volumeSocket, { path: v.hostPath }) : tx(T.volumeFolder, { path: v.hostPath });
       return [finding(pod.source, 'unknown', v.path,
-        `${pod.owner.kind}/${pod.owner.name} declares hostPath volume "${v.name}" for ${what}, but no container ` +
-          'mounts it, so it gives no access; remove the volume so that no container mounts it later')];
+        tx(T.unmounted, { owner: `${pod.owner.kind}/${pod.owner.name}`, name: v.name, what }))];
     });
 }
 

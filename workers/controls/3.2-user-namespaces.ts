@@ -5,7 +5,63 @@
  */
 import type { Container, DaemonInfo, Evidence, PodInfo } from '../model/evidence.ts';
 import type { Finding } from '../model/result.ts';
+import { defineTexts, tx } from '../model/text.ts';
 import { type Control, containerFinding, finding } from './control.ts';
+
+const T = defineTexts('3.2', {
+  rootless: {
+    en: 'the daemon runs rootless (name=rootless): container root maps to an unprivileged host user',
+    de: 'der Daemon läuft rootless (name=rootless): root im Container entspricht einem Benutzer ohne Rechte auf dem Host',
+  },
+  userns: {
+    en: 'the daemon remaps users into a user namespace (name=userns)',
+    de: 'der Daemon bildet die Benutzer in einem Benutzer-Namespace ab (name=userns)',
+  },
+  none: { en: 'none', de: 'keine' },
+  neither: {
+    en: 'SecurityOptions ({options}) show neither name=userns nor name=rootless: container root is host root',
+    de: 'SecurityOptions ({options}) zeigen weder name=userns noch name=rootless: root im Container ist root auf dem Host',
+  },
+  fixDaemon: {
+    en: 'Enable user-namespace remapping in /etc/docker/daemon.json (`"userns-remap": "default"`) and restart dockerd, or run Docker rootless.',
+    de: 'Schalten Sie die Abbildung in Benutzer-Namespaces in /etc/docker/daemon.json ein (`"userns-remap": "default"`) und starten Sie dockerd neu, oder betreiben Sie Docker rootless.',
+  },
+  fixCompose: {
+    en: 'Remove `userns_mode: host` from the service so the daemon\'s user namespace applies.',
+    de: 'Entfernen Sie `userns_mode: host` vom Service, damit der Benutzer-Namespace des Daemons gilt.',
+  },
+  fixDocker: {
+    en: 'Recreate the container without `--userns=host` so the daemon\'s user namespace applies.',
+    de: 'Erstellen Sie den Container ohne `--userns=host` neu, damit der Benutzer-Namespace des Daemons gilt.',
+  },
+  host: {
+    en: 'user namespace mode is host: the container opts out of the daemon\'s user-namespace remapping',
+    de: 'der Benutzer-Namespace-Modus ist host: der Container nimmt sich von der Abbildung des Daemons aus',
+  },
+  notSet: { en: 'not set', de: 'nicht gesetzt' },
+  daemonDecides: {
+    en: 'user namespace mode {mode}: the daemon decides (docker info shows whether remapping is on)',
+    de: 'Benutzer-Namespace-Modus {mode}: der Daemon entscheidet (docker info zeigt, ob die Abbildung eingeschaltet ist)',
+  },
+  podPass: {
+    en: '{owner} sets hostUsers: false: its containers run in a user namespace',
+    de: '{owner} setzt hostUsers: false: seine Container laufen in einem Benutzer-Namespace',
+  },
+  setsTrue: { en: 'sets hostUsers: true', de: 'setzt hostUsers: true' },
+  notSetDefault: { en: 'does not set hostUsers (the default is true)', de: 'setzt hostUsers nicht (die Vorgabe ist true)' },
+  podFail: {
+    en: '{owner} {what}: its containers share the host\'s users',
+    de: '{owner} {what}: seine Container teilen die Benutzer des Hosts',
+  },
+  fixPod: {
+    en: 'Set `hostUsers: false` in the pod spec of {owner} (Kubernetes 1.33+, or 1.25+ with the UserNamespacesSupport feature gate).',
+    de: 'Setzen Sie `hostUsers: false` in der Pod-Spec von {owner} (Kubernetes 1.33+, oder 1.25+ mit dem Feature-Gate UserNamespacesSupport).',
+  },
+  remediation: {
+    en: 'Docker: enable `userns-remap` in daemon.json or run the daemon rootless, and do not start containers with `--userns=host`. Kubernetes: set `hostUsers: false` in every pod spec.',
+    de: 'Docker: schalten Sie `userns-remap` in daemon.json ein oder betreiben Sie den Daemon rootless, und starten Sie keine Container mit `--userns=host`. Kubernetes: setzen Sie `hostUsers: false` in jeder Pod-Spec.',
+  },
+});
 
 function hasOption(options: readonly string[], name: string): boolean {
   return options.some((o) => o.split(',').some((part) => part.trim() === `name=${name}`));
@@ -16,15 +72,9 @@ function checkDaemon(d: DaemonInfo, dockerContainers: readonly Container[]): Fin
   const opts = d.securityOptions.value;
   const at = d.securityOptions.path;
   const covers = dockerContainers.filter((c) => c.usernsMode?.value !== 'host');
-  if (d.rootless || hasOption(opts, 'rootless')) {
-    return finding(d.source, 'pass', at, 'the daemon runs rootless (name=rootless): container root maps to an unprivileged host user', { covers });
-  }
-  if (d.userns || hasOption(opts, 'userns')) {
-    return finding(d.source, 'pass', at, 'the daemon remaps users into a user namespace (name=userns)', { covers });
-  }
-  return finding(d.source, 'fail', at,
-    `SecurityOptions (${opts.join(', ') || 'none'}) show neither name=userns nor name=rootless: container root is host root`,
-    { remediation: 'Enable user-namespace remapping in /etc/docker/daemon.json (`"userns-remap": "default"`) and restart dockerd, or run Docker rootless.' });
+  if (d.rootless || hasOption(opts, 'rootless')) return finding(d.source, 'pass', at, T.rootless, { covers });
+  if (d.userns || hasOption(opts, 'userns')) return finding(d.source, 'pass', at, T.userns, { covers });
+  return finding(d.source, 'fail', at, tx(T.neither, { options: opts.length > 0 ? opts.join(', ') : T.none }), { remediation: T.fixDaemon });
 }
 
 function checkContainer(c: Container): Finding | null {
@@ -32,13 +82,10 @@ function checkContainer(c: Container): Finding | null {
   // Kubernetes has no such switch per container; its pods decide (hostUsers).
   if (!mode || c.runtime === 'kubernetes') return null;
   if (mode.value === 'host') {
-    const fix = c.runtime === 'compose'
-      ? 'Remove `userns_mode: host` from the service so the daemon\'s user namespace applies.'
-      : 'Recreate the container without `--userns=host` so the daemon\'s user namespace applies.';
-    return containerFinding(c, 'fail', mode.path, 'user namespace mode is host: the container opts out of the daemon\'s user-namespace remapping', fix);
+    return containerFinding(c, 'fail', mode.path, T.host, c.runtime === 'compose' ? T.fixCompose : T.fixDocker);
   }
-  const said = mode.value === null || mode.value === '' ? 'not set' : mode.value;
-  return containerFinding(c, 'unknown', mode.path, `user namespace mode ${said}: the daemon decides (docker info shows whether remapping is on)`);
+  const said = mode.value === null || mode.value === '' ? T.notSet : mode.value;
+  return containerFinding(c, 'unknown', mode.path, tx(T.daemonDecides, { mode: said }));
 }
 
 function checkPod(p: PodInfo, containers: readonly Container[]): Finding {
@@ -46,11 +93,10 @@ function checkPod(p: PodInfo, containers: readonly Container[]): Finding {
   const v = p.hostUsers.value;
   if (v === false) {
     const covers = containers.filter((c) => c.pod !== null && c.pod.source.artifact === p.source.artifact && c.pod.path === p.path);
-    return finding(p.source, 'pass', p.hostUsers.path, `${owner} sets hostUsers: false: its containers run in a user namespace`, { covers });
+    return finding(p.source, 'pass', p.hostUsers.path, tx(T.podPass, { owner }), { covers });
   }
-  return finding(p.source, 'fail', p.hostUsers.path,
-    `${owner} ${v === true ? 'sets hostUsers: true' : 'does not set hostUsers (the default is true)'}: its containers share the host's users`,
-    { remediation: `Set \`hostUsers: false\` in the pod spec of ${owner} (Kubernetes 1.33+, or 1.25+ with the UserNamespacesSupport feature gate).` });
+  return finding(p.source, 'fail', p.hostUsers.path, tx(T.podFail, { owner, what: v === true ? T.setsTrue : T.notSetDefault }),
+    { remediation: tx(T.fixPod, { owner }) });
 }
 
 /** Pods listed by the parser, plus any only reachable through their containers, once each. */
@@ -76,9 +122,7 @@ export const control: Control = {
     en: 'User namespaces are enabled.',
     de: 'Stellen Sie sicher, dass der Benutzer-Namespace aktiviert ist.',
   },
-  remediation:
-    'Docker: enable `userns-remap` in daemon.json or run the daemon rootless, and do not start containers with `--userns=host`. ' +
-    'Kubernetes: set `hostUsers: false` in every pod spec.',
+  remediation: T.remediation,
   rules: [
     '- **docker-info**: `SecurityOptions` containing `name=userns` (userns-remap) or `name=rootless` passes: container root ' +
       'is then an unprivileged host user. Anything else fails, because Docker\'s default maps container root to host root.',

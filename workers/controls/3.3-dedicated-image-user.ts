@@ -5,14 +5,77 @@
  */
 import type { Container, Dockerfile, Evidence, ImageConfig, Stage, UserCreation } from '../model/evidence.ts';
 import type { Finding } from '../model/result.ts';
+import { type Text, defineTexts, joinTexts, lit, tx } from '../model/text.ts';
 import { type Control, containerFinding, finding, notCarried } from './control.ts';
 import { createdUserMatches, createsUser, effectiveUser, isRootUser, isUnresolved, stageChain, uidOf, userPart } from './shared/users.ts';
 
-function fixCreate(uid: number | null, name: string | null): string {
+const T = defineTexts('3.3', {
+  fixCreate: {
+    en: 'Create the user in the final stage and switch to it: `RUN useradd --system --uid {uid} --no-create-home {name}` (Alpine: `adduser -S -D -H -u {uid} {name}`), then `USER {name}`.',
+    de: 'Legen Sie den Benutzer in der letzten Stage an und wechseln Sie zu ihm: `RUN useradd --system --uid {uid} --no-create-home {name}` (Alpine: `adduser -S -D -H -u {uid} {name}`), dann `USER {name}`.',
+  },
+  creation: { en: '{tool} at line {line}', de: '{tool} in Zeile {line}' },
+  noUser: {
+    en: 'final stage sets no USER, so it runs as the base image\'s user ({base}), not a user created in this image',
+    de: 'die letzte Stage setzt keinen USER, läuft also als Benutzer des Basisimages ({base}), nicht als ein in diesem Image angelegter Benutzer',
+  },
+  userArg: {
+    en: 'USER {spec} is a build argument: which user runs is only known at build time',
+    de: 'USER {spec} ist ein Build-Argument: welcher Benutzer läuft, steht erst beim Build fest',
+  },
+  root: {
+    en: 'final stage runs as root (USER {spec}), not as a user created in the image',
+    de: 'die letzte Stage läuft als root (USER {spec}), nicht als ein im Image angelegter Benutzer',
+  },
+  created: {
+    en: 'USER {spec} names the user created in the image ({creation})',
+    de: 'USER {spec} nennt den im Image angelegten Benutzer ({creation})',
+  },
+  createsNone: { en: 'the image creates no user at all', de: 'das Image legt überhaupt keinen Benutzer an' },
+  createsOnly: { en: 'the image creates only {list}', de: 'das Image legt nur {list} an' },
+  createdItem: { en: '{who} ({creation})', de: '{who} ({creation})' },
+  userNamed: { en: 'user {name}', de: 'Benutzer {name}' },
+  notCreated: {
+    en: 'USER {spec}: {what} is not created in this image (created where?); {seen}. A user of the base image is not a new user',
+    de: 'USER {spec}: {what} wird in diesem Image nicht angelegt (wo dann?); {seen}. Ein Benutzer des Basisimages ist kein neuer Benutzer',
+  },
+  image: { en: 'image', de: 'Image' },
+  imageNonRoot: {
+    en: '{name} runs as non-root user {user}; whether the image created that user is not visible here (the Dockerfile shows it)',
+    de: '{name} läuft als Benutzer {user} ohne Root-Rechte; ob das Image diesen Benutzer angelegt hat, ist hier nicht sichtbar (das Dockerfile zeigt es)',
+  },
+  imageUnset: { en: '{name}: the image\'s user is not stated', de: '{name}: der Benutzer des Images ist nicht angegeben' },
+  noUserConfigured: { en: 'no User configured', de: 'kein User konfiguriert' },
+  userIs: { en: 'User {user}', de: 'User {user}' },
+  imageRoot: {
+    en: '{name} runs as root ({as}), not as a user created in the image',
+    de: '{name} läuft als root ({as}), nicht als ein im Image angelegter Benutzer',
+  },
+  fixImage: { en: 'Rebuild {name}: {fix}', de: 'Bauen Sie {name} neu: {fix}' },
+  containerNonRoot: {
+    en: 'runs as non-root user {user}; whether the image created that user is not visible here (the Dockerfile shows it)',
+    de: 'läuft als Benutzer {user} ohne Root-Rechte; ob das Image diesen Benutzer angelegt hat, ist hier nicht sichtbar (das Dockerfile zeigt es)',
+  },
+  containerUnset: { en: 'the user is not stated; the image decides', de: 'der Benutzer ist nicht angegeben; das Image entscheidet' },
+  imageDefault: { en: 'no user set, the image default', de: 'kein Benutzer gesetzt, Vorgabe des Images' },
+  containerRoot: {
+    en: 'runs as root ({as}), not as a user created in the image',
+    de: 'läuft als root ({as}), nicht als ein im Image angelegter Benutzer',
+  },
+  fixContainer: {
+    en: 'Build the image with its own user ({fix}) and do not override it with `--user root`.',
+    de: 'Bauen Sie das Image mit einem eigenen Benutzer ({fix}) und überschreiben Sie ihn nicht mit `--user root`.',
+  },
+  userSetting: { en: 'the user (Config.User)', de: 'der Benutzer (Config.User)' },
+  remediation: {
+    en: 'Create a dedicated user in the final stage of every image (`RUN useradd --system --uid 10001 app`) and end the stage with `USER app`.',
+    de: 'Legen Sie in der letzten Stage jedes Images einen eigenen Benutzer an (`RUN useradd --system --uid 10001 app`) und beenden Sie die Stage mit `USER app`.',
+  },
+});
+
+function fixCreate(uid: number | null, name: string | null): Text {
   const n = name && uidOf(name) === null ? name : 'app';
-  const u = uid ?? 10001;
-  return `Create the user in the final stage and switch to it: \`RUN useradd --system --uid ${u} --no-create-home ${n}\` ` +
-    `(Alpine: \`adduser -S -D -H -u ${u} ${n}\`), then \`USER ${n}\`.`;
+  return tx(T.fixCreate, { uid: uid ?? 10001, name: n });
 }
 
 function lineOf(path: string): number {
@@ -20,8 +83,8 @@ function lineOf(path: string): number {
   return m ? Number(m[1]) : Number.POSITIVE_INFINITY;
 }
 
-function describeCreation(c: UserCreation): string {
-  return `${c.tool} at line ${c.line}`;
+function describeCreation(c: UserCreation): Text {
+  return tx(T.creation, { tool: c.tool, line: c.line });
 }
 
 function checkDockerfile(df: Dockerfile): Finding[] {
@@ -30,62 +93,46 @@ function checkDockerfile(df: Dockerfile): Finding[] {
   const who = effectiveUser(df.stages, final);
   if (who.kind !== 'user') {
     const base = who.kind === 'scratch' ? 'scratch' : who.base;
-    return [finding(df.source, 'fail', `line ${final.line}`,
-      `final stage sets no USER, so it runs as the base image's user (${base}), not a user created in this image`,
-      { remediation: fixCreate(null, null) })];
+    return [finding(df.source, 'fail', `line ${final.line}`, tx(T.noUser, { base }), { remediation: fixCreate(null, null) })];
   }
   const spec = who.fact.value;
   const at = who.fact.path;
-  if (isUnresolved(spec)) {
-    return [finding(df.source, 'unknown', at, `USER ${spec} is a build argument: which user runs is only known at build time`)];
-  }
-  if (isRootUser(spec)) {
-    return [finding(df.source, 'fail', at, `final stage runs as root (USER ${spec}), not as a user created in the image`,
-      { remediation: fixCreate(null, null) })];
-  }
+  if (isUnresolved(spec)) return [finding(df.source, 'unknown', at, tx(T.userArg, { spec }))];
+  if (isRootUser(spec)) return [finding(df.source, 'fail', at, tx(T.root, { spec }), { remediation: fixCreate(null, null) })];
   // Creations the USER can refer to: in the final stage or a stage it is built FROM, before the USER line.
   const userLine = lineOf(at);
   const created = stageChain(df.stages, final)
     .flatMap((s) => s.userCreations)
     .filter((c) => createsUser(c) && c.line < userLine);
   const match = created.find((c) => createdUserMatches(c, spec));
-  if (match) {
-    return [finding(df.source, 'pass', at, `USER ${spec} names the user created in the image (${describeCreation(match)})`)];
-  }
+  if (match) return [finding(df.source, 'pass', at, tx(T.created, { spec, creation: describeCreation(match) }))];
   const uid = uidOf(spec);
   const seen = created.length === 0
-    ? 'the image creates no user at all'
-    : `the image creates only ${created.map((c) => `${c.name ?? (c.uid === null ? '?' : `UID ${c.uid}`)} (${describeCreation(c)})`).join(', ')}`;
-  const what = uid === null ? `user ${userPart(spec)}` : `UID ${uid}`;
-  return [finding(df.source, 'fail', at,
-    `USER ${spec}: ${what} is not created in this image (created where?); ${seen}. A user of the base image is not a new user`,
+    ? T.createsNone
+    : tx(T.createsOnly, { list: joinTexts(created.map((c) => tx(T.createdItem, { who: c.name ?? (c.uid === null ? '?' : `UID ${c.uid}`), creation: describeCreation(c) }))) });
+  const what = uid === null ? tx(T.userNamed, { name: userPart(spec) }) : lit(`UID ${uid}`);
+  return [finding(df.source, 'fail', at, tx(T.notCreated, { spec, what, seen }),
     { remediation: fixCreate(uid, uid === null ? userPart(spec) : null) })];
 }
 
 function checkImage(img: ImageConfig): Finding {
   const u = img.user.value;
-  const name = img.repoTags[0] ?? img.id ?? 'image';
-  if (u.kind === 'nonroot') {
-    return finding(img.source, 'pass', img.user.path,
-      `${name} runs as non-root user ${u.raw}; whether the image created that user is not visible here (the Dockerfile shows it)`);
-  }
-  if (u.kind === 'unset') return finding(img.source, 'unknown', img.user.path, `${name}: the image's user is not stated`);
+  const raw = img.repoTags[0] ?? img.id;
+  const name: Text = raw ? lit(raw) : T.image;
+  if (u.kind === 'nonroot') return finding(img.source, 'pass', img.user.path, tx(T.imageNonRoot, { name, user: u.raw }));
+  if (u.kind === 'unset') return finding(img.source, 'unknown', img.user.path, tx(T.imageUnset, { name }));
   return finding(img.source, 'fail', img.user.path,
-    `${name} runs as root (${u.raw === '' ? 'no User configured' : `User ${u.raw}`}), not as a user created in the image`,
-    { remediation: `Rebuild ${name}: ${fixCreate(null, null)}` });
+    tx(T.imageRoot, { name, as: u.raw === '' ? T.noUserConfigured : tx(T.userIs, { user: u.raw }) }),
+    { remediation: tx(T.fixImage, { name, fix: fixCreate(null, null) }) });
 }
 
 function checkContainer(c: Container): Finding {
-  if (c.user === null) return notCarried(c, 'the user (Config.User)');
+  if (c.user === null) return notCarried(c, T.userSetting);
   const u = c.user.value;
-  if (u.kind === 'nonroot') {
-    return containerFinding(c, 'pass', c.user.path,
-      `runs as non-root user ${u.raw}; whether the image created that user is not visible here (the Dockerfile shows it)`);
-  }
-  if (u.kind === 'unset') return containerFinding(c, 'unknown', c.user.path, 'the user is not stated; the image decides');
-  return containerFinding(c, 'fail', c.user.path,
-    `runs as root (${u.raw === '' ? 'no user set, the image default' : u.raw}), not as a user created in the image`,
-    `Build the image with its own user (${fixCreate(null, null)}) and do not override it with \`--user root\`.`);
+  if (u.kind === 'nonroot') return containerFinding(c, 'pass', c.user.path, tx(T.containerNonRoot, { user: u.raw }));
+  if (u.kind === 'unset') return containerFinding(c, 'unknown', c.user.path, T.containerUnset);
+  return containerFinding(c, 'fail', c.user.path, tx(T.containerRoot, { as: u.raw === '' ? T.imageDefault : u.raw }),
+    tx(T.fixContainer, { fix: fixCreate(null, null) }));
 }
 
 export const control: Control = {
@@ -96,8 +143,7 @@ export const control: Control = {
     en: 'Every image creates a new user, and all operations in the container run as that user.',
     de: 'Stellen Sie sicher, dass in jedem Container-Image ein neuer Benutzer erstellt wird, mit dem dann alle Vorgänge im Container ausgeführt werden.',
   },
-  remediation:
-    'Create a dedicated user in the final stage of every image (`RUN useradd --system --uid 10001 app`) and end the stage with `USER app`.',
+  remediation: T.remediation,
   rules: [
     '- **dockerfile**: only the final stage counts. Its effective `USER` (its own last one, or that of the earlier stage it ' +
       'is built `FROM`) must name, by name or UID, a user created by `useradd`/`adduser` before it in that stage or in a ' +

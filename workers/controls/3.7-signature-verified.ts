@@ -8,12 +8,78 @@
  */
 import type { Container, Evidence, ImageConfig, ImagePolicy, SignatureReport, Source } from '../model/evidence.ts';
 import type { Finding } from '../model/result.ts';
-import { type Control, containerFinding, finding } from './control.ts';
+import { EMPTY, type Text, defineTexts, joinTexts, lit, tx } from '../model/text.ts';
+import { type Control, containerFinding, finding, roleText } from './control.ts';
 import { normaliseDigest, parseImageRef, policyPatternMatches, repositoryOf } from './shared/images.ts';
 
-const SIGN_AND_VERIFY =
-  'Sign the image in CI (`cosign sign <image>@sha256:<digest>`) and verify it before deployment ' +
-  '(`cosign verify --key … <image>@sha256:<digest> --output json`), uploading that output as a `signature` artifact.';
+const T = defineTexts('3.7', {
+  signAndVerify: {
+    en: 'Sign the image in CI (`cosign sign <image>@sha256:<digest>`) and verify it before deployment (`cosign verify --key … <image>@sha256:<digest> --output json`), uploading that output as a `signature` artifact.',
+    de: 'Signieren Sie das Image in der CI (`cosign sign <image>@sha256:<digest>`) und prüfen Sie es vor dem Deployment (`cosign verify --key … <image>@sha256:<digest> --output json`); laden Sie diese Ausgabe als Artefakt `signature` hoch.',
+  },
+  imageNamed: { en: 'image {name}', de: 'Image {name}' },
+  noRepoDigests: {
+    en: 'image {name} has no RepoDigests (built locally or loaded, never pulled from a registry): cannot tell which signed digest it is',
+    de: 'Image {name} hat keine RepoDigests (lokal gebaut oder geladen, nie aus einer Registry gezogen): welcher signierte Digest es ist, lässt sich nicht sagen',
+  },
+  containerImage: { en: '{role} image `{repository}`', de: '{role} mit Image `{repository}`' },
+  noDigest: {
+    en: '{role} image `{image}` carries no digest: cannot tell which digest runs, so no signature can be matched to it',
+    de: '{role} mit Image `{image}` trägt keinen Digest: welcher Digest läuft, lässt sich nicht sagen, also passt keine Signatur dazu',
+  },
+  nothingVerified: {
+    en: 'the verification output holds no verified signature{why}',
+    de: 'die Ausgabe der Prüfung enthält keine geprüfte Signatur{why}',
+  },
+  why: { en: ': {errors}', de: ': „{errors}“' },
+  errors: { en: 'the verification output reports errors: {errors}', de: 'die Ausgabe der Prüfung meldet Fehler: „{errors}“' },
+  fixErrors: {
+    en: 'Find out why verification failed (wrong key or identity, an unsigned image among several) and verify again.',
+    de: 'Klären Sie, warum die Prüfung scheiterte (falscher Schlüssel oder falsche Identität, ein unsigniertes Image unter mehreren), und prüfen Sie erneut.',
+  },
+  covered: { en: '{what} runs {digests}, covered by a verified signature', de: '{what} läuft mit {digests}, abgedeckt durch eine geprüfte Signatur' },
+  admitted: {
+    en: '{what} runs {digests}, which the verification output does not list; an enforcing admission policy verifies it instead',
+    de: '{what} läuft mit {digests}, den die Ausgabe der Prüfung nicht nennt; stattdessen prüft eine durchgesetzte Admission-Policy',
+  },
+  uncovered: {
+    en: '{what} runs {digests}, which no verified signature in the snapshot covers',
+    de: '{what} läuft mit {digests}, den keine geprüfte Signatur im Snapshot abdeckt',
+  },
+  anImage: { en: 'an image', de: 'ein Image' },
+  verified: { en: 'verified signature for {name}', de: 'geprüfte Signatur für {name}' },
+  verifiedUnused: {
+    en: 'verified signature for {name}, which no container or image of the snapshot runs',
+    de: 'geprüfte Signatur für {name}, das kein Container und kein Image des Snapshots ausführt',
+  },
+  kyverno: { en: 'Kyverno policy {name}', de: 'Kyverno-Policy {name}' },
+  sigstore: { en: 'ClusterImagePolicy {name}', de: 'ClusterImagePolicy {name}' },
+  noPattern: { en: '(no pattern)', de: '(kein Muster)' },
+  noPod: {
+    en: '{policy} verifies signatures of images matching {patterns}, but the snapshot holds no pod to check it against',
+    de: '{policy} prüft Signaturen von Images, die auf {patterns} passen, aber der Snapshot enthält keinen Pod, an dem sich das prüfen ließe',
+  },
+  enforced: {
+    en: '{role} image `{image}` must carry a valid signature: {policies} enforces it',
+    de: '{role} mit Image `{image}` braucht eine gültige Signatur: {policies} setzt das durch',
+  },
+  audit: {
+    en: '{role} image `{image}` is checked by {policies} in Audit mode only: an unsigned image is reported, not refused',
+    de: '{role} mit Image `{image}` wird von {policies} nur im Audit-Modus geprüft: ein unsigniertes Image wird gemeldet, nicht abgewiesen',
+  },
+  noPolicy: {
+    en: '{role} image `{image}` matches no image-verification policy: it is admitted unsigned',
+    de: '{role} mit Image `{image}` passt auf keine Policy zur Image-Prüfung: es wird unsigniert zugelassen',
+  },
+  fixPolicy: {
+    en: 'Add its repository to a verifying policy, e.g. Kyverno `verifyImages.imageReferences: ["{kyverno}*"]` with `validationFailureAction: Enforce`, or a ClusterImagePolicy `glob: "{glob}**"`.',
+    de: 'Nehmen Sie sein Repository in eine prüfende Policy auf, z. B. Kyverno `verifyImages.imageReferences: ["{kyverno}*"]` mit `validationFailureAction: Enforce`, oder eine ClusterImagePolicy `glob: "{glob}**"`.',
+  },
+  remediation: {
+    en: 'Sign images in CI (cosign or notation) and verify before use: upload the `cosign verify --output json` output for the digests you deploy, or enforce verification at admission with a Kyverno `verifyImages` policy (`validationFailureAction: Enforce`) or a Sigstore `ClusterImagePolicy` covering every image of the workload.',
+    de: 'Signieren Sie Images in der CI (cosign oder notation) und prüfen Sie sie vor der Verwendung: laden Sie die Ausgabe von `cosign verify --output json` für die ausgerollten Digests hoch, oder erzwingen Sie die Prüfung bei der Zulassung mit einer Kyverno-Policy `verifyImages` (`validationFailureAction: Enforce`) oder einer Sigstore-`ClusterImagePolicy`, die jedes Image der Anwendung abdeckt.',
+  },
+});
 
 /** A digest the workload runs, and where the snapshot says so. */
 interface RunningDigest {
@@ -23,13 +89,9 @@ interface RunningDigest {
   /** The containers that run it, which a verified signature shows compliant. */
   containers: Container[];
   location: string;
-  what: string;
+  what: Text;
   /** An enforcing admission policy verifies this container's image; that decides it. */
   admitted: boolean;
-}
-
-function roleText(c: Container): string {
-  return c.role === 'app' ? 'container' : `${c.role} container`;
 }
 
 function sameImage(image: ImageConfig, reference: string): boolean {
@@ -50,12 +112,11 @@ function runningDigests(evidence: Evidence): { running: RunningDigest[]; undecid
   const undecided: Finding[] = [];
   for (const image of evidence.images) {
     const digests = image.repoDigests.map((d) => normaliseDigest(d.slice(d.indexOf('@') + 1))).filter((d): d is string => d !== null);
-    const name = image.repoTags[0] ?? image.id ?? 'image';
+    const name = image.repoTags[0] ?? image.id ?? '';
     if (digests.length === 0) {
-      undecided.push(finding(image.source, 'unknown', `${image.path}/RepoDigests`,
-        `image ${name} has no RepoDigests (built locally or loaded, never pulled from a registry): cannot tell which signed digest it is`));
+      undecided.push(finding(image.source, 'unknown', `${image.path}/RepoDigests`, tx(T.noRepoDigests, { name })));
     } else {
-      running.push({ digests, source: image.source, container: null, containers: [], location: `${image.path}/RepoDigests`, what: `image ${name}`, admitted: false });
+      running.push({ digests, source: image.source, container: null, containers: [], location: `${image.path}/RepoDigests`, what: tx(T.imageNamed, { name }), admitted: false });
     }
   }
   for (const c of evidence.containers) {
@@ -64,11 +125,10 @@ function runningDigests(evidence: Evidence): { running: RunningDigest[]; undecid
     if (ref?.digest) {
       running.push({
         digests: [ref.digest], source: c.source, container: c.name, containers: [c], location: c.image.path,
-        what: `${roleText(c)} image \`${repositoryOf(ref)}\``, admitted: admittedByPolicy(evidence, c),
+        what: tx(T.containerImage, { role: roleText(c), repository: repositoryOf(ref) }), admitted: admittedByPolicy(evidence, c),
       });
     } else if (!evidence.images.some((i) => sameImage(i, c.image?.value ?? ''))) {
-      undecided.push(containerFinding(c, 'unknown', c.image.path,
-        `${roleText(c)} image \`${c.image.value}\` carries no digest: cannot tell which digest runs, so no signature can be matched to it`));
+      undecided.push(containerFinding(c, 'unknown', c.image.path, tx(T.noDigest, { role: roleText(c), image: c.image.value })));
     }
   }
   return { running, undecided };
@@ -88,12 +148,10 @@ function checkReports(reports: readonly SignatureReport[]): Finding[] {
   return reports.flatMap((r) => {
     const out: Finding[] = [];
     if (r.verified.length === 0) {
-      const why = r.errors.length > 0 ? `: ${r.errors.slice(0, 3).join('; ')}` : '';
-      out.push(finding(r.source, 'fail', '', `the verification output holds no verified signature${why}`,
-        { remediation: SIGN_AND_VERIFY }));
+      const why = r.errors.length > 0 ? tx(T.why, { errors: r.errors.slice(0, 3).join('; ') }) : EMPTY;
+      out.push(finding(r.source, 'fail', '', tx(T.nothingVerified, { why }), { remediation: T.signAndVerify }));
     } else if (r.errors.length > 0) {
-      out.push(finding(r.source, 'fail', '', `the verification output reports errors: ${r.errors.slice(0, 3).join('; ')}`,
-        { remediation: 'Find out why verification failed (wrong key or identity, an unsigned image among several) and verify again.' }));
+      out.push(finding(r.source, 'fail', '', tx(T.errors, { errors: r.errors.slice(0, 3).join('; ') }), { remediation: T.fixErrors }));
     }
     return out;
   });
@@ -108,28 +166,25 @@ function checkDigests(evidence: Evidence): Finding[] {
     const covered = r.digests.filter((d) => verified.has(d));
     const shown = r.digests.join(', ');
     if (covered.length > 0) {
-      findings.push(finding(r.source, 'pass', r.location, `${r.what} runs ${covered.join(', ')}, covered by a verified signature`,
+      findings.push(finding(r.source, 'pass', r.location, tx(T.covered, { what: r.what, digests: covered.join(', ') }),
         { container: r.container, covers: r.containers }));
     } else if (r.admitted) {
-      findings.push(finding(r.source, 'unknown', r.location,
-        `${r.what} runs ${shown}, which the verification output does not list; an enforcing admission policy verifies it instead`,
-        { container: r.container }));
+      findings.push(finding(r.source, 'unknown', r.location, tx(T.admitted, { what: r.what, digests: shown }), { container: r.container }));
     } else {
-      findings.push(finding(r.source, 'fail', r.location,
-        `${r.what} runs ${shown}, which no verified signature in the snapshot covers`,
-        { container: r.container, remediation: SIGN_AND_VERIFY }));
+      findings.push(finding(r.source, 'fail', r.location, tx(T.uncovered, { what: r.what, digests: shown }),
+        { container: r.container, remediation: T.signAndVerify }));
     }
   }
   const runningSet = new Set(running.flatMap((r) => r.digests));
   for (const report of reports) {
     for (const v of report.verified) {
       const d = normaliseDigest(v.digest);
-      const name = v.reference ? `${v.reference}@${d ?? '?'}` : (d ?? 'an image');
+      const name: Text = v.reference ? lit(`${v.reference}@${d ?? '?'}`) : d ? lit(d) : T.anImage;
       if (running.length === 0 && undecided.length === 0) {
         // No workload image in the snapshot to hold the signature against: the verification itself is the fact.
-        findings.push(finding(report.source, 'pass', v.path, `verified signature for ${name}`));
+        findings.push(finding(report.source, 'pass', v.path, tx(T.verified, { name })));
       } else if (!d || !runningSet.has(d)) {
-        findings.push(finding(report.source, 'unknown', v.path, `verified signature for ${name}, which no container or image of the snapshot runs`));
+        findings.push(finding(report.source, 'unknown', v.path, tx(T.verifiedUnused, { name })));
       }
     }
   }
@@ -138,8 +193,8 @@ function checkDigests(evidence: Evidence): Finding[] {
 
 // ---------------------------------------------------------------- admission policies
 
-function policyName(p: ImagePolicy): string {
-  return `${p.engine === 'kyverno' ? 'Kyverno policy' : 'ClusterImagePolicy'} ${p.name}`;
+function policyName(p: ImagePolicy): Text {
+  return tx(p.engine === 'kyverno' ? T.kyverno : T.sigstore, { name: p.name });
 }
 
 function covers(p: ImagePolicy, image: string): boolean {
@@ -156,26 +211,23 @@ function checkPolicies(evidence: Evidence): Finding[] {
   const pods = evidence.containers.filter((c) => c.runtime === 'kubernetes');
   if (pods.length === 0) {
     return policies.map((p) => finding(p.source, 'unknown', p.path,
-      `${policyName(p)} verifies signatures of images matching ${p.imagePatterns.join(', ') || '(no pattern)'}, ` +
-      'but the snapshot holds no pod to check it against'));
+      tx(T.noPod, { policy: policyName(p), patterns: p.imagePatterns.length > 0 ? p.imagePatterns.join(', ') : T.noPattern })));
   }
   return pods.map((c) => {
     const image = c.image?.value ?? '';
     const at = c.image?.path ?? c.path;
+    const role = roleText(c);
     const matching = policies.filter((p) => covers(p, image));
     const enforcing = matching.filter((p) => p.enforcing);
     if (enforcing.length > 0) {
-      return containerFinding(c, 'pass', at, `${roleText(c)} image \`${image}\` must carry a valid signature: ${enforcing.map(policyName).join(', ')} enforces it`);
+      return containerFinding(c, 'pass', at, tx(T.enforced, { role, image, policies: joinTexts(enforcing.map(policyName)) }));
     }
     if (matching.length > 0) {
-      return containerFinding(c, 'unknown', at,
-        `${roleText(c)} image \`${image}\` is checked by ${matching.map(policyName).join(', ')} in Audit mode only: an unsigned image is reported, not refused`);
+      return containerFinding(c, 'unknown', at, tx(T.audit, { role, image, policies: joinTexts(matching.map(policyName)) }));
     }
     const ref = parseImageRef(image);
-    return containerFinding(c, 'fail', at,
-      `${roleText(c)} image \`${image}\` matches no image-verification policy: it is admitted unsigned`,
-      `Add its repository to a verifying policy, e.g. Kyverno \`verifyImages.imageReferences: ["${ref ? `${ref.registry}/${ref.repository}` : image}*"]\` ` +
-      `with \`validationFailureAction: Enforce\`, or a ClusterImagePolicy \`glob: "${ref ? repositoryOf(ref) : image}**"\`.`);
+    return containerFinding(c, 'fail', at, tx(T.noPolicy, { role, image }),
+      tx(T.fixPolicy, { kyverno: ref ? `${ref.registry}/${ref.repository}` : image, glob: ref ? repositoryOf(ref) : image }));
   });
 }
 
@@ -187,10 +239,7 @@ export const control: Control = {
     en: "Every image's signature is verified before it is used in production.",
     de: 'Stellen Sie sicher, dass die Signatur jedes Images vor der produktiven Verwendung überprüft wird.',
   },
-  remediation:
-    'Sign images in CI (cosign or notation) and verify before use: upload the `cosign verify --output json` output ' +
-    'for the digests you deploy, or enforce verification at admission with a Kyverno `verifyImages` policy ' +
-    '(`validationFailureAction: Enforce`) or a Sigstore `ClusterImagePolicy` covering every image of the workload.',
+  remediation: T.remediation,
   rules: [
     '- **signature** (`cosign verify --output json`, both the classic and the `https://sigstore.dev/cosign/sign/v1` shape; ' +
       '`notation verify`): every digest the workload runs must be covered by a verified signature → pass; a running digest ' +

@@ -9,10 +9,98 @@ import type { Dockerfile, Evidence, PackageInstall, PackageInventory, ShellComma
 import type { Finding } from '../model/result.ts';
 import { type Control, finding } from './control.ts';
 import { finalImageStages } from './shared/images.ts';
+import { EMPTY, type Text, defineTexts, joinTexts, lit, tx } from '../model/text.ts';
 import { type ImageInstalls, type KeptPackage, OS_MANAGERS, apkWithoutIndex, commandWords, imageInstalls, runOf } from './shared/installs.ts';
 import { type Ecosystem, type PackageGroup, UNNEEDED_GROUPS, unneededGroup } from './shared/packages.ts';
 
 export type { KeptPackage };
+
+const T = defineTexts('3.8', {
+  group: { en: '{names} ({label})', de: '{names} ({label})' },
+  packages: { en: 'packages', de: 'Pakete' },
+  indexLeft: {
+    en: 'the package index is left in the image (`--no-network`, which reads none, would do as well)',
+    de: 'der Paketindex bleibt im Image (`--no-network`, das keinen liest, täte es auch)',
+  },
+  recommends: {
+    en: 'recommended (weak) dependencies nobody asked for come along',
+    de: 'empfohlene (schwache) Abhängigkeiten, nach denen niemand gefragt hat, kommen mit',
+  },
+  notMinimal: { en: '{manager} installs {names} without `{flag}`: {why}', de: '{manager} installiert {names} ohne `{flag}`: {why}' },
+  fixMinimal: { en: 'Add `{flag}` to this {manager} install.', de: 'Ergänzen Sie `{flag}` bei dieser Installation mit {manager}.' },
+  keptByBuild: {
+    en: '; the RUN at line {runs} keeps the shared libraries its binaries link against (`find … ldd … | xargs apt-mark manual`), which the Dockerfile does not name',
+    de: '; der RUN in Zeile {runs} behält die gemeinsamen Bibliotheken, gegen die seine Programme gelinkt sind (`find … ldd … | xargs apt-mark manual`), die das Dockerfile nicht nennt',
+  },
+  removedSameRunOne: {
+    en: ' ({names} is installed and removed again in the same RUN, so not in the image{kept})',
+    de: ' ({names} wird im selben RUN installiert und wieder entfernt, ist also nicht im Image{kept})',
+  },
+  removedSameRunMany: {
+    en: ' ({names} are installed and removed again in the same RUN, so not in the image{kept})',
+    de: ' ({names} werden im selben RUN installiert und wieder entfernt, sind also nicht im Image{kept})',
+  },
+  unneededOne: {
+    en: 'installs {groups} in the final image, where the application does not need it',
+    de: 'installiert {groups} im fertigen Image, wo die Anwendung es nicht braucht',
+  },
+  unneededMany: {
+    en: 'installs {groups} in the final image, where the application does not need them',
+    de: 'installiert {groups} im fertigen Image, wo die Anwendung sie nicht braucht',
+  },
+  fixUnneeded: {
+    en: 'Install build tools in a separate build stage and `COPY --from` only the artifacts; remove debuggers, network tools and servers the application does not use, or purge them in the same RUN that installed them.',
+    de: 'Installieren Sie Build-Werkzeuge in einer eigenen Build-Stage und übernehmen Sie mit `COPY --from` nur die Ergebnisse; entfernen Sie Debugger, Netzwerkwerkzeuge und Server, die die Anwendung nicht nutzt, oder entfernen Sie sie im selben RUN, der sie installiert hat.',
+  },
+  removedLaterOne: {
+    en: 'installs {groups}; a later RUN (line {at}) removes it, but the files stay in the layer this RUN made, which the image still ships',
+    de: 'installiert {groups}; ein späterer RUN (Zeile {at}) entfernt es, aber die Dateien bleiben in der Schicht dieses RUN, die das Image weiter ausliefert',
+  },
+  removedLaterMany: {
+    en: 'installs {groups}; a later RUN (line {at}) removes them, but the files stay in the layer this RUN made, which the image still ships',
+    de: 'installiert {groups}; ein späterer RUN (Zeile {at}) entfernt sie, aber die Dateien bleiben in der Schicht dieses RUN, die das Image weiter ausliefert',
+  },
+  fixRemovedLater: {
+    en: 'Remove the packages in the same RUN that installs them (`… && make && apt-get purge -y --auto-remove gcc make`), or build in a separate stage.',
+    de: 'Entfernen Sie die Pakete im selben RUN, der sie installiert (`… && make && apt-get purge -y --auto-remove gcc make`), oder bauen Sie in einer eigenen Stage.',
+  },
+  shellSyntax: { en: '{words}, shell syntax that is no package name', de: '{words}, Shell-Syntax, die kein Paketname ist' },
+  variable: {
+    en: '{words}, a variable the Dockerfile gives no value (a shell variable or a build argument without default)',
+    de: '{words}, eine Variable, der das Dockerfile keinen Wert gibt (eine Shell-Variable oder ein Build-Argument ohne Vorgabe)',
+  },
+  unread: {
+    en: 'installs packages named by {what}: which packages that is cannot be read here',
+    de: 'installiert Pakete, benannt durch {what}: welche Pakete das sind, lässt sich hier nicht lesen',
+  },
+  piped: {
+    en: 'pipes a download into a shell: whatever that script installs cannot be reviewed here',
+    de: 'leitet einen Download in eine Shell: was dieses Skript installiert, lässt sich hier nicht prüfen',
+  },
+  installsNothing: { en: 'the final image installs no OS packages{note}', de: 'das fertige Image installiert keine Betriebssystempakete{note}' },
+  installsMinimal: {
+    en: 'the final image installs {names} with its package manager\'s minimal flag; none is a build tool, debugger, attacker network tool or remote-access server{note}',
+    de: 'das fertige Image installiert {names} mit dem Minimal-Schalter seines Paketmanagers; keines davon ist ein Build-Werkzeug, Debugger, Netzwerkwerkzeug für Angreifer oder Fernzugriffsserver{note}',
+  },
+  unreadableLine: {
+    en: '{text} could not be read as a package, so whether it names one is not known',
+    de: '{text} ließ sich nicht als Paket lesen; ob es eines nennt, ist also nicht bekannt',
+  },
+  inventoryPass: {
+    en: '{count} packages listed; none is a build tool, debugger, attacker network tool or remote-access server',
+    de: '{count} Pakete aufgeführt; keines ist ein Build-Werkzeug, Debugger, Netzwerkwerkzeug für Angreifer oder Fernzugriffsserver',
+  },
+  inventoryFail: { en: '{name} ({label}) is installed in the image', de: '{name} ({label}) ist im Image installiert' },
+  fixInventory: {
+    en: 'Remove {name} from the image (build in a separate stage, or purge it in the RUN that installed it).',
+    de: 'Entfernen Sie {name} aus dem Image (bauen Sie in einer eigenen Stage, oder entfernen Sie es im RUN, der es installiert hat).',
+  },
+  remediation: {
+    en: 'Install with the package manager\'s minimal flag (`apt-get install --no-install-recommends`, `apk add --no-cache`, `dnf install --setopt=install_weak_deps=0 --nodocs`), build in a separate stage and copy only the artifacts, and keep compilers, debuggers, network tools such as netcat/nmap/tcpdump and remote-access servers out of the final image.',
+    de: 'Installieren Sie mit dem Minimal-Schalter des Paketmanagers (`apt-get install --no-install-recommends`, `apk add --no-cache`, `dnf install --setopt=install_weak_deps=0 --nodocs`), bauen Sie in einer eigenen Stage und kopieren Sie nur die Ergebnisse, und halten Sie Compiler, Debugger, Netzwerkwerkzeuge wie netcat/nmap/tcpdump und Fernzugriffsserver aus dem fertigen Image heraus.',
+  },
+});
+
 
 /** The flag each OS package manager needs so that it installs only what was asked for. */
 const MINIMAL_FLAG: Partial<Record<PackageInstall['manager'], string>> = {
@@ -78,34 +166,30 @@ function groupedNames(kept: readonly KeptPackage[], groups: readonly PackageGrou
   return byGroup;
 }
 
-function describeGroups(byGroup: Map<PackageGroup, string[]>): string {
-  return [...byGroup].map(([g, names]) => `${names.join(', ')} (${g.label})`).join('; ');
+function describeGroups(byGroup: Map<PackageGroup, string[]>): Text {
+  return joinTexts([...byGroup].map(([g, names]) => tx(T.group, { names: names.join(', '), label: g.label })), '; ');
 }
 
-const FIX_UNNEEDED =
-  'Install build tools in a separate build stage and `COPY --from` only the artifacts; remove debuggers, network tools and ' +
-  'servers the application does not use, or purge them in the same RUN that installed them.';
+function count(byGroup: Map<PackageGroup, string[]>): number {
+  return [...byGroup.values()].flat().length;
+}
 
 /** An install without its manager's minimal flag, unless nothing of it stays (the same RUN auto-removes it all). */
 function checkMinimal(df: Dockerfile, stage: Stage, install: PackageInstall, found: ImageInstalls): Finding | null {
   if (install.minimal || found.fullyRemoved.has(install) || apkWithoutIndex(stage, install)) return null;
   const flag = MINIMAL_FLAG[install.manager] ?? '';
-  const names = install.packages.filter((p) => p.trim()).join(' ') || 'packages';
-  const why = install.manager === 'apk'
-    ? 'the package index is left in the image (`--no-network`, which reads none, would do as well)'
-    : 'recommended (weak) dependencies nobody asked for come along';
-  return finding(df.source, 'fail', `line ${install.line}`, `${install.manager} installs ${names} without \`${flag}\`: ${why}`,
-    { remediation: `Add \`${flag}\` to this ${install.manager} install.` });
+  const listed = install.packages.filter((p) => p.trim()).join(' ');
+  const names = listed === '' ? T.packages : lit(listed);
+  const why = install.manager === 'apk' ? T.indexLeft : T.recommends;
+  return finding(df.source, 'fail', `line ${install.line}`, tx(T.notMinimal, { manager: install.manager, names, flag, why }),
+    { remediation: tx(T.fixMinimal, { flag, manager: install.manager }) });
 }
 
-function sameRunNote(found: ImageInstalls): string {
+function sameRunNote(found: ImageInstalls): Text {
   const removed = [...new Set(found.removedSameRun.filter((k) => unneededGroup(k.name, k.ecosystem)).map((k) => k.name))];
-  if (removed.length === 0) return '';
-  const kept = found.keptByBuild.length > 0
-    ? `; the RUN at line ${found.keptByBuild.map((k) => k.run).join(', ')} keeps the shared libraries its binaries link against ` +
-      '(`find … ldd … | xargs apt-mark manual`), which the Dockerfile does not name'
-    : '';
-  return ` (${removed.join(', ')} ${removed.length === 1 ? 'is' : 'are'} installed and removed again in the same RUN, so not in the image${kept})`;
+  if (removed.length === 0) return EMPTY;
+  const kept = found.keptByBuild.length > 0 ? tx(T.keptByBuild, { runs: found.keptByBuild.map((k) => k.run).join(', ') }) : EMPTY;
+  return tx(removed.length === 1 ? T.removedSameRunOne : T.removedSameRunMany, { names: removed.join(', '), kept });
 }
 
 function checkDockerfile(df: Dockerfile): Finding[] {
@@ -126,35 +210,31 @@ function checkDockerfile(df: Dockerfile): Finding[] {
     const byGroup = groupedNames(found.kept.filter((k) => k.install === install), UNNEEDED_GROUPS);
     if (byGroup.size > 0) {
       findings.push(finding(df.source, 'fail', `line ${install.line}`,
-        `installs ${describeGroups(byGroup)} in the final image, where the application does not need ${[...byGroup.values()].flat().length === 1 ? 'it' : 'them'}`,
-        { remediation: FIX_UNNEEDED }));
+        tx(count(byGroup) === 1 ? T.unneededOne : T.unneededMany, { groups: describeGroups(byGroup) }), { remediation: T.fixUnneeded }));
     }
     const later = found.removedLater.filter((k) => k.install === install);
     const laterGroups = groupedNames(later, UNNEEDED_GROUPS);
     if (laterGroups.size > 0) {
       const at = [...new Set(later.map((k) => k.removedAt))].join(', ');
       findings.push(finding(df.source, 'fail', `line ${install.line}`,
-        `installs ${describeGroups(laterGroups)}; a later RUN (line ${at}) removes ${[...laterGroups.values()].flat().length === 1 ? 'it' : 'them'}, ` +
-          'but the files stay in the layer this RUN made, which the image still ships',
-        { remediation: 'Remove the packages in the same RUN that installs them (`… && make && apt-get purge -y --auto-remove gcc make`), or build in a separate stage.' }));
+        tx(count(laterGroups) === 1 ? T.removedLaterOne : T.removedLaterMany, { groups: describeGroups(laterGroups), at }),
+        { remediation: T.fixRemovedLater }));
     }
   }
   for (const u of found.unread) {
-    const what = u.why === 'shell'
-      ? `${u.words.join(', ')}, shell syntax that is no package name`
-      : `${u.words.join(', ')}, a variable the Dockerfile gives no value (a shell variable or a build argument without default)`;
-    findings.push(finding(df.source, 'unknown', `line ${u.install.line}`, `installs packages named by ${what}: which packages that is cannot be read here`));
+    const words = u.words.join(', ');
+    const what = tx(u.why === 'shell' ? T.shellSyntax : T.variable, { words });
+    findings.push(finding(df.source, 'unknown', `line ${u.install.line}`, tx(T.unread, { what })));
   }
   for (const line of stages.flatMap(pipedInstallerLines)) {
-    findings.push(finding(df.source, 'unknown', `line ${line}`,
-      'pipes a download into a shell: whatever that script installs cannot be reviewed here'));
+    findings.push(finding(df.source, 'unknown', `line ${line}`, T.piped));
   }
   if (!findings.some((f) => f.status === 'fail')) {
     const names = [...new Set(found.kept.map((k) => k.name))];
-    findings.push(finding(df.source, 'pass', `line ${final.line}`, (names.length === 0
-      ? 'the final image installs no OS packages'
-      : `the final image installs ${names.join(', ')} with its package manager's minimal flag; none is a build tool, debugger, attacker network tool or remote-access server`) +
-      sameRunNote(found)));
+    const note = sameRunNote(found);
+    findings.push(finding(df.source, 'pass', `line ${final.line}`, names.length === 0
+      ? tx(T.installsNothing, { note })
+      : tx(T.installsMinimal, { names: names.join(', '), note })));
   }
   return findings;
 }
@@ -188,19 +268,16 @@ export function listedPackages(inv: PackageInventory, groups: readonly PackageGr
 
 /** A line of a package list that could not be read: it may name a package, so it is said, not skipped. */
 export function unreadableLines(inv: PackageInventory): Finding[] {
-  return (inv.unreadable ?? []).map((u) => finding(inv.source, 'unknown', u.path,
-    `${JSON.stringify(u.text)} could not be read as a package, so whether it names one is not known`));
+  return (inv.unreadable ?? []).map((u) => finding(inv.source, 'unknown', u.path, tx(T.unreadableLine, { text: JSON.stringify(u.text) })));
 }
 
 function checkInventory(inv: PackageInventory): Finding[] {
   const hits = listedPackages(inv, UNNEEDED_GROUPS);
   if (hits.length === 0) {
-    return [finding(inv.source, 'pass', '',
-      `${inv.packages.length} packages listed; none is a build tool, debugger, attacker network tool or remote-access server`),
-    ...unreadableLines(inv)];
+    return [finding(inv.source, 'pass', '', tx(T.inventoryPass, { count: inv.packages.length })), ...unreadableLines(inv)];
   }
-  return [...hits.map((h) => finding(inv.source, 'fail', h.path, `${h.name} (${h.group.label}) is installed in the image`,
-    { remediation: `Remove ${h.name} from the image (build in a separate stage, or purge it in the RUN that installed it).` })),
+  return [...hits.map((h) => finding(inv.source, 'fail', h.path, tx(T.inventoryFail, { name: h.name, label: h.group.label }),
+    { remediation: tx(T.fixInventory, { name: h.name }) })),
   ...unreadableLines(inv)];
 }
 
@@ -212,10 +289,7 @@ export const control: Control = {
     en: 'Only the software packages that are needed are installed in images.',
     de: 'Stellen Sie sicher, dass nur die erforderlichen Softwarepakete in den Images installiert sind.',
   },
-  remediation:
-    'Install with the package manager\'s minimal flag (`apt-get install --no-install-recommends`, `apk add --no-cache`, ' +
-    '`dnf install --setopt=install_weak_deps=0 --nodocs`), build in a separate stage and copy only the artifacts, and keep ' +
-    'compilers, debuggers, network tools such as netcat/nmap/tcpdump and remote-access servers out of the final image.',
+  remediation: T.remediation,
   rules: [
     '- **dockerfile**: only the stages whose layers end up in the image count: the final stage and the stages it is ' +
       'built `FROM` (stages only read by `COPY --from` may install anything). An OS package install without the ' +

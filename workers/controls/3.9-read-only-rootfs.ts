@@ -4,20 +4,38 @@
  */
 import type { Container, Evidence } from '../model/evidence.ts';
 import type { Finding } from '../model/result.ts';
+import { defineTexts, tx } from '../model/text.ts';
 import { type Control, containerFinding, notCarried } from './control.ts';
 
-function fix(c: Container): string {
-  switch (c.runtime) {
-    case 'kubernetes':
-      return `Set \`securityContext.readOnlyRootFilesystem: true\` on container "${c.name}" and mount an ` +
-        '`emptyDir` at each path it must write to (e.g. `/tmp`).';
-    case 'compose':
-      return `Add \`read_only: true\` to service "${c.name}" and a \`tmpfs:\` entry for each path it must write to ` +
-        '(e.g. `- /tmp`).';
-    case 'docker':
-      return 'Run the container with `--read-only` (and `--tmpfs /tmp` for paths it must write to), then recreate it.';
-  }
-}
+const T = defineTexts('3.9', {
+  fixKubernetes: {
+    en: 'Set `securityContext.readOnlyRootFilesystem: true` on container "{name}" and mount an `emptyDir` at each path it must write to (e.g. `/tmp`).',
+    de: 'Setzen Sie `securityContext.readOnlyRootFilesystem: true` am Container „{name}“ und binden Sie an jedem Pfad, in den er schreiben muss, ein `emptyDir` ein (z. B. `/tmp`).',
+  },
+  fixCompose: {
+    en: 'Add `read_only: true` to service "{name}" and a `tmpfs:` entry for each path it must write to (e.g. `- /tmp`).',
+    de: 'Ergänzen Sie `read_only: true` am Service „{name}“ und einen Eintrag `tmpfs:` für jeden Pfad, in den er schreiben muss (z. B. `- /tmp`).',
+  },
+  fixDocker: {
+    en: 'Run the container with `--read-only` (and `--tmpfs /tmp` for paths it must write to), then recreate it.',
+    de: 'Starten Sie den Container mit `--read-only` (und `--tmpfs /tmp` für Pfade, in die er schreiben muss) und erstellen Sie ihn neu.',
+  },
+  setting: { en: 'the root file system mode (HostConfig.ReadonlyRootfs)', de: 'der Modus des Root-Dateisystems (HostConfig.ReadonlyRootfs)' },
+  readOnly: { en: '{name} is true: the root file system is mounted read-only', de: '{name} ist true: das Root-Dateisystem ist schreibgeschützt eingebunden' },
+  setFalse: { en: '{name} is set to false: the root file system is writable', de: '{name} ist auf false gesetzt: das Root-Dateisystem ist beschreibbar' },
+  notSet: {
+    en: '{name} is not set (the default is a writable root file system)',
+    de: '{name} ist nicht gesetzt (die Vorgabe ist ein beschreibbares Root-Dateisystem)',
+  },
+  writable: {
+    en: '{seen}; an attacker can change binaries and configuration inside the container',
+    de: '{seen}; ein Angreifer kann Programme und Konfiguration im Container ändern',
+  },
+  remediation: {
+    en: 'Mount every container\'s root file system read-only (`--read-only`, Compose `read_only: true`, Kubernetes `readOnlyRootFilesystem: true`) and give it writable volumes (tmpfs, emptyDir) only where it must write.',
+    de: 'Binden Sie das Root-Dateisystem jedes Containers schreibgeschützt ein (`--read-only`, Compose `read_only: true`, Kubernetes `readOnlyRootFilesystem: true`) und geben Sie ihm beschreibbare Volumes (tmpfs, emptyDir) nur dort, wo er schreiben muss.',
+  },
+});
 
 const SETTING: Record<Container['runtime'], string> = {
   docker: 'HostConfig.ReadonlyRootfs',
@@ -27,16 +45,12 @@ const SETTING: Record<Container['runtime'], string> = {
 
 function checkContainer(c: Container): Finding {
   const setting = c.readOnlyRootfs;
-  if (setting === null) return notCarried(c, 'the root file system mode (HostConfig.ReadonlyRootfs)');
-  if (setting.value === true) {
-    return containerFinding(c, 'pass', setting.path, `${SETTING[c.runtime]} is true: the root file system is mounted read-only`);
-  }
+  if (setting === null) return notCarried(c, T.setting);
   const name = SETTING[c.runtime];
-  const seen = setting.value === false
-    ? `${name} is set to false: the root file system is writable`
-    : `${name} is not set (the default is a writable root file system)`;
-  return containerFinding(c, 'fail', setting.path,
-    `${seen}; an attacker can change binaries and configuration inside the container`, fix(c));
+  if (setting.value === true) return containerFinding(c, 'pass', setting.path, tx(T.readOnly, { name }));
+  const seen = tx(setting.value === false ? T.setFalse : T.notSet, { name });
+  const fix = c.runtime === 'kubernetes' ? tx(T.fixKubernetes, { name: c.name }) : c.runtime === 'compose' ? tx(T.fixCompose, { name: c.name }) : T.fixDocker;
+  return containerFinding(c, 'fail', setting.path, tx(T.writable, { seen }), fix);
 }
 
 export const control: Control = {
@@ -47,9 +61,7 @@ export const control: Control = {
     en: 'The root file system is mounted read-only.',
     de: 'Stellen Sie sicher, dass das Root-Dateisystem im schreibgeschützten Modus bereitgestellt ist.',
   },
-  remediation:
-    'Mount every container\'s root file system read-only (`--read-only`, Compose `read_only: true`, Kubernetes ' +
-    '`readOnlyRootFilesystem: true`) and give it writable volumes (tmpfs, emptyDir) only where it must write.',
+  remediation: T.remediation,
   rules: [
     '- **docker-inspect**: `HostConfig.ReadonlyRootfs: true` → pass; `false` → fail (Docker\'s default is a ' +
       'writable root file system).',

@@ -1,5 +1,6 @@
 import type { ArtifactKind, Container, Evidence, Source } from '../model/evidence.ts';
 import type { ControlId, Finding, FindingStatus, Level } from '../model/result.ts';
+import { defineTexts, type Text, tx } from '../model/text.ts';
 import type { EvaluationContext } from '../model/context.ts';
 
 export type { EvaluationContext };
@@ -10,8 +11,8 @@ export interface Control {
   title: { en: string; de: string };
   /** The requirement's full text: English rendering and the German original. */
   text: { en: string; de: string };
-  /** The general fix, shown on the control. Findings carry a specific one. */
-  remediation: string;
+  /** The general fix, shown on the control, in both languages. Findings carry a specific one. */
+  remediation: Text;
   /**
    * How each kind of evidence decides this control, as Markdown bullets for auditors.
    * `docs/controls.md` is generated from these, so the rule and its documentation cannot drift.
@@ -45,7 +46,7 @@ export function coverageOf(f: Finding): Coverage | undefined {
 
 export interface FindingOptions {
   container?: string | null;
-  remediation?: string;
+  remediation?: Text;
   /** The containers this finding shows compliant (pass) or exempt; see {@link Coverage}. */
   covers?: readonly Container[];
   exempt?: boolean;
@@ -56,7 +57,7 @@ export function finding(
   source: Source,
   status: FindingStatus,
   location: string,
-  message: string,
+  message: Text,
   options: FindingOptions = {},
 ): Finding {
   const f: Finding = {
@@ -64,10 +65,12 @@ export function finding(
     kind: source.kind,
     container: options.container ?? null,
     location,
-    message,
+    message: message.en,
     status,
   };
-  if (status === 'fail' && options.remediation) f.remediation = options.remediation;
+  const fix = status === 'fail' ? options.remediation : undefined;
+  if (fix) f.remediation = fix.en;
+  f.de = fix ? { message: message.de, remediation: fix.de } : { message: message.de };
   if (options.covers && options.covers.length > 0) coverage.set(f, { containers: options.covers, exempt: options.exempt === true });
   return f;
 }
@@ -76,10 +79,23 @@ export function finding(
  * The container's artifact has a shape that does not carry the setting at all (the Engine API's
  * container list has no `Config` or `HostConfig`): no default applies, and it is no evidence.
  */
-export function notCarried(c: Container, setting: string): Finding {
-  return finding(c.source, 'unknown', c.path,
-    `${setting} is not part of this artifact's shape (a container list, not \`docker inspect\`): no evidence either way; ` +
-      '`docker inspect` of the container shows it', { container: c.name });
+export function notCarried(c: Container, setting: Text): Finding {
+  return finding(c.source, 'unknown', c.path, tx(T.notCarried, { setting }), { container: c.name });
+}
+
+const T = defineTexts('control', {
+  notCarried: {
+    en: '{setting} is not part of this artifact\'s shape (a container list, not `docker inspect`): no evidence either way; `docker inspect` of the container shows it',
+    de: '{setting} ist in der Form dieses Artefakts nicht enthalten (eine Containerliste, nicht `docker inspect`): kein Nachweis, weder dafür noch dagegen; `docker inspect` des Containers zeigt es',
+  },
+  container: { en: 'container', de: 'der Container' },
+  initContainer: { en: 'init container', de: 'der Init-Container' },
+  ephemeralContainer: { en: 'ephemeral container', de: 'der Ephemeral-Container' },
+});
+
+/** How a finding names the kind of container: "container", "init container", "ephemeral container". */
+export function roleText(c: Container): Text {
+  return c.role === 'init' ? T.initContainer : c.role === 'ephemeral' ? T.ephemeralContainer : T.container;
 }
 
 /** A finding about one container; it covers that container (exempt when `exempt` is given). */
@@ -87,8 +103,8 @@ export function containerFinding(
   c: Container,
   status: FindingStatus,
   location: string,
-  message: string,
-  remediation?: string,
+  message: Text,
+  remediation?: Text,
   exempt = false,
 ): Finding {
   return finding(c.source, status, location, message, {

@@ -13,10 +13,21 @@
  * container runs one image, image-level evidence covers them all. A process list covers the one
  * container of a snapshot that has exactly one.
  */
-import { type Control, coverageOf } from '../controls/control.ts';
 import { isImageId, normaliseDigest, parseImageRef } from '../controls/shared/images.ts';
 import type { ArtifactKind, Container, Evidence, ImageConfig } from '../model/evidence.ts';
 import type { Finding } from '../model/result.ts';
+import { type Text, defineTexts, joinTexts, tx } from '../model/text.ts';
+import { type Control, coverageOf, roleText } from '../controls/control.ts';
+
+const T = defineTexts('coverage', {
+  built: { en: 'the image built from its Dockerfile', de: 'das aus seinem Dockerfile gebaute Image' },
+  image: { en: 'image `{image}`', de: 'Image `{image}`' },
+  itsImage: { en: 'its image', de: 'sein Image' },
+  gap: {
+    en: 'no artifact shows this {role} ({image}) compliant, so {control} cannot pass for the whole snapshot; evidence of these kinds for it would decide: {kinds}',
+    de: 'kein Artefakt zeigt, dass {role} ({image}) die Anforderung erfüllt, daher kann {control} für den ganzen Snapshot nicht erfüllt sein; Nachweise dieser Arten für ihn würden entscheiden: {kinds}',
+  },
+});
 
 const IMAGE_KINDS: ReadonlySet<ArtifactKind> = new Set(['dockerfile', 'docker-image-inspect', 'sbom', 'packages']);
 const CONTAINER_KINDS: ReadonlySet<ArtifactKind> = new Set(['docker-inspect', 'kubernetes', 'compose']);
@@ -200,22 +211,18 @@ export interface CoverageResult {
   gaps: Finding[];
 }
 
-function roleText(c: Container): string {
-  return c.role === 'app' ? 'container' : `${c.role} container`;
-}
-
 function gapFinding(control: Control, unit: ContainerUnit): Finding {
   const c = unit.containers[0] as Container;
-  const image = c.build ? 'the image built from its Dockerfile' : c.image ? `image \`${c.image.value}\`` : 'its image';
+  const image: Text = c.build ? T.built : c.image ? tx(T.image, { image: c.image.value }) : T.itsImage;
+  const text = tx(T.gap, { role: roleText(c), image, control: control.id, kinds: joinTexts([...control.decidedBy]) });
   return {
     artifact: c.source.artifact,
     kind: c.source.kind,
     container: c.name,
     location: c.path,
-    message:
-      `no artifact shows this ${roleText(c)} (${image}) compliant, so ${control.id} cannot pass for the whole ` +
-      `snapshot; evidence of these kinds for it would decide: ${control.decidedBy.join(', ')}`,
+    message: text.en,
     status: 'unknown',
+    de: { message: text.de },
   };
 }
 

@@ -7,7 +7,20 @@ import type { ArtifactInput } from '../model/artifacts.ts';
 import { coverage } from './coverage.ts';
 import { buildEvidence } from './parse.ts';
 import type { ControlResult, EvaluationResult, Finding, FindingStatus } from '../model/result.ts';
+import { defineTexts, tx } from '../model/text.ts';
 import { ENGINE_VERSION } from './version.ts';
+
+const T = defineTexts('engine', {
+  internalError: {
+    en: 'internal error while evaluating {control}: {error}',
+    de: 'interner Fehler bei der Bewertung von {control}: „{error}“',
+  },
+  unreadable: {
+    en: 'could not be read, so it is no evidence: {error}',
+    // The reader's own words are quoted as it gave them.
+    de: 'ließ sich nicht lesen und ist daher kein Nachweis; der Leser meldet: „{error}“',
+  },
+});
 
 export interface SnapshotInput {
   artifacts: readonly ArtifactInput[];
@@ -42,14 +55,16 @@ function evaluateControl(control: Control, evidence: Evidence, context: Evaluati
     findings = control.evaluate(evidence, context);
   } catch (e) {
     // A rule bug must not take the whole verdict down; it shows as missing evidence, loudly.
+    const text = tx(T.internalError, { control: control.id, error: e instanceof Error ? e.message : String(e) });
     findings = [
       {
         artifact: '(engine)',
         kind: evidence.artifacts[0]?.source.kind ?? 'dockerfile',
         container: null,
         location: '',
-        message: `internal error while evaluating ${control.id}: ${e instanceof Error ? e.message : String(e)}`,
+        message: text.en,
         status: 'unknown',
+        de: { message: text.de },
       },
     ];
   }
@@ -69,7 +84,7 @@ function evaluateControl(control: Control, evidence: Evidence, context: Evaluati
     levels: [...control.levels],
     title: control.title.en,
     findings,
-    remediation: control.remediation,
+    remediation: control.remediation.en,
   };
   if (status === 'unknown') result.decidedBy = [...control.decidedBy];
   return result;
@@ -79,12 +94,16 @@ function evaluateControl(control: Control, evidence: Evidence, context: Evaluati
 function unreadableArtifacts(control: Control, evidence: Evidence): Finding[] {
   return evidence.artifacts
     .filter((a) => a.error !== null && control.decidedBy.includes(a.source.kind))
-    .map((a) => ({
-      artifact: a.source.artifact,
-      kind: a.source.kind,
-      container: null,
-      location: '',
-      message: `could not be read, so it is no evidence: ${a.error}`,
-      status: 'unknown' as const,
-    }));
+    .map((a) => {
+      const text = tx(T.unreadable, { error: a.error ?? '' });
+      return {
+        artifact: a.source.artifact,
+        kind: a.source.kind,
+        container: null,
+        location: '',
+        message: text.en,
+        status: 'unknown' as const,
+        de: { message: text.de },
+      };
+    });
 }

@@ -67,7 +67,7 @@ function problemsOf(result: EvaluationResult, inputs: readonly ArtifactInput[]):
       problems.push(`${c.id}: status ${c.status} is not the worst of its findings`);
     }
     if (c.levels.join() !== def.levels.join()) problems.push(`${c.id}: levels ${c.levels.join()}`);
-    if (c.title !== def.title.en || c.remediation !== def.remediation) problems.push(`${c.id}: title or remediation changed`);
+    if (c.title !== def.title.en || c.remediation !== def.remediation.en) problems.push(`${c.id}: title or remediation changed`);
     if ((c.status === 'unknown') !== (c.decidedBy !== undefined)) problems.push(`${c.id}: decidedBy only and always on unknown`);
     c.findings.forEach((f, i) => {
       const at = `${c.id} finding ${i}`;

@@ -22,6 +22,11 @@ export interface Finding {
   status: FindingStatus;
   /** How to fix it; set on failing findings. */
   remediation?: string;
+  /**
+   * The same observation and remediation in German, made with the English where the rule
+   * decided (workers/model/text.ts). Absent on findings stored before German was added.
+   */
+  de?: { message: string; remediation?: string };
 }
 
 export interface ControlResult {

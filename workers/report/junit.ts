@@ -4,15 +4,37 @@
  */
 import type { ControlId, ControlResult, EvaluationResult, Finding, Level } from '../model/result.ts';
 import { LEVELS } from '../model/result.ts';
+import type { Lang } from '../model/text.ts';
+import { resultIn } from './localize.ts';
 
 export interface JUnitMeta {
   workload?: string | null;
   /** Justifications of the waivers behind `waived` controls. */
   waivers?: Partial<Record<ControlId, string>>;
+  /** The language of messages and remediations; English by default. */
+  lang?: Lang;
 }
 
+const WORDS: Record<Lang, {
+  met: string; notMet: string; more: (n: number) => string; failed: string; fix: string;
+  needs: (kinds: string) => string; nothing: string; noEvidence: (needs: string) => string; waived: (why: string) => string; waiverCovers: string;
+}> = {
+  en: {
+    met: 'met', notMet: 'not met', more: (n) => ` (+${n} more)`, failed: 'failed', fix: 'Fix',
+    needs: (k) => `needs one of ${k}`, nothing: 'no artifact speaks to it', noEvidence: (n) => `no evidence: ${n}`,
+    waived: (w) => `waived: ${w}`, waiverCovers: 'an active waiver covers this failure',
+  },
+  de: {
+    met: 'erfüllt', notMet: 'nicht erfüllt', more: (n) => ` (+${n} weitere)`, failed: 'nicht erfüllt', fix: 'Abhilfe',
+    needs: (k) => `braucht eines von ${k}`, nothing: 'kein Artefakt sagt etwas dazu', noEvidence: (n) => `kein Nachweis: ${n}`,
+    waived: (w) => `ausgenommen: ${w}`, waiverCovers: 'eine gültige Ausnahme deckt diesen Verstoß',
+  },
+};
+
 /** Renders an evaluation as a JUnit document with one suite of fifteen test cases. Pure. */
-export function toJUnit(result: EvaluationResult, meta: JUnitMeta = {}): string {
+export function toJUnit(given: EvaluationResult, meta: JUnitMeta = {}): string {
+  const words = WORDS[meta.lang ?? 'en'];
+  const result = resultIn(given, meta.lang ?? 'en');
   const name = meta.workload ? `CSVS V3 ${meta.workload}` : 'CSVS V3';
   const count = (s: ControlResult['status']) => result.controls.filter((c) => c.status === s).length;
   const totals = {
@@ -25,7 +47,7 @@ export function toJUnit(result: EvaluationResult, meta: JUnitMeta = {}): string 
   };
   const properties = [
     property('engineVersion', result.engineVersion),
-    ...LEVELS.map((l) => property(`level.${l}`, result.levels[l].compliant ? 'met' : 'not met')),
+    ...LEVELS.map((l) => property(`level.${l}`, result.levels[l].compliant ? words.met : words.notMet)),
   ];
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
@@ -34,32 +56,32 @@ export function toJUnit(result: EvaluationResult, meta: JUnitMeta = {}): string 
     '    <properties>',
     ...properties.map((p) => `      ${p}`),
     '    </properties>',
-    ...result.controls.flatMap((c) => testcase(c, meta.waivers?.[c.id])),
+    ...result.controls.flatMap((c) => testcase(c, meta.waivers?.[c.id], words)),
     '  </testsuite>',
     '</testsuites>',
     '',
   ].join('\n');
 }
 
-function testcase(c: ControlResult, waiver: string | undefined): string[] {
+function testcase(c: ControlResult, waiver: string | undefined, words: (typeof WORDS)[Lang]): string[] {
   const open = `    <testcase${attributes({ classname: classname(c.levels), name: `${c.id} ${c.title}`, time: 0 })}>`;
   const close = '    </testcase>';
   const fails = c.findings.filter((f) => f.status === 'fail');
   switch (c.status) {
     case 'fail': {
-      const more = fails.length > 1 ? ` (+${fails.length - 1} more)` : '';
-      const message = `${fails[0]?.message ?? 'failed'}${more}`;
-      const body = fails.map((f) => `${describe(f)}\n  Fix: ${f.remediation ?? c.remediation}`).join('\n');
+      const more = fails.length > 1 ? words.more(fails.length - 1) : '';
+      const message = `${fails[0]?.message ?? words.failed}${more}`;
+      const body = fails.map((f) => `${describe(f)}\n  ${words.fix}: ${f.remediation ?? c.remediation}`).join('\n');
       return [open, `      <failure${attributes({ message, type: 'fail' })}>${text(body)}</failure>`, close];
     }
     case 'unknown': {
-      const needs = c.decidedBy && c.decidedBy.length > 0 ? `needs one of ${c.decidedBy.join(', ')}` : 'no artifact speaks to it';
-      const lines = [open, `      <skipped${attributes({ message: `no evidence: ${needs}` })}/>`];
+      const needs = c.decidedBy && c.decidedBy.length > 0 ? words.needs(c.decidedBy.join(', ')) : words.nothing;
+      const lines = [open, `      <skipped${attributes({ message: words.noEvidence(needs) })}/>`];
       if (c.findings.length > 0) lines.push(systemOut(c.findings.map(describe).join('\n')));
       return [...lines, close];
     }
     case 'waived': {
-      const note = `waived: ${waiver ?? 'an active waiver covers this failure'}`;
+      const note = words.waived(waiver ?? words.waiverCovers);
       return [open, systemOut([note, ...fails.map(describe)].join('\n')), close];
     }
     case 'pass': {

@@ -89,6 +89,29 @@ describe('toSarif results', () => {
     expect(fileWide?.locations?.[0]).toEqual({ physicalLocation: { artifactLocation: { uri: 'my%20dir/Dockerfile' } } });
   });
 
+  it('places YAML paths and JSON pointers on their lines when the artifacts\' texts are given', () => {
+    const deploy = [
+      'apiVersion: apps/v1', 'kind: Deployment', 'metadata:', '  name: api', 'spec:', '  template:', '    spec:',
+      '      containers:', '        - name: api', '          image: api:1', '          securityContext:', '            runAsNonRoot: true',
+      '        - name: sidecar', '          image: envoy:1', '          securityContext: {}', '',
+    ].join('\n');
+    const inspect = JSON.stringify([{ Id: 'x', HostConfig: { Privileged: false, SecurityOpt: null } }], null, 2);
+    const sources = new Map([['k8s/deploy.yaml', deploy], ['docker-inspect', inspect]]);
+    const results = toSarif(sampleResult(), { ...meta, sources }).runs[0]?.results ?? [];
+    const [api, sidecar] = resultsOf(results, 'CSVS-3.4');
+    expect(api?.locations?.[0]?.physicalLocation?.region).toEqual({ startLine: 11 });
+    expect(sidecar?.locations?.[0]?.physicalLocation?.region).toEqual({ startLine: 15 });
+    // The path stays, as the logical location.
+    expect(api?.locations?.[0]?.logicalLocations).toEqual([{ fullyQualifiedName: 'spec.template.spec.containers[0].securityContext' }]);
+    const [json] = resultsOf(results, 'CSVS-3.5');
+    expect(json?.locations?.[0]?.physicalLocation?.region).toEqual({ startLine: inspect.split('\n').findIndex((l) => l.includes('"SecurityOpt"')) + 1 });
+  });
+
+  it('gives every rule a help URI', () => {
+    const { run: r } = run();
+    for (const rule of r.tool.driver.rules ?? []) expect(rule.helpUri).toMatch(/^https:\/\//);
+  });
+
   it('carries the remediation in the message: the finding\'s own, else the control\'s', () => {
     const { results } = run();
     expect(resultsOf(results, 'CSVS-3.1')[0]?.message.text).toBe(

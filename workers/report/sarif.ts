@@ -6,6 +6,9 @@
 import type { Location, Log, ReportingDescriptor, Result } from 'sarif';
 import type { Control } from '../controls/control.ts';
 import type { ControlId, ControlResult, EvaluationResult, Finding } from '../model/result.ts';
+import type { Lang } from '../model/text.ts';
+import { resultIn } from './localize.ts';
+import { lineResolver } from './source-lines.ts';
 
 /** The control metadata the rules are described with (`CONTROLS` fits). */
 export type ControlInfo = Pick<Control, 'id' | 'levels' | 'title' | 'text' | 'remediation'>;
@@ -18,7 +21,19 @@ export interface SarifMeta {
   /** Justifications of the waivers behind `waived` controls. */
   waivers?: Partial<Record<ControlId, string>>;
   informationUri?: string;
+  /** The language of messages, rule texts and remediations; English by default. */
+  lang?: Lang;
+  /**
+   * The artifacts' texts by name (as stored, redacted): results whose location is a JSON pointer or
+   * a YAML path get the line it names (`region.startLine`), computed only for the results shown.
+   */
+  sources?: ReadonlyMap<string, string>;
 }
+
+const WORDS: Record<Lang, { fix: string; remediation: string; container: string; original: string }> = {
+  en: { fix: 'Fix', remediation: 'Remediation', container: 'container', original: 'German original' },
+  de: { fix: 'Abhilfe', remediation: 'Abhilfe', container: 'Container', original: 'Englische Fassung' },
+};
 
 export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
 export const CSVS_URI = 'https://owasp.org/www-project-container-security-verification-standard/';
@@ -30,16 +45,19 @@ export function ruleId(id: ControlId): string {
 }
 
 /** Builds one SARIF log with one run for an evaluation. Pure; runs in Workers. */
-export function toSarif(result: EvaluationResult, meta: SarifMeta): Log {
+export function toSarif(given: EvaluationResult, meta: SarifMeta): Log {
+  const lang = meta.lang ?? 'en';
+  const result = resultIn(given, lang);
   const infoById = new Map(meta.controls.map((c) => [c.id, c]));
-  const rules = result.controls.map((c) => describeRule(c, infoById.get(c.id)));
+  const lineOf = lineResolver(meta.sources ?? new Map());
+  const rules = result.controls.map((c) => describeRule(c, infoById.get(c.id), lang));
   const occurrences = new Map<string, number>();
   const results: Result[] = [];
   result.controls.forEach((control, ruleIndex) => {
     if (control.status !== 'fail' && control.status !== 'waived') return;
     for (const f of control.findings) {
       if (f.status !== 'fail') continue;
-      results.push(toResult(control, ruleIndex, f, occurrences, meta.waivers?.[control.id]));
+      results.push(toResult(control, ruleIndex, f, occurrences, meta.waivers?.[control.id], lang, given.controls[ruleIndex]?.findings, lineOf));
     }
   });
   const log: Log = {
@@ -66,25 +84,29 @@ export function toSarif(result: EvaluationResult, meta: SarifMeta): Log {
   return log;
 }
 
-function describeRule(control: ControlResult, info: ControlInfo | undefined): ReportingDescriptor {
-  const title = info?.title.en ?? control.title;
-  const text = info?.text.en ?? title;
-  const remediation = info?.remediation ?? control.remediation;
+function describeRule(control: ControlResult, info: ControlInfo | undefined, lang: Lang): ReportingDescriptor {
+  const words = WORDS[lang];
+  const title = info?.title[lang] ?? control.title;
+  const text = info?.text[lang] ?? title;
+  const remediation = info?.remediation[lang] ?? control.remediation;
+  const other = lang === 'en' ? info?.text.de : info?.text.en;
   const levels = info ? [...info.levels] : control.levels;
   const markdown = [
     `**CSVS ${control.id}: ${title}** (${levels.join(', ')})`,
     '',
     text,
-    ...(info?.text.de ? ['', `German original: ${info.text.de}`] : []),
+    ...(other ? ['', `${words.original}: ${other}`] : []),
     '',
-    `**Remediation:** ${remediation}`,
+    `**${words.remediation}:** ${remediation}`,
   ].join('\n');
   return {
     id: ruleId(control.id),
-    name: pascalCase(title),
+    // The rule's name identifies it to tools: always from the English title.
+    name: pascalCase(info?.title.en ?? control.title),
+    helpUri: CSVS_URI,
     shortDescription: { text: `${control.id} ${title}` },
     fullDescription: { text },
-    help: { text: `${text}\n\nRemediation: ${remediation}`, markdown },
+    help: { text: `${text}\n\n${words.remediation}: ${remediation}`, markdown },
     defaultConfiguration: { level: 'error' },
     properties: { tags: ['security', 'csvs', 'csvs-v3', ...levels] },
   };
@@ -96,24 +118,30 @@ function toResult(
   f: Finding,
   occurrences: Map<string, number>,
   waiver: string | undefined,
+  lang: Lang,
+  stored: readonly Finding[] | undefined,
+  lineOf: (artifact: string, location: string) => number | null,
 ): Result {
   const id = ruleId(control.id);
-  const key = [id, f.artifact, f.container ?? '', f.location].join('\u0000');
+  // Fingerprints and places come from the stored (English) finding: the same alert in every language.
+  const original = stored?.[control.findings.indexOf(f)] ?? f;
+  const key = [id, original.artifact, original.container ?? '', original.location].join('\u0000');
   // Identical keys (two packages on one RUN line) must stay two alerts, so count them like
   // GitHub's own primaryLocationLineHash does; the order of findings is deterministic.
   const n = (occurrences.get(key) ?? 0) + 1;
   occurrences.set(key, n);
+  const words = WORDS[lang];
   const fix = f.remediation ?? control.remediation;
-  const where = f.container ? ` (container ${f.container})` : '';
+  const where = f.container ? ` (${words.container} ${f.container})` : '';
   const r: Result = {
     ruleId: id,
     ruleIndex,
     level: 'error',
     kind: 'fail',
-    message: { text: `${f.message.trim().replace(/\.$/, '')}${where}. Fix: ${fix}` },
-    locations: [location(f)],
+    message: { text: `${f.message.trim().replace(/\.$/, '')}${where}. ${words.fix}: ${fix}` },
+    locations: [location(original, lineOf)],
     partialFingerprints: { [FINGERPRINT_KEY]: `${fnv1a64(key)}:${n}` },
-    properties: { artifactKind: f.kind, container: f.container, location: f.location },
+    properties: { artifactKind: f.kind, container: f.container, location: original.location },
   };
   if (control.status === 'waived') {
     r.suppressions = [{ kind: 'external', status: 'accepted', justification: waiver ?? 'waived' }];
@@ -121,15 +149,16 @@ function toResult(
   return r;
 }
 
-/** GitHub needs a physical location on every result: the artifact, plus a line where there is one. */
-function location(f: Finding): Location {
-  const line = /^line (\d+)$/.exec(f.location);
+/**
+ * GitHub needs a physical location on every result: the artifact, plus the line where there is
+ * one (`line N`, or the line a JSON pointer or YAML path names in the artifact's text); the path
+ * itself stays as the logical location.
+ */
+function location(f: Finding, lineOf: (artifact: string, location: string) => number | null): Location {
   const loc: Location = { physicalLocation: { artifactLocation: { uri: artifactUri(f.artifact) } } };
-  if (line && loc.physicalLocation) {
-    loc.physicalLocation.region = { startLine: Math.max(1, Number(line[1])) };
-  } else if (f.location !== '') {
-    loc.logicalLocations = [{ fullyQualifiedName: f.location }];
-  }
+  const line = lineOf(f.artifact, f.location);
+  if (line !== null && loc.physicalLocation) loc.physicalLocation.region = { startLine: Math.max(1, line) };
+  if (f.location !== '' && !/^line \d+$/.test(f.location)) loc.logicalLocations = [{ fullyQualifiedName: f.location }];
   return loc;
 }
 

@@ -11,12 +11,13 @@ import { snapshotView } from '../../../services/snapshot-view.ts';
 import { loadSnapshot } from '../../../services/snapshots.ts';
 import { problems } from '../responses.ts';
 import { TeamParam } from '../teams/schemas.ts';
-import { respondWithSnapshot, SARIF_TYPE } from './respond.ts';
+import { LangQuery, respondWithSnapshot, SARIF_TYPE } from './respond.ts';
 import { readUpload } from './upload-body.ts';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 
 const Query = z.object({
+  lang: LangQuery,
   async: z.enum(['true', 'false']).optional().openapi({ description: 'Store now, evaluate in the background (202)' }),
   gate: Level.optional().openapi({ description: 'Answer 422 (with the same body) when this level is not met' }),
   workload: text().optional().openapi({ description: 'Raw form: the workload' }),
@@ -112,10 +113,10 @@ export function register(app: OpenAPIHono<AppEnv>): void {
       const view = await freshView(c.var.deps, team, ingested);
       c.header('Location', `/v1/snapshots/${row.id}`);
       if (!created) c.header('Idempotent-Replayed', 'true');
-      if (view.status === 'pending') return respondWithSnapshot(c, view, 202);
+      if (view.status === 'pending') return await respondWithSnapshot(c, view, 202);
       const gate = query.data.gate;
-      if (gate && view.levels && !view.levels[gate].compliant) return respondWithSnapshot(c, view, 422);
-      return respondWithSnapshot(c, view, created ? 201 : 200);
+      if (gate && view.levels && !view.levels[gate].compliant) return await respondWithSnapshot(c, view, 422);
+      return await respondWithSnapshot(c, view, created ? 201 : 200);
     },
   );
 }

@@ -4,7 +4,7 @@ import type { AppEnv } from '../../env.ts';
 import { Snapshot } from '../../../services/schemas/snapshot.ts';
 import { loadSnapshot } from '../../../services/snapshots.ts';
 import { problems } from '../responses.ts';
-import { respondWithSnapshot, SARIF_TYPE } from './respond.ts';
+import { LangQuery, respondWithSnapshot, SARIF_TYPE } from './respond.ts';
 
 const route = createRoute({
   method: 'get',
@@ -12,7 +12,10 @@ const route = createRoute({
   middleware: [access()],
   summary: 'One evaluated snapshot (reads "status": "pending" until evaluated)',
   tags: ['snapshots'],
-  request: { params: z.object({ id: z.string().uuid().openapi({ param: { name: 'id', in: 'path' } }) }) },
+  request: {
+    params: z.object({ id: z.string().uuid().openapi({ param: { name: 'id', in: 'path' } }) }),
+    query: z.object({ lang: LangQuery }),
+  },
   responses: {
     200: {
       description: 'The snapshot',
@@ -32,6 +35,6 @@ export function register(app: OpenAPIHono<AppEnv>): void {
     const { view } = await loadSnapshot(c.var.deps.db, id, c.var.deps.clock());
     // Authorise after loading (the team is known only then); a foreign team's snapshot is a 403.
     await authorizeTeam(c, view.team, 'read');
-    return respondWithSnapshot(c, view, 200) as never;
+    return (await respondWithSnapshot(c, view, 200)) as never;
   });
 }

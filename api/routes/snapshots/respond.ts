@@ -1,31 +1,53 @@
+import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { CONTROLS } from '../../../workers/controls/index.ts';
 import type { ControlId, EvaluationResult } from '../../../workers/model/result.ts';
+import { isLang, type Lang, langFromAcceptLanguage } from '../../../workers/model/text.ts';
 import { toJUnit } from '../../../workers/report/junit.ts';
+import { controlIn } from '../../../workers/report/localize.ts';
 import { toSarif } from '../../../workers/report/sarif.ts';
 import type { AppEnv } from '../../env.ts';
 import type { Snapshot } from '../../../services/schemas/snapshot.ts';
+import { artifactTexts } from '../../../services/excerpts.ts';
 
 export const SARIF_TYPE = 'application/sarif+json';
+
+/** `?lang=`: the language of findings, titles and remediations (else `Accept-Language`, else English). */
+export const LangQuery = z.enum(['en', 'de']).optional().openapi({
+  description: 'Language of findings, control titles and remediations: en or de (default: Accept-Language, else en)',
+});
+
+/** `?lang=` wins over `Accept-Language`; English when neither names a language we speak. */
+export function requestLang(c: Context<AppEnv>): Lang {
+  const asked = c.req.query('lang');
+  return isLang(asked) ? asked : langFromAcceptLanguage(c.req.header('accept-language'));
+}
 
 /**
  * Answers with an evaluated snapshot in the format the client asked for: JSON by default,
  * SARIF 2.1.0 for code scanning, JUnit XML for CI test reports. The status is the caller's.
  */
-export function respondWithSnapshot(c: Context<AppEnv>, view: Snapshot, status: 200 | 201 | 202 | 422): Response {
+export async function respondWithSnapshot(c: Context<AppEnv>, stored: Snapshot, status: 200 | 201 | 202 | 422): Promise<Response> {
   const accept = (c.req.header('accept') ?? '').toLowerCase();
+  const lang = requestLang(c);
+  c.header('content-language', lang);
+  c.header('vary', 'Accept, Accept-Language');
+  const view: Snapshot = lang === 'en' ? stored : { ...stored, controls: stored.controls.map((ctl) => controlIn(ctl, lang)) };
   if (view.status === 'evaluated' && view.levels) {
-    const result: EvaluationResult = { engineVersion: view.engineVersion ?? '', controls: view.controls, levels: view.levels };
+    // The renderers localize themselves; they get the stored (English) verdict and the language.
+    const result: EvaluationResult = { engineVersion: view.engineVersion ?? '', controls: stored.controls, levels: view.levels };
     const waivers = Object.fromEntries(
       view.controls.flatMap((ctl) => (ctl.waiver ? [[ctl.id, ctl.waiver.justification]] : [])),
     ) as Partial<Record<ControlId, string>>;
     if (accept.includes(SARIF_TYPE)) {
-      return c.body(JSON.stringify(toSarif(result, { controls: CONTROLS, workload: view.workload, waivers })), status, {
+      // The stored (redacted) texts place results on their lines; read only when SARIF is asked for.
+      const sources = await artifactTexts(c.var.deps.db, view.id);
+      return c.body(JSON.stringify(toSarif(result, { controls: CONTROLS, workload: view.workload, waivers, lang, sources })), status, {
         'content-type': SARIF_TYPE,
       });
     }
     if (accept.includes('application/xml') || accept.includes('text/xml')) {
-      return c.body(toJUnit(result, { workload: view.workload, waivers }), status, { 'content-type': 'application/xml; charset=utf-8' });
+      return c.body(toJUnit(result, { workload: view.workload, waivers, lang }), status, { 'content-type': 'application/xml; charset=utf-8' });
     }
   }
   return c.json(view, status);

@@ -5,6 +5,7 @@
 import type { TeamRef } from '../../../services/deps.ts';
 import { controlById } from '../../../workers/controls/index.ts';
 import type { Level } from '../../../workers/model/result.ts';
+import { findingIn } from '../../../workers/model/text.ts';
 import type { Snapshot } from '../../../services/schemas/snapshot.ts';
 import type { OpenFailure } from '../../../services/control-history.ts';
 import { type Excerpt, excerptKey } from '../../../services/excerpts.ts';
@@ -68,14 +69,16 @@ function findingsTable(v: View, c: Control, excerpts: Map<string, Excerpt>): Htm
   const table = html`<table class="findings">
 <colgroup><col class="c-status"><col class="c-artifact"><col class="c-location"><col></colgroup>
 <thead><tr><th scope="col">${t(lang, 'findings')}</th><th scope="col">${t(lang, 'artifact')}</th><th scope="col">${t(lang, 'location')}</th><th scope="col">${t(lang, 'message')}</th></tr></thead>
-<tbody>${c.findings.map(
-    (f) => html`<tr data-finding-status="${f.status}">
+<tbody>${c.findings.map((f) => {
+    // Shown in the page's language; the excerpt is found by the stored location.
+    const shown = findingIn(f, lang);
+    return html`<tr data-finding-status="${f.status}">
 <td>${statusBadge(lang, f.status)}</td>
 <td><span class="mono">${f.artifact}</span><br><span class="muted small">${f.kind}${f.container ? html` · ${t(lang, 'container')} <span class="mono">${f.container}</span>` : ''}</span></td>
-<td><span class="mono">${f.location}</span>${f.status === 'pass' ? '' : excerptHtml(excerpts.get(excerptKey(f.artifact, f.location)))}</td>
-<td>${richText(f.message)}${f.remediation ? html`<br><span class="small"><strong>${t(lang, 'remediation')}:</strong> ${richText(f.remediation)}</span>` : ''}</td>
-</tr>`,
-  )}</tbody></table>`;
+<td><span class="mono">${shown.location}</span>${f.status === 'pass' ? '' : excerptHtml(excerpts.get(excerptKey(f.artifact, f.location)))}</td>
+<td>${richText(shown.message)}${shown.remediation ? html`<br><span class="small"><strong>${t(lang, 'remediation')}:</strong> ${richText(shown.remediation)}</span>` : ''}</td>
+</tr>`;
+  })}</tbody></table>`;
   return scrollBox(`${c.id} ${t(lang, 'findings')}`, table, lang);
 }
 
@@ -98,7 +101,7 @@ ${failingSince(v, d, d.failures.get(c.id))}
 ${c.waiver ? html`<p class="small">${t(lang, 'waivedBy', { date: dateOnly(lang, c.waiver.expiresAt), justification: c.waiver.justification })}</p>` : ''}
 ${c.status === 'unknown' && c.decidedBy ? html`<p class="small muted">${t(lang, 'decidedBy', { kinds: c.decidedBy.join(', ') })}</p>` : ''}
 ${c.status === 'pass' && c.findings.length > 0 ? html`<details><summary class="small">${t(lang, 'showFindings', { n: c.findings.length })}</summary>${findings}</details>` : findings}
-${c.status === 'fail' || c.status === 'waived' ? html`<p class="fix small"><strong>${t(lang, 'howToFix')}:</strong> ${richText(c.remediation)}</p>` : ''}
+${c.status === 'fail' || c.status === 'waived' ? html`<p class="fix small"><strong>${t(lang, 'howToFix')}:</strong> ${richText(meta?.remediation[lang] ?? c.remediation)}</p>` : ''}
 ${c.status === 'fail' && d.canWaive ? html`<p class="small"><a href="${teamHref(d.team.slug)}/waivers/new?${new URLSearchParams({ control: c.id, workload: d.workload, environment: d.shown.environment }).toString()}">${t(lang, 'waiverThis')}<span class="sr-only"> ${c.id}</span></a></p>` : ''}
 ${meta ? html`<details><summary class="small">${t(lang, 'requirement')}</summary><p class="small">${meta.text[lang]}</p></details>` : ''}
 </article>`;
@@ -150,7 +153,8 @@ ${scrollBox(t(lang, 'history'), html`<table class="history">
 }
 
 function changeRow(lang: Lang, kind: 'added' | 'removed', x: SnapshotDiff['added'][number]): Html {
-  return html`<tr data-change="${kind}"><th scope="row"><abbr title="${controlTitle(lang, x.control)}">${x.control}</abbr></th><td>${statusBadge(lang, x.finding.status)}</td><td class="mono">${x.finding.artifact} ${x.finding.location}</td><td>${richText(x.finding.message)}</td></tr>`;
+  const f = findingIn(x.finding, lang);
+  return html`<tr data-change="${kind}"><th scope="row"><abbr title="${controlTitle(lang, x.control)}">${x.control}</abbr></th><td>${statusBadge(lang, f.status)}</td><td class="mono">${f.artifact} ${f.location}</td><td>${richText(f.message)}</td></tr>`;
 }
 
 function diffSection(v: View, d: WorkloadPageData): Html {

@@ -9,7 +9,16 @@
  * else elsewhere (Alpine's `openssh` is client and server, RPM's `openssh` only the common files).
  */
 
+import { type Text, defineTexts } from '../../model/text.ts';
+
 export type Ecosystem = 'apk' | 'deb' | 'rpm';
+
+const LABELS = defineTexts('packages', {
+  toolchain: { en: 'build toolchain', de: 'Build-Werkzeug' },
+  debugger: { en: 'debugger', de: 'Debugger' },
+  networkTool: { en: 'network tool for attackers', de: 'Netzwerkwerkzeug für Angreifer' },
+  remoteAccess: { en: 'remote-access server', de: 'Fernzugriffsserver' },
+});
 
 export interface PackageEntry {
   name: string;
@@ -23,7 +32,7 @@ export type PackageGroupId = 'toolchain' | 'debugger' | 'network-tool' | 'remote
 export interface PackageGroup {
   id: PackageGroupId;
   /** How a finding names the group. */
-  label: string;
+  label: Text;
   packages: readonly PackageEntry[];
 }
 
@@ -34,7 +43,7 @@ export interface PackageGroup {
  */
 const TOOLCHAIN: PackageGroup = {
   id: 'toolchain',
-  label: 'build toolchain',
+  label: LABELS.toolchain,
   packages: [
     { name: 'build-essential' },
     { name: 'build-base' },
@@ -64,7 +73,7 @@ const TOOLCHAIN: PackageGroup = {
 /** Debuggers and tracers: they attach to other processes and read their memory, secrets included. */
 const DEBUGGERS: PackageGroup = {
   id: 'debugger',
-  label: 'debugger',
+  label: LABELS.debugger,
   packages: [
     { name: 'gdb' },
     { name: 'gdbserver' },
@@ -82,7 +91,7 @@ const DEBUGGERS: PackageGroup = {
  */
 const NETWORK_TOOLS: PackageGroup = {
   id: 'network-tool',
-  label: 'network tool for attackers',
+  label: LABELS.networkTool,
   packages: [
     { name: 'netcat' },
     { name: 'netcat-openbsd' },
@@ -106,7 +115,7 @@ const NETWORK_TOOLS: PackageGroup = {
  */
 const REMOTE_ACCESS: PackageGroup = {
   id: 'remote-access',
-  label: 'remote-access server',
+  label: LABELS.remoteAccess,
   packages: [
     { name: 'openssh-server', subpackages: true },
     { name: 'openssh', only: 'apk' },

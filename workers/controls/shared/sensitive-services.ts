@@ -7,6 +7,103 @@
  * set when its variable is present and non-empty; its value is never read or repeated.
  */
 import type { Container } from '../../model/evidence.ts';
+import { type Text, defineTexts, lit, tx } from '../../model/text.ts';
+
+const T = defineTexts('sensitive-services', {
+  etcdClient: { en: 'etcd (client API)', de: 'etcd (Client-API)' },
+  etcdPeer: { en: 'etcd (peer)', de: 'etcd (Peer)' },
+  dockerApi: { en: 'Docker API', de: 'Docker-API' },
+  kubeletApi: { en: 'kubelet API', de: 'Kubelet-API' },
+  kubeletReadOnly: { en: 'kubelet read-only API', de: 'schreibgeschützte Kubelet-API' },
+  nodeInspector: { en: 'Node.js inspector', de: 'Node.js-Inspector' },
+  jdwp: { en: 'Java debugger (JDWP)', de: 'Java-Debugger (JDWP)' },
+  delve: { en: 'Go debugger (Delve)', de: 'Go-Debugger (Delve)' },
+  debugpy: { en: 'Python debugger (debugpy)', de: 'Python-Debugger (debugpy)' },
+  fixEtcdClient: {
+    en: 'require client certificates (`--client-cert-auth` with `--trusted-ca-file`, or `ETCD_CLIENT_CERT_AUTH=true`)',
+    de: 'verlangen Sie Client-Zertifikate (`--client-cert-auth` mit `--trusted-ca-file`, oder `ETCD_CLIENT_CERT_AUTH=true`)',
+  },
+  fixEtcdPeer: {
+    en: 'require peer certificates (`--peer-client-cert-auth` with `--peer-trusted-ca-file`)',
+    de: 'verlangen Sie Peer-Zertifikate (`--peer-client-cert-auth` mit `--peer-trusted-ca-file`)',
+  },
+  fixDocker: {
+    en: 'serve the API only with TLS client verification (`--tlsverify` on 2376) or not on TCP at all',
+    de: 'bieten Sie die API nur mit TLS-Client-Prüfung an (`--tlsverify` auf 2376) oder gar nicht über TCP',
+  },
+  fixKubelet: {
+    en: 'refuse anonymous requests (`--anonymous-auth=false` with webhook authentication and authorization)',
+    de: 'weisen Sie anonyme Anfragen ab (`--anonymous-auth=false` mit Webhook-Authentifizierung und -Autorisierung)',
+  },
+  fixKubeletReadOnly: {
+    en: 'switch the read-only port off (`--read-only-port=0`, `readOnlyPort: 0`)',
+    de: 'schalten Sie den schreibgeschützten Port ab (`--read-only-port=0`, `readOnlyPort: 0`)',
+  },
+  noteKubeletReadOnly: { en: 'the kubelet read-only port never authenticates', de: 'der schreibgeschützte Kubelet-Port authentifiziert nie' },
+  fixRedis: {
+    en: 'require a password (`--requirepass` from a secret, or `REDIS_PASSWORD`) or ACL users',
+    de: 'verlangen Sie ein Passwort (`--requirepass` aus einem Secret, oder `REDIS_PASSWORD`) oder ACL-Benutzer',
+  },
+  fixMongo: {
+    en: 'enable access control (`--auth`, or `MONGO_INITDB_ROOT_USERNAME`/`MONGO_INITDB_ROOT_PASSWORD`)',
+    de: 'schalten Sie die Zugriffskontrolle ein (`--auth`, oder `MONGO_INITDB_ROOT_USERNAME`/`MONGO_INITDB_ROOT_PASSWORD`)',
+  },
+  fixElastic: {
+    en: 'enable security (`xpack.security.enabled=true` with `ELASTIC_PASSWORD`)',
+    de: 'schalten Sie die Sicherheitsfunktionen ein (`xpack.security.enabled=true` mit `ELASTIC_PASSWORD`)',
+  },
+  fixMemcached: {
+    en: 'enable SASL authentication (`memcached -S`, or `MEMCACHED_PASSWORD`)',
+    de: 'schalten Sie die SASL-Authentifizierung ein (`memcached -S`, oder `MEMCACHED_PASSWORD`)',
+  },
+  fixCouch: {
+    en: 'create an admin (`COUCHDB_USER`/`COUCHDB_PASSWORD`), so CouchDB is no longer in admin party mode',
+    de: 'legen Sie einen Administrator an (`COUCHDB_USER`/`COUCHDB_PASSWORD`), damit CouchDB nicht mehr im Admin-Party-Modus läuft',
+  },
+  fixPostgres: {
+    en: 'require passwords (drop `POSTGRES_HOST_AUTH_METHOD=trust`; use `scram-sha-256`)',
+    de: 'verlangen Sie Passwörter (entfernen Sie `POSTGRES_HOST_AUTH_METHOD=trust`; nutzen Sie `scram-sha-256`)',
+  },
+  fixMysql: {
+    en: 'give root a password (`MYSQL_ROOT_PASSWORD` from a secret) instead of allowing an empty one',
+    de: 'geben Sie root ein Passwort (`MYSQL_ROOT_PASSWORD` aus einem Secret), statt ein leeres zu erlauben',
+  },
+  fixNode: {
+    en: 'do not start Node with --inspect in production; to debug, bind it to 127.0.0.1 inside the container and use `kubectl port-forward` or an SSH tunnel',
+    de: 'starten Sie Node in Produktion nicht mit --inspect; zum Debuggen binden Sie ihn im Container an 127.0.0.1 und nutzen `kubectl port-forward` oder einen SSH-Tunnel',
+  },
+  fixJdwp: {
+    en: 'remove -agentlib:jdwp from the production command line and JAVA_TOOL_OPTIONS; to debug, use address=127.0.0.1:<port> and a port-forward',
+    de: 'entfernen Sie -agentlib:jdwp aus der Befehlszeile und JAVA_TOOL_OPTIONS in Produktion; zum Debuggen nutzen Sie address=127.0.0.1:<port> und eine Portweiterleitung',
+  },
+  fixDelve: {
+    en: 'do not run the program under `dlv --headless` in production; to debug, use --listen=127.0.0.1:<port> and a port-forward',
+    de: 'führen Sie das Programm in Produktion nicht unter `dlv --headless` aus; zum Debuggen nutzen Sie --listen=127.0.0.1:<port> und eine Portweiterleitung',
+  },
+  fixDebugpy: {
+    en: 'do not start debugpy in production; to debug, use --listen 127.0.0.1:<port> and a port-forward',
+    de: 'starten Sie debugpy in Produktion nicht; zum Debuggen nutzen Sie --listen 127.0.0.1:<port> und eine Portweiterleitung',
+  },
+  noteNode: {
+    en: 'the inspector never authenticates: whoever reaches it runs code in the process',
+    de: 'der Inspector authentifiziert nie: wer ihn erreicht, führt Code im Prozess aus',
+  },
+  noteJdwp: {
+    en: 'JDWP never authenticates: whoever reaches it runs code in the process',
+    de: 'JDWP authentifiziert nie: wer es erreicht, führt Code im Prozess aus',
+  },
+  noteDelve: {
+    en: 'a headless Delve server never authenticates: whoever reaches it runs code in the process',
+    de: 'ein Delve-Server im Headless-Modus authentifiziert nie: wer ihn erreicht, führt Code im Prozess aus',
+  },
+  noteDebugpy: {
+    en: 'debugpy never authenticates: whoever reaches it runs code in the process',
+    de: 'debugpy authentifiziert nie: wer es erreicht, führt Code im Prozess aus',
+  },
+  envSet: { en: '{env} set', de: '{env} gesetzt' },
+  envSetFrom: { en: '{env} set from {from}', de: '{env} gesetzt aus {from}' },
+  flagListening: { en: '{flag} listening on all interfaces', de: '{flag} auf allen Schnittstellen' },
+});
 
 /** A setting seen in a container's environment or command line. */
 export type Setting =
@@ -19,7 +116,7 @@ export type Setting =
   | { flag: readonly string[]; values?: readonly string[]; pattern?: RegExp; takesValue?: boolean };
 
 export interface SensitiveService {
-  name: string;
+  name: Text;
   ports: readonly number[];
   /** Image repositories (registry and tag dropped) that run it at its default port, for host-network containers. */
   images: readonly string[];
@@ -32,9 +129,9 @@ export interface SensitiveService {
   /** Settings that allow access without authentication unless some authentication is configured. */
   allowsNone: readonly Setting[];
   /** How to require authentication, for the remediation. */
-  authFix: string;
+  authFix: Text;
   /** Said when it has no authentication evidence. */
-  note?: string;
+  note?: Text;
   /** A debugger: it never authenticates, so no setting can show authentication. */
   debugger?: boolean;
 }
@@ -44,25 +141,25 @@ const secret = (env: string): Setting[] => [{ env }, { env: `${env}_FILE` }];
 
 export const SENSITIVE_SERVICES: readonly SensitiveService[] = [
   {
-    name: 'etcd (client API)',
+    name: T.etcdClient,
     ports: [2379],
     images: ['etcd', 'bitnami/etcd', 'coreos/etcd', 'etcd-development/etcd', 'etcd-io/etcd'],
     auth: [{ flag: ['--client-cert-auth'] }, { env: 'ETCD_CLIENT_CERT_AUTH', values: YES }, ...secret('ETCD_ROOT_PASSWORD')],
     disables: [],
     allowsNone: [{ env: 'ALLOW_NONE_AUTHENTICATION', values: YES }],
-    authFix: 'require client certificates (`--client-cert-auth` with `--trusted-ca-file`, or `ETCD_CLIENT_CERT_AUTH=true`)',
+    authFix: T.fixEtcdClient,
   },
   {
-    name: 'etcd (peer)',
+    name: T.etcdPeer,
     ports: [2380],
     images: ['etcd', 'bitnami/etcd', 'coreos/etcd', 'etcd-development/etcd', 'etcd-io/etcd'],
     auth: [{ flag: ['--peer-client-cert-auth'] }, { env: 'ETCD_PEER_CLIENT_CERT_AUTH', values: YES }],
     disables: [],
     allowsNone: [],
-    authFix: 'require peer certificates (`--peer-client-cert-auth` with `--peer-trusted-ca-file`)',
+    authFix: T.fixEtcdPeer,
   },
   {
-    name: 'Docker API',
+    name: T.dockerApi,
     ports: [2375],
     // The docker image runs a client by default; only its dind variant is a daemon, so no image match.
     images: [],
@@ -72,47 +169,47 @@ export const SENSITIVE_SERVICES: readonly SensitiveService[] = [
       { flag: ['-H', '--host'], pattern: /^tcp:\/\/(?:0\.0\.0\.0|\[::\]|::)?(?::\d+)?\/?$/i },
       { env: 'DOCKER_TLS_CERTDIR', empty: true },
     ],
-    authFix: 'serve the API only with TLS client verification (`--tlsverify` on 2376) or not on TCP at all',
+    authFix: T.fixDocker,
   },
   {
-    name: 'kubelet API',
+    name: T.kubeletApi,
     ports: [10250],
     images: ['kubelet'],
     auth: [{ flag: ['--anonymous-auth'], values: ['false'] }],
     disables: [{ flag: ['--anonymous-auth'], values: ['true'] }],
     allowsNone: [],
-    authFix: 'refuse anonymous requests (`--anonymous-auth=false` with webhook authentication and authorization)',
+    authFix: T.fixKubelet,
   },
   {
-    name: 'kubelet read-only API',
+    name: T.kubeletReadOnly,
     ports: [10255],
     images: [],
     auth: [],
     disables: [],
     allowsNone: [],
-    authFix: 'switch the read-only port off (`--read-only-port=0`, `readOnlyPort: 0`)',
-    note: 'the kubelet read-only port never authenticates',
+    authFix: T.fixKubeletReadOnly,
+    note: T.noteKubeletReadOnly,
   },
   {
-    name: 'Redis',
+    name: lit('Redis'),
     ports: [6379],
     images: ['redis', 'bitnami/redis', 'redis/redis-stack', 'redis/redis-stack-server', 'valkey/valkey', 'bitnami/valkey'],
     auth: [{ flag: ['--requirepass'], takesValue: true }, ...secret('REDIS_PASSWORD')],
     disables: [],
     allowsNone: [{ env: 'ALLOW_EMPTY_PASSWORD', values: YES }, { flag: ['--protected-mode'], values: ['no'] }],
-    authFix: 'require a password (`--requirepass` from a secret, or `REDIS_PASSWORD`) or ACL users',
+    authFix: T.fixRedis,
   },
   {
-    name: 'MongoDB',
+    name: lit('MongoDB'),
     ports: [27017],
     images: ['mongo', 'bitnami/mongodb', 'mongodb/mongodb-community-server'],
     auth: [{ flag: ['--auth'] }, ...secret('MONGO_INITDB_ROOT_PASSWORD'), ...secret('MONGODB_ROOT_PASSWORD')],
     disables: [{ flag: ['--noauth'] }, { flag: ['--auth'], values: ['false'] }],
     allowsNone: [{ env: 'ALLOW_EMPTY_PASSWORD', values: YES }],
-    authFix: 'enable access control (`--auth`, or `MONGO_INITDB_ROOT_USERNAME`/`MONGO_INITDB_ROOT_PASSWORD`)',
+    authFix: T.fixMongo,
   },
   {
-    name: 'Elasticsearch',
+    name: lit('Elasticsearch'),
     ports: [9200, 9300],
     images: ['elasticsearch', 'elasticsearch/elasticsearch', 'bitnami/elasticsearch', 'opensearchproject/opensearch'],
     auth: [
@@ -127,38 +224,38 @@ export const SENSITIVE_SERVICES: readonly SensitiveService[] = [
       { env: 'DISABLE_SECURITY_PLUGIN', values: ['true'] },
     ],
     allowsNone: [],
-    authFix: 'enable security (`xpack.security.enabled=true` with `ELASTIC_PASSWORD`)',
+    authFix: T.fixElastic,
   },
   {
-    name: 'Memcached',
+    name: lit('Memcached'),
     ports: [11211],
     images: ['memcached', 'bitnami/memcached'],
     auth: [{ flag: ['-S', '--enable-sasl'] }, ...secret('MEMCACHED_PASSWORD')],
     disables: [],
     allowsNone: [],
-    authFix: 'enable SASL authentication (`memcached -S`, or `MEMCACHED_PASSWORD`)',
+    authFix: T.fixMemcached,
   },
   {
-    name: 'CouchDB',
+    name: lit('CouchDB'),
     ports: [5984],
     images: ['couchdb', 'bitnami/couchdb', 'apache/couchdb'],
     auth: [...secret('COUCHDB_PASSWORD')],
     disables: [],
     allowsNone: [],
-    authFix: 'create an admin (`COUCHDB_USER`/`COUCHDB_PASSWORD`), so CouchDB is no longer in admin party mode',
+    authFix: T.fixCouch,
   },
   {
-    name: 'PostgreSQL',
+    name: lit('PostgreSQL'),
     ports: [5432],
     images: ['postgres', 'bitnami/postgresql'],
     onlyWithNoAuth: true,
     auth: [],
     disables: [{ env: 'POSTGRES_HOST_AUTH_METHOD', values: ['trust'] }, { env: 'ALLOW_EMPTY_PASSWORD', values: YES }],
     allowsNone: [],
-    authFix: 'require passwords (drop `POSTGRES_HOST_AUTH_METHOD=trust`; use `scram-sha-256`)',
+    authFix: T.fixPostgres,
   },
   {
-    name: 'MySQL/MariaDB',
+    name: lit('MySQL/MariaDB'),
     ports: [3306],
     images: ['mysql', 'mariadb', 'bitnami/mysql', 'bitnami/mariadb'],
     onlyWithNoAuth: true,
@@ -171,7 +268,7 @@ export const SENSITIVE_SERVICES: readonly SensitiveService[] = [
       { env: 'ALLOW_EMPTY_PASSWORD', values: YES },
     ],
     allowsNone: [],
-    authFix: 'give root a password (`MYSQL_ROOT_PASSWORD` from a secret) instead of allowing an empty one',
+    authFix: T.fixMysql,
   },
 ];
 
@@ -181,26 +278,25 @@ export const SENSITIVE_SERVICES: readonly SensitiveService[] = [
  * JDWP, Delve and debugpy are recognised by the flags that start them, since their usual ports
  * (5005, 2345, 5678) are those of other services too.
  */
-const NEVER = 'never authenticates: whoever reaches it runs code in the process';
 export const NODE_INSPECTOR: SensitiveService = {
-  name: 'Node.js inspector', ports: [9229], images: [], auth: [], disables: [], allowsNone: [], debugger: true,
-  authFix: 'do not start Node with --inspect in production; to debug, bind it to 127.0.0.1 inside the container and use `kubectl port-forward` or an SSH tunnel',
-  note: `the inspector ${NEVER}`,
+  name: T.nodeInspector, ports: [9229], images: [], auth: [], disables: [], allowsNone: [], debugger: true,
+  authFix: T.fixNode,
+  note: T.noteNode,
 };
 export const JDWP: SensitiveService = {
-  name: 'Java debugger (JDWP)', ports: [], images: [], auth: [], disables: [], allowsNone: [], debugger: true,
-  authFix: 'remove -agentlib:jdwp from the production command line and JAVA_TOOL_OPTIONS; to debug, use address=127.0.0.1:<port> and a port-forward',
-  note: `JDWP ${NEVER}`,
+  name: T.jdwp, ports: [], images: [], auth: [], disables: [], allowsNone: [], debugger: true,
+  authFix: T.fixJdwp,
+  note: T.noteJdwp,
 };
 export const DELVE: SensitiveService = {
-  name: 'Go debugger (Delve)', ports: [], images: [], auth: [], disables: [], allowsNone: [], debugger: true,
-  authFix: 'do not run the program under `dlv --headless` in production; to debug, use --listen=127.0.0.1:<port> and a port-forward',
-  note: `a headless Delve server ${NEVER}`,
+  name: T.delve, ports: [], images: [], auth: [], disables: [], allowsNone: [], debugger: true,
+  authFix: T.fixDelve,
+  note: T.noteDelve,
 };
 export const DEBUGPY: SensitiveService = {
-  name: 'Python debugger (debugpy)', ports: [], images: [], auth: [], disables: [], allowsNone: [], debugger: true,
-  authFix: 'do not start debugpy in production; to debug, use --listen 127.0.0.1:<port> and a port-forward',
-  note: `debugpy ${NEVER}`,
+  name: T.debugpy, ports: [], images: [], auth: [], disables: [], allowsNone: [], debugger: true,
+  authFix: T.fixDebugpy,
+  note: T.noteDebugpy,
 };
 
 /** The sensitive service listening on a container port, if any (the Node inspector's own port included). */
@@ -320,19 +416,19 @@ function flagMatches(s: Extract<Setting, { flag: readonly string[] }>, words: re
 }
 
 /** How the setting reads in a finding: names and no-auth values, never a secret's value. */
-function describeSetting(s: Setting): string {
+function describeSetting(s: Setting): Text {
   if ('env' in s) {
-    if (s.empty) return `${s.env}=""`;
-    return s.values ? `${s.env}=${s.values[0] ?? ''}` : `${s.env} set`;
+    if (s.empty) return lit(`${s.env}=""`);
+    return s.values ? lit(`${s.env}=${s.values[0] ?? ''}`) : tx(T.envSet, { env: s.env });
   }
   const flag = s.flag[0] ?? '';
-  if (s.values) return `${flag}${flag.startsWith('--') || flag.startsWith('-E') ? '=' : ' '}${s.values[0] ?? ''}`;
-  if (s.pattern) return `${flag} listening on all interfaces`;
-  return `${flag}${s.takesValue ? ' …' : ''}`;
+  if (s.values) return lit(`${flag}${flag.startsWith('--') || flag.startsWith('-E') ? '=' : ' '}${s.values[0] ?? ''}`);
+  if (s.pattern) return tx(T.flagListening, { flag });
+  return lit(`${flag}${s.takesValue ? ' …' : ''}`);
 }
 
 /** Where the setting was seen in the container, or null. */
-export function findSetting(s: Setting, c: Container): { what: string; path: string } | null {
+export function findSetting(s: Setting, c: Container): { what: Text; path: string } | null {
   if ('env' in s) {
     const v = c.env?.find((e) => e.name === s.env);
     if (!v) return null;
@@ -341,7 +437,11 @@ export function findSetting(s: Setting, c: Container): { what: string; path: str
     const set = value !== '' || Boolean(v.valueFrom);
     const ok = s.empty ? !set : s.values ? s.values.includes(value.toLowerCase()) : set;
     if (!ok) return null;
-    const what = s.values ? `${s.env}=${value}` : s.empty ? `${s.env}=""` : `${s.env} set${v.valueFrom ? ` from ${v.valueFrom}` : ''}`;
+    const what = s.values
+      ? lit(`${s.env}=${value}`)
+      : s.empty
+        ? lit(`${s.env}=""`)
+        : v.valueFrom ? tx(T.envSetFrom, { env: s.env, from: v.valueFrom }) : tx(T.envSet, { env: s.env });
     return { what, path: v.path };
   }
   const command = commandFact(c);
@@ -350,7 +450,7 @@ export function findSetting(s: Setting, c: Container): { what: string; path: str
 }
 
 export type AuthVerdict =
-  | { kind: 'disabled' | 'allows-none' | 'auth'; what: string; path: string }
+  | { kind: 'disabled' | 'allows-none' | 'auth'; what: Text; path: string }
   | { kind: 'none' };
 
 /**
@@ -359,7 +459,7 @@ export type AuthVerdict =
  * merely allows access without it.
  */
 export function authVerdict(service: SensitiveService, containers: readonly Container[]): AuthVerdict {
-  const first = (settings: readonly Setting[]): { what: string; path: string } | null => {
+  const first = (settings: readonly Setting[]): { what: Text; path: string } | null => {
     for (const c of containers) {
       for (const s of settings) {
         const seen = findSetting(s, c);
