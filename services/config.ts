@@ -12,6 +12,14 @@ const Config = z.object({
   CSVS_ADMIN_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Largest accepted request body, bytes. */
   MAX_BODY_BYTES: z.coerce.number().int().positive().default(5 * 1024 * 1024),
+  /** Node server: the time a client has to send a request's headers (an idle new connection is closed then), ms. */
+  HEADERS_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  /** Node server: the time a client has to send a whole request, body included (a trickled upload is cut), ms. */
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
+  /** Node server: a connection on which nothing moves either way for this long is closed (a client that stopped reading), ms. */
+  SOCKET_IDLE_TIMEOUT_MS: z.coerce.number().int().positive().default(120_000),
+  /** Node server: how long an idle keep-alive connection stays open between requests, ms. */
+  KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),
   /** Largest body of any other request (teams, keys, waivers, webhooks), bytes. */
   MAX_JSON_BODY_BYTES: z.coerce.number().int().positive().default(64 * 1024),
   MAX_ARTIFACTS: z.coerce.number().int().positive().max(1000).default(50),
