@@ -5,6 +5,8 @@ import type { AppEnv, Deps } from './env.ts';
 import { isDatabaseUnavailable } from '../db/errors.ts';
 import { problem, problemFromError, RETRY_AFTER_UNAVAILABLE_SECONDS } from './problem.ts';
 import { registerRoutes } from './routes/index.ts';
+import { limitByAddress } from './rate-limit.ts';
+import { Busy, RateLimited } from '../services/errors.ts';
 
 export const API_INFO = {
   title: 'CSVS compliance service',
@@ -40,6 +42,7 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
       ms: Math.round((performance.now() - started) * 10) / 10,
     });
   });
+  app.use('*', limitByAddress());
   app.use('/v1/*', authenticate());
 
   describeApi(app);
@@ -57,6 +60,7 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
       c.header('Retry-After', String(RETRY_AFTER_UNAVAILABLE_SECONDS));
       return problem(c, 'unavailable', 'the database cannot be reached right now; retry after Retry-After seconds (with the same Idempotency-Key for uploads)');
     }
+    if (err instanceof RateLimited || err instanceof Busy) c.header('Retry-After', String(err.retryAfterSeconds));
     const body = problemFromError(err);
     if (body.status >= 500) {
       deps.logger.error('unhandled error', {

@@ -93,7 +93,7 @@ async function roundBenchmark() {
 
 async function startServer(env: Record<string, string>, port: number): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['api/node-server.ts'], {
-    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', CSVS_ADMIN_KEY: ADMIN_KEY, LOG_LEVEL: 'warn', MAX_BODY_BYTES: String(16 * 2 ** 20) },
+    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', CSVS_ADMIN_KEY: ADMIN_KEY, LOG_LEVEL: 'warn', MAX_BODY_BYTES: String(16 * 2 ** 20), RATE_LIMIT_PER_KEY: '0', RATE_LIMIT_PER_ADDRESS: '0' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   for (let i = 0; i < 300; i++) {

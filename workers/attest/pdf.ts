@@ -4,6 +4,7 @@
  * mapped to a close ASCII form or "?" before drawing, so no text can make rendering fail.
  * Layout: a summary (page 1 onward), each workload from a new page, the level's requirements last.
  */
+import { yieldEvery } from './yield.ts';
 import { type PDFFont, type PDFPage, PDFDocument, rgb, StandardFonts } from 'pdf-lib';
 import { controlText, controlTitle, type Labels, labels, type Lang, scopeText } from './labels.ts';
 import type { ControlVerdict, PlannedWorkload, ReportHeader, WorkloadReport } from './report.ts';
@@ -305,7 +306,9 @@ export async function renderPdf(
 
   w.text(l.workloads, { size: 12, bold: true, gapAfter: 2 });
   if (planned.length === 0) w.text(l.noWorkloads);
+  const breathe = yieldEvery(200);
   for (const p of planned) {
+    await breathe();
     const notMet = p.controls.filter((c) => inLevel.has(c.id) && (c.status === 'fail' || c.status === 'unknown')).map((c) => c.id);
     w.text(`${p.subject}: ${p.compliant ? `${l.meetsLevel} ${header.level}` : `${l.failing} ${header.level} (${notMet.join(', ')})`}`, {
       size: 9,
@@ -330,6 +333,7 @@ export async function renderPdf(
 
   // One workload per page (continuing onto more when its findings need them).
   for (const r of workloads) {
+    await breathe();
     w.newPage();
     w.text(r.subject, { size: 14, bold: true, gapAfter: 2 });
     w.text(r.compliant ? `${l.meetsLevel} ${header.level}` : `${l.failing} ${header.level}`, {
