@@ -29,10 +29,14 @@ const Query = z.object({
 
 /**
  * The answer to an upload. A snapshot evaluated just now is shown from memory (only the team's
- * waivers are read); a replayed or pending one is read back.
+ * waivers are read), one just stored for the background as the pending row it is; a replayed one
+ * is read back.
  */
 async function freshView(deps: Deps, team: TeamRef, ingested: IngestResult): Promise<Snapshot> {
   const { row, result } = ingested;
+  // Stored for the background (async=true): pending is the answer, whatever a worker may have
+  // done with it since; a read-back could find it evaluated already and answer 201 instead of 202.
+  if (ingested.created && row.status === 'pending') return snapshotView(row, team.slug, [], ingested.files, [], deps.clock());
   if (!ingested.created || !result) return (await loadSnapshot(deps.db, row.id, deps.clock())).view;
   const waivers = (await listWaivers(deps.db, team.id)).map(toWaiverRule);
   const results = result.controls.map((ctl) => ({ snapshotId: row.id, controlId: ctl.id, status: ctl.status as 'pass' | 'fail' | 'unknown', findings: ctl.findings }));
