@@ -126,7 +126,7 @@ export async function renderAttestation(db: Db, plan: ReportPlan, o: RenderOptio
   switch (o.format) {
     case 'json': {
       if (!o.signer) throw new Error('renderAttestation: json needs a signer');
-      const envelope = await signStatement(buildStatement(plan.header, await allWorkloads(db, plan)), o.signer);
+      const envelope = await signStatement(await buildStatement(plan.header, await allWorkloads(db, plan)), o.signer);
       const bytes = utf8(`${JSON.stringify(envelope)}\n`);
       return { contentType: 'application/json', body: bytes, sha256: toHex(await sha256(bytes)), keyid: o.signer.keyid, extension: 'dsse.json' };
     }
