@@ -49,6 +49,7 @@ async function main(): Promise<void> {
   const server = serveNode(fetch, config, (port) => {
     logger.info('listening', {
       url: `http://${config.HOST}:${port}`,
+      pid: process.pid,
       database: database.driver === 'pglite' ? `embedded PGlite in ${config.DATA_DIR}` : 'PostgreSQL server',
       docs: `http://${config.HOST}:${port}/docs`,
     });
