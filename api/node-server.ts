@@ -10,6 +10,7 @@ import { startWebhookLoop } from './webhook-loop.ts';
 import { createLogger } from '../services/logger.ts';
 import { nodeDeps, openConfiguredDatabase } from './node-deps.ts';
 import { loadNodeSigner } from '../services/attestation-key.ts';
+import { DataDirInUse } from '../db/data-dir.ts';
 
 async function main(): Promise<void> {
   const config = parseConfig(process.env);
@@ -47,6 +48,7 @@ async function main(): Promise<void> {
     }
   };
   const server = serveNode(fetch, config, (port) => {
+    void database.lock?.update({ url: `http://${config.HOST}:${port}` });
     logger.info('listening', {
       url: `http://${config.HOST}:${port}`,
       pid: process.pid,
@@ -77,7 +79,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: unknown) => {
-  if (e instanceof ConfigError) console.error(e.message);
+  if (e instanceof ConfigError || e instanceof DataDirInUse) console.error(e.message);
   else console.error(e);
   process.exit(1);
 });
