@@ -66,12 +66,26 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
       deps.logger.error('unhandled error', {
         requestId: c.get('requestId'),
         error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+        // What drizzle wraps ("Failed query: …") says nothing of why: the driver's error does.
+        cause: causeOf(err),
         stack: err instanceof Error ? err.stack : undefined,
       });
     }
     return c.body(JSON.stringify(body), body.status as 400, { 'content-type': 'application/problem+json' });
   });
   return app;
+}
+
+/** The chain of causes under an error, as `code: message` lines (undefined when there is none). */
+function causeOf(err: unknown): string | undefined {
+  const lines: string[] = [];
+  let current = err instanceof Error ? err.cause : undefined;
+  for (let depth = 0; depth < 5 && current !== undefined && current !== null; depth++) {
+    const code = (current as { code?: unknown }).code;
+    lines.push(`${typeof code === 'string' ? `${code}: ` : ''}${current instanceof Error ? current.message : String(current)}`);
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  return lines.length > 0 ? lines.join('\n') : undefined;
 }
 
 /** Registers every route and the security scheme: what both the app and the committed document describe. */
