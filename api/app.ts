@@ -5,6 +5,8 @@ import type { AppEnv, Deps } from './env.ts';
 import { isDatabaseUnavailable } from '../db/errors.ts';
 import { problem, problemFromError, RETRY_AFTER_UNAVAILABLE_SECONDS } from './problem.ts';
 import { registerRoutes } from './routes/index.ts';
+import { limitByAddress } from './rate-limit.ts';
+import { Busy, RateLimited } from '../services/errors.ts';
 
 export const API_INFO = {
   title: 'CSVS compliance service',
@@ -40,6 +42,7 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
       ms: Math.round((performance.now() - started) * 10) / 10,
     });
   });
+  app.use('*', limitByAddress());
   app.use('/v1/*', authenticate());
 
   describeApi(app);
@@ -57,17 +60,32 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
       c.header('Retry-After', String(RETRY_AFTER_UNAVAILABLE_SECONDS));
       return problem(c, 'unavailable', 'the database cannot be reached right now; retry after Retry-After seconds (with the same Idempotency-Key for uploads)');
     }
+    if (err instanceof RateLimited || err instanceof Busy) c.header('Retry-After', String(err.retryAfterSeconds));
     const body = problemFromError(err);
     if (body.status >= 500) {
       deps.logger.error('unhandled error', {
         requestId: c.get('requestId'),
         error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+        // What drizzle wraps ("Failed query: …") says nothing of why: the driver's error does.
+        cause: causeOf(err),
         stack: err instanceof Error ? err.stack : undefined,
       });
     }
     return c.body(JSON.stringify(body), body.status as 400, { 'content-type': 'application/problem+json' });
   });
   return app;
+}
+
+/** The chain of causes under an error, as `code: message` lines (undefined when there is none). */
+function causeOf(err: unknown): string | undefined {
+  const lines: string[] = [];
+  let current = err instanceof Error ? err.cause : undefined;
+  for (let depth = 0; depth < 5 && current !== undefined && current !== null; depth++) {
+    const code = (current as { code?: unknown }).code;
+    lines.push(`${typeof code === 'string' ? `${code}: ` : ''}${current instanceof Error ? current.message : String(current)}`);
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  return lines.length > 0 ? lines.join('\n') : undefined;
 }
 
 /** Registers every route and the security scheme: what both the app and the committed document describe. */

@@ -23,7 +23,18 @@ export async function respondWithAttestation(
       'signed attestations need a signing key: set the CSVS_SIGNING_KEY secret (a private Ed25519 JWK, see docs/attestations.md); the html, pdf, csv and oscal formats work without one',
     );
   }
-  const { rendered, filename } = await exportAttestation(c.var.deps, c.var.principal.keyId, scope, q, new URL(c.req.url).origin);
+  // EXPORT_CONCURRENCY exports are worked on at once: a whole document (json, pdf) holds its
+  // permit while it is made; a streamed one (csv, html, oscal) takes one for each piece it makes
+  // and gives it back while that piece is sent, so a client reading slowly holds up nobody.
+  const permits = c.var.deps.exports;
+  const release = await permits.acquire();
+  let exported: Awaited<ReturnType<typeof exportAttestation>>;
+  try {
+    exported = await exportAttestation(c.var.deps, c.var.principal.keyId, scope, q, new URL(c.req.url).origin);
+  } finally {
+    release();
+  }
+  const { rendered, filename } = exported;
   const headers: Record<string, string> = {
     'content-type': rendered.contentType,
     'cache-control': 'no-store',
@@ -34,17 +45,27 @@ export async function respondWithAttestation(
   if (rendered.body instanceof Uint8Array) {
     return c.body(rendered.body as Uint8Array<ArrayBuffer>, 200, headers);
   }
-  return c.body(textStream(rendered.body, (e) => logger.error('attestation stream failed', { requestId: c.var.requestId, error: String(e) })), 200, headers);
+  const onError = (e: unknown) => logger.error('attestation stream failed', { requestId: c.var.requestId, error: String(e) });
+  return c.body(textStream(rendered.body, onError, () => permits.acquire({ refuse: false })), 200, headers);
 }
 
-/** Text pieces as a byte stream, pulled only as fast as the client reads. */
-function textStream(pieces: AsyncIterable<string>, onError: (e: unknown) => void): ReadableStream<Uint8Array> {
+/**
+ * Text pieces as a byte stream, pulled only as fast as the client reads; each piece is made
+ * holding a permit from `permit` (given back before the piece is sent).
+ */
+function textStream(pieces: AsyncIterable<string>, onError: (e: unknown) => void, permit: () => Promise<() => void>): ReadableStream<Uint8Array> {
   const it = pieces[Symbol.asyncIterator]();
   const encoder = new TextEncoder();
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
-        const next = await it.next();
+        const release = await permit();
+        let next: IteratorResult<string>;
+        try {
+          next = await it.next();
+        } finally {
+          release();
+        }
         if (next.done) controller.close();
         else controller.enqueue(encoder.encode(next.value));
       } catch (e) {

@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { countAuthFailure, limitKey, refuseAfterAuthFailures } from './rate-limit.ts';
 import { findActiveKeyByHash, touchApiKey } from '../db/queries/api-keys.ts';
 import { findTeamBySlug } from '../db/queries/teams.ts';
 import type { TeamRef } from '../services/deps.ts';
@@ -36,8 +37,14 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!match?.[1]) throw new Unauthenticated('send an API key as "Authorization: Bearer <key>"');
     const { db, clock } = c.var.deps;
+    // An address that keeps sending wrong keys is not even looked up for a while.
+    refuseAfterAuthFailures(c);
     const principal = await principalForKeyHash(c.var.deps, await hashApiKey(match[1]));
-    if (!principal) throw new Unauthenticated('the API key is unknown or revoked');
+    if (!principal) {
+      countAuthFailure(c);
+      throw new Unauthenticated('the API key is unknown or revoked');
+    }
+    limitKey(c, principal.keyId);
     c.set('principal', principal);
     if (principal.keyId === ENV_ADMIN) return next();
     const now = clock();

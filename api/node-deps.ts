@@ -8,6 +8,8 @@ import type { Deps, EvaluationQueue } from './env.ts';
 import type { Signer } from '../workers/attest/keys.ts';
 import { REPORT_FONT_FILES, type ReportFonts } from '../workers/attest/fonts.ts';
 import { createLogger, type Logger } from '../services/logger.ts';
+import { createRateLimits, type RateLimits } from './rate-limit.ts';
+import { Semaphore } from './concurrency.ts';
 
 /** Opens the configured database (PostgreSQL server or embedded PGlite) and applies migrations. */
 export async function openConfiguredDatabase(config: Pick<Config, 'DATABASE_URL' | 'DATA_DIR'>): Promise<Database> {
@@ -48,7 +50,7 @@ export function nodeReportFonts(): Promise<ReportFonts> {
 export function nodeDeps(
   config: Config,
   database: Database,
-  options: { queue?: EvaluationQueue; logger?: Logger; clock?: () => Date; signer?: Signer | null } = {},
+  options: { queue?: EvaluationQueue; logger?: Logger; clock?: () => Date; signer?: Signer | null; limits?: RateLimits } = {},
 ): Deps {
   return {
     db: database.db,
@@ -57,6 +59,9 @@ export function nodeDeps(
     logger: options.logger ?? createLogger(config.LOG_LEVEL),
     queue: options.queue ?? { enqueue: async () => {} },
     docsAsset: readDocsAsset,
+    limits: options.limits ?? createRateLimits(config),
+    exports: new Semaphore(config.EXPORT_CONCURRENCY, config.EXPORT_QUEUE),
+    clientAddress: (c) => (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress ?? null,
     signer: options.signer ?? null,
     reportFonts: nodeReportFonts,
   };

@@ -2,8 +2,8 @@
  * The Node entry point (`npm start`): configuration from the environment, the embedded database
  * unless DATABASE_URL is set, migrations, the background evaluation loop, and the shared app.
  */
-import { serve } from '@hono/node-server';
 import { createApp } from './app.ts';
+import { serveNode } from './node-http.ts';
 import { ConfigError, parseConfig } from '../services/config.ts';
 import { startEvaluationLoop } from './evaluation-loop.ts';
 import { startRetentionLoop } from './retention-loop.ts';
@@ -11,6 +11,7 @@ import { startWebhookLoop } from './webhook-loop.ts';
 import { createLogger } from '../services/logger.ts';
 import { nodeDeps, openConfiguredDatabase } from './node-deps.ts';
 import { loadNodeSigner } from '../services/attestation-key.ts';
+import { DataDirInUse } from '../db/data-dir.ts';
 
 async function main(): Promise<void> {
   const config = parseConfig(process.env);
@@ -39,19 +40,22 @@ async function main(): Promise<void> {
   // Requests still being handled; the database closes only after the last one finished
   // (a client may hang up while its upload is being stored).
   let inFlight = 0;
-  const fetch = async (request: Request): Promise<Response> => {
+  // `env` carries the Node request (the client's socket address is read from it).
+  const fetch = async (request: Request, env: unknown): Promise<Response> => {
     inFlight += 1;
     try {
-      return await app.fetch(request);
+      return await app.fetch(request, env);
     } finally {
       inFlight -= 1;
     }
   };
-  const server = serve({ fetch, port: config.PORT, hostname: config.HOST }, (info) => {
+  const server = serveNode(fetch, config, (port) => {
+    void database.lock?.update({ url: `http://${config.HOST}:${port}` });
     logger.info('listening', {
-      url: `http://${config.HOST}:${info.port}`,
+      url: `http://${config.HOST}:${port}`,
+      pid: process.pid,
       database: database.driver === 'pglite' ? `embedded PGlite in ${config.DATA_DIR}` : 'PostgreSQL server',
-      docs: `http://${config.HOST}:${info.port}/docs`,
+      docs: `http://${config.HOST}:${port}/docs`,
     });
   });
 
@@ -78,7 +82,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: unknown) => {
-  if (e instanceof ConfigError) console.error(e.message);
+  if (e instanceof ConfigError || e instanceof DataDirInUse) console.error(e.message);
   else console.error(e);
   process.exit(1);
 });

@@ -9,6 +9,8 @@ import {
   InvalidInput,
   NotAcceptable,
   NotFound,
+  RateLimited,
+  Busy,
   TooLarge,
   Unauthenticated,
   UnsupportedMediaType,
@@ -49,6 +51,7 @@ export const PROBLEM_TYPES = {
     status: 415,
   },
   notAcceptable: { type: 'urn:csvs:problem:not-acceptable', title: 'Cannot produce that format', status: 406 },
+  tooManyRequests: { type: 'urn:csvs:problem:too-many-requests', title: 'Too many requests', status: 429 },
   unavailable: { type: 'urn:csvs:problem:unavailable', title: 'The service is temporarily unavailable', status: 503 },
   internal: { type: 'urn:csvs:problem:internal-error', title: 'Internal error', status: 500 },
 } as const;
@@ -98,7 +101,11 @@ export function problemFromError(error: unknown): Problem {
                       ? 'unsupportedMediaType'
                       : error instanceof NotAcceptable
                         ? 'notAcceptable'
-                        : 'validation';
+                        : error instanceof RateLimited
+                          ? 'tooManyRequests'
+                          : error instanceof Busy
+                            ? 'unavailable'
+                            : 'validation';
     return problemBody(kind, error.message, error.errors);
   }
   return problemBody('internal', 'An unexpected error occurred; it has been logged.');

@@ -18,6 +18,8 @@ import fontRegular from 'dejavu-fonts-ttf/ttf/DejaVuSans.ttf';
 import fontMono from 'dejavu-fonts-ttf/ttf/DejaVuSansMono.ttf';
 
 const reportFonts = async () => ({ regular: new Uint8Array(fontRegular), bold: new Uint8Array(fontBold), mono: new Uint8Array(fontMono) });
+import { createRateLimits, type RateLimits } from './rate-limit.ts';
+import { Semaphore } from './concurrency.ts';
 
 interface QueueMessage {
   snapshotId: string;
@@ -43,9 +45,19 @@ async function open(env: Env): Promise<Database> {
   return connectPostgres(env.HYPERDRIVE.connectionString, { max: 5, prepare: false });
 }
 
+/** Rate-limit buckets live as long as the isolate (module scope), not one request. */
+let limits: RateLimits | null = null;
+let exportPermits: Semaphore | null = null;
+
 async function deps(env: Env, database: Database): Promise<Deps> {
   const config = parseConfig(env);
+  limits ??= createRateLimits(config);
+  exportPermits ??= new Semaphore(config.EXPORT_CONCURRENCY, config.EXPORT_QUEUE);
   return {
+    limits,
+    exports: exportPermits,
+    // Set by Cloudflare on every request; a client cannot forge it.
+    clientAddress: (c) => c.req.header('cf-connecting-ip') ?? null,
     // CSVS_SIGNING_KEY is a secret here (no disk for a generated key); without it signed attestations answer 503.
     signer: await signerFromConfig(config),
     db: database.db,

@@ -1,6 +1,6 @@
 /**
  * PostgreSQL restarted under load (`npm run fault:db-restart`): the service as `npm start` runs
- * it, on a database of its own (`csvs_fault_test`, created when missing), with UPLOADERS clients
+ * it, on a database of its own (created for the run and dropped after), with UPLOADERS clients
  * uploading as fast as they are answered while the whole PostgreSQL cluster is restarted RESTARTS
  * times. Clients behave as the README asks: each upload carries an Idempotency-Key, and a 503 or a
  * dropped connection is retried with the same key after Retry-After.
@@ -24,7 +24,9 @@ import { cpus } from 'node:os';
 import postgres from 'postgres';
 import { DOCKER_INSPECT, DOCKERFILE } from './fixtures/corpus.ts';
 
-const DATABASE_URL = process.env.FAULT_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/csvs_fault_test';
+/** A database of this run's own unless FAULT_DATABASE_URL names one (created when missing, dropped after unless named). */
+const OWN_DATABASE = !process.env.FAULT_DATABASE_URL;
+const DATABASE_URL = process.env.FAULT_DATABASE_URL ?? `postgres://postgres@127.0.0.1:5432/csvs_fault_restart_${process.pid}`;
 const RESTARTS = Number(process.env.RESTARTS ?? 10);
 const UPLOADERS = Number(process.env.UPLOADERS ?? 40);
 const PORT = Number(process.env.FAULT_PORT ?? 18797);
@@ -45,6 +47,13 @@ async function ensureDatabase(): Promise<void> {
   const admin = postgres({ host: url.hostname, port: Number(url.port || 5432), user: url.username, database: 'postgres', onnotice: () => {} });
   const [found] = await admin`select 1 as one from pg_database where datname = ${name}`;
   if (!found) await admin.unsafe(`create database "${name.replace(/"/g, '""')}"`);
+  await admin.end();
+}
+
+async function dropDatabase(): Promise<void> {
+  const url = new URL(DATABASE_URL);
+  const admin = postgres({ host: url.hostname, port: Number(url.port || 5432), user: url.username, database: 'postgres', onnotice: () => {} });
+  await admin.unsafe(`drop database if exists "${url.pathname.slice(1).replace(/"/g, '""')}" with (force)`);
   await admin.end();
 }
 
@@ -250,7 +259,12 @@ async function run(): Promise<number> {
     serverLogWarnings: server.output.filter((l) => /"level":"warn"/.test(l)).length,
     serverLogWarningSample: server.output.filter((l) => /"level":"warn"/.test(l)).slice(-30).map((l) => l.slice(0, 300)),
   };
-  if (alive) server.child.kill('SIGTERM');
+  if (alive) {
+    const exited = new Promise((r) => server.child.once('exit', r));
+    server.child.kill('SIGTERM');
+    await exited;
+  }
+  if (OWN_DATABASE) await dropDatabase();
   console.log(JSON.stringify({ ...results, restartTimings: undefined }, null, 2));
   await mkdir('bench/results', { recursive: true });
   await writeFile('bench/results/db-restart.json', `${JSON.stringify(results, null, 2)}\n`);

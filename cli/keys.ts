@@ -15,6 +15,7 @@ import { createApiKey } from '../services/api-keys.ts';
 import { listApiKeys, revokeApiKey } from '../db/queries/api-keys.ts';
 import { recordAudit } from '../db/queries/audit.ts';
 import { insertTeam } from '../db/queries/teams.ts';
+import { DataDirInUse } from '../db/data-dir.ts';
 
 const ACTOR = 'cli';
 const USAGE = `usage: npm run keys -- <command>
@@ -78,7 +79,7 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (e: unknown) => {
-    console.error(e instanceof DomainError ? `error: ${e.message}` : e);
-    process.exit(e instanceof DomainError ? 2 : 1);
+    console.error(e instanceof DomainError || e instanceof DataDirInUse ? `error: ${e.message}` : e);
+    process.exit(e instanceof DomainError || e instanceof DataDirInUse ? 2 : 1);
   },
 );

@@ -6,10 +6,15 @@
 import { parseArgs } from 'node:util';
 import { parseConfig } from '../services/config.ts';
 import { openConfiguredDatabase } from '../api/node-deps.ts';
+import { DataDirInUse } from '../db/data-dir.ts';
 import { reevaluateOutdated } from '../services/evaluations.ts';
 
 const { values } = parseArgs({ options: { all: { type: 'boolean' }, batch: { type: 'string' } } });
-const database = await openConfiguredDatabase(parseConfig(process.env));
+const database = await openConfiguredDatabase(parseConfig(process.env)).catch((e: unknown) => {
+  if (!(e instanceof DataDirInUse)) throw e;
+  console.error(`error: ${e.message}`);
+  process.exit(2);
+});
 try {
   const count = await reevaluateOutdated(database.db, {
     all: values.all ?? false,

@@ -10,6 +10,8 @@ export interface Database {
   close(): Promise<void>;
   /** PGlite only: the whole data directory as a tarball (tests start from a migrated copy). */
   dump?: () => Promise<Blob>;
+  /** PGlite in a directory: this process's hold on it (the server adds its URL once it listens). */
+  lock?: { update(info: { url?: string }): Promise<void> };
 }
 
 /**
@@ -46,12 +48,38 @@ export async function connectPostgres(url: string, options: { max?: number; prep
 export async function openPglite(dataDir: string | null, options: { loadDataDir?: Blob } = {}): Promise<Database> {
   const { PGlite } = await import('@electric-sql/pglite');
   const { drizzle } = await import('drizzle-orm/pglite');
-  const client = new PGlite({ ...(dataDir ? { dataDir } : {}), ...options });
-  await client.waitReady;
+  // A directory belongs to one process (DataDirInUse otherwise) and to its user only.
+  const dir = dataDir ? await import('./data-dir.ts') : null;
+  let lock: Awaited<ReturnType<NonNullable<typeof dir>['lockDataDir']>> | null = null;
+  if (dir && dataDir) {
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(dataDir, { recursive: true, mode: 0o700 });
+    lock = await dir.lockDataDir(dataDir);
+    await dir.makePrivate(dataDir);
+    // What this process creates from here on is its user's alone (PGlite's files included, as far
+    // as it lets the umask apply; the 0700 folder keeps everyone out of the rest).
+    process.umask(0o077);
+  }
+  let client: InstanceType<typeof PGlite>;
+  try {
+    client = new PGlite({ ...(dataDir ? { dataDir } : {}), ...options });
+    await client.waitReady;
+  } catch (e) {
+    await lock?.release();
+    throw e;
+  }
   return {
     db: drizzle(client, { schema }) as unknown as Db,
     driver: 'pglite',
-    close: () => client.close(),
+    ...(lock ? { lock } : {}),
+    close: async () => {
+      try {
+        await client.close();
+        if (dir && dataDir) await dir.makePrivate(dataDir);
+      } finally {
+        await lock?.release();
+      }
+    },
     dump: async () => client.dumpDataDir('none'),
   };
 }

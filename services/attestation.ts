@@ -132,7 +132,7 @@ export async function renderAttestation(db: Db, plan: ReportPlan, o: RenderOptio
   switch (o.format) {
     case 'json': {
       if (!o.signer) throw new Error('renderAttestation: json needs a signer');
-      const envelope = await signStatement(buildStatement(plan.header, await allWorkloads(db, plan)), o.signer);
+      const envelope = await signStatement(await buildStatement(plan.header, await allWorkloads(db, plan)), o.signer);
       const bytes = utf8(`${JSON.stringify(envelope)}\n`);
       return { contentType: 'application/json', body: bytes, sha256: toHex(await sha256(bytes)), keyid: o.signer.keyid, extension: 'dsse.json' };
     }
@@ -145,7 +145,7 @@ export async function renderAttestation(db: Db, plan: ReportPlan, o: RenderOptio
       // digest, and carries the envelope, so the paper and the signature can be matched.
       let signature = null;
       if (o.signer) {
-        const payload = utf8(JSON.stringify(buildStatement(plan.header, workloads)));
+        const payload = utf8(JSON.stringify(await buildStatement(plan.header, workloads)));
         const envelope = await signEnvelope(payload, IN_TOTO_PAYLOAD_TYPE, o.signer);
         signature = {
           keyid: o.signer.keyid,

@@ -12,6 +12,26 @@ const Config = z.object({
   CSVS_ADMIN_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Largest accepted request body, bytes. */
   MAX_BODY_BYTES: z.coerce.number().int().positive().default(5 * 1024 * 1024),
+  /** Requests a second per API key (bursts of twice that); 0: no limit. */
+  RATE_LIMIT_PER_KEY: z.coerce.number().min(0).default(200),
+  /** Requests a second per client address, probes excepted (bursts of twice that); 0: no limit. */
+  RATE_LIMIT_PER_ADDRESS: z.coerce.number().min(0).default(400),
+  /** Failed authentications a minute per client address (bursts of twice that); 0: no limit. */
+  RATE_LIMIT_AUTH_FAILURES: z.coerce.number().min(0).default(10),
+  /** A header holding the client's address, set by a proxy in front (its last entry is used); unset: the connection's address. */
+  CLIENT_ADDRESS_HEADER: z.string().regex(/^[A-Za-z0-9-]+$/, 'a header name').transform((s) => s.toLowerCase()).optional(),
+  /** Node server: the time a client has to send a request's headers (an idle new connection is closed then), ms. */
+  HEADERS_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  /** Node server: the time a client has to send a whole request, body included (a trickled upload is cut), ms. */
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
+  /** Node server: a connection on which nothing moves either way for this long is closed (a client that stopped reading), ms. */
+  SOCKET_IDLE_TIMEOUT_MS: z.coerce.number().int().positive().default(120_000),
+  /** Node server: how long an idle keep-alive connection stays open between requests, ms. */
+  KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),
+  /** Attestation exports run at once per process; more wait in line (EXPORT_QUEUE), beyond that 503 with Retry-After. */
+  EXPORT_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
+  /** Attestation exports that may wait for their turn per process. */
+  EXPORT_QUEUE: z.coerce.number().int().min(0).max(1000).default(16),
   /** Largest body of any other request (teams, keys, waivers, webhooks), bytes. */
   MAX_JSON_BODY_BYTES: z.coerce.number().int().positive().default(64 * 1024),
   MAX_ARTIFACTS: z.coerce.number().int().positive().max(1000).default(50),

@@ -35,6 +35,24 @@ export class IdempotencyMismatch extends DomainError {
 export class UnsupportedMediaType extends DomainError {
   override name = 'UnsupportedMediaType';
 }
+/** Too many requests from one client or key: try again after `retryAfterSeconds`. */
+export class RateLimited extends DomainError {
+  override name = 'RateLimited';
+  readonly retryAfterSeconds: number;
+  constructor(message: string, retryAfterSeconds: number) {
+    super(message);
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+/** The service has as much of this kind of work in hand as it takes: try again after `retryAfterSeconds`. */
+export class Busy extends DomainError {
+  override name = 'Busy';
+  readonly retryAfterSeconds: number;
+  constructor(message: string, retryAfterSeconds: number) {
+    super(message);
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
 /** A well-formed request that asks for a format this endpoint cannot produce. */
 export class NotAcceptable extends DomainError {
   override name = 'NotAcceptable';

@@ -7,7 +7,8 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { AppEnv } from '../env.ts';
-import { NotFound } from '../../services/errors.ts';
+import { NotFound, RateLimited } from '../../services/errors.ts';
+import { countAuthFailure, refuseAfterAuthFailures } from '../rate-limit.ts';
 import { isDatabaseUnavailable } from '../../db/errors.ts';
 import { RETRY_AFTER_UNAVAILABLE_SECONDS } from '../problem.ts';
 import { errorText, localized } from './errors.ts';
@@ -37,6 +38,10 @@ export function safeNext(next: unknown): string {
 
 function renderError(err: Error, c: UiContext): Response {
   const v = viewOf(c);
+  if (err instanceof RateLimited) {
+    c.header('Retry-After', String(err.retryAfterSeconds));
+    return c.html(errorPage(v, t(v.lang, 'tooManyTitle'), [err.message]), 429);
+  }
   const known = errorText(err, v.lang);
   if (known) return c.html(errorPage(v, known.title, known.detail), known.status);
   if (isDatabaseUnavailable(err)) {
@@ -82,8 +87,12 @@ function dashboard(): Hono<UiEnv> {
     const key = typeof form.key === 'string' ? form.key.trim() : '';
     if (!key) return c.html(signInPage(v, { next, error: t(v.lang, 'signInMissing') }), 400);
     const deps = c.var.deps;
+    refuseAfterAuthFailures(c);
     const session = await signIn(deps, key);
-    if (!session) return c.html(signInPage(v, { next, error: t(v.lang, 'signInFailed') }), 401);
+    if (!session) {
+      countAuthFailure(c);
+      return c.html(signInPage(v, { next, error: t(v.lang, 'signInFailed') }), 401);
+    }
     // A fresh session replaces whatever this browser held before (no session fixation, no leftovers).
     await endSession(c, deps);
     setSessionCookie(c, session.token, session.expiresAt, deps.clock());

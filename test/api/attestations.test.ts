@@ -129,14 +129,17 @@ describe('format=json: a signed in-toto statement', () => {
     expect(s.predicate.workloads.find((x) => x.workload === 'orders-api')?.controls.find((c) => c.id === '3.9')?.status).toBe('fail');
     // Before any fresh snapshot existed, only the stale one is known.
     const early = decode((await (await attest(`level=L1&at=${encodeURIComponent(new Date(started - 3 * HOUR).toISOString())}`)).json()) as Envelope);
-    expect(early.subject).toEqual([]);
+    expect(early.subject.map((x) => x.name)).toEqual([`scope:team/${team}`]);
     expect(early.predicate.stale.workloads.map((x) => x.workload)).toEqual(['old-api']);
   });
 
-  it('signs an empty statement for a team without workloads: nothing proven', async () => {
+  it('signs a statement about the scope itself for a team without workloads: nothing proven', async () => {
     const env = (await (await attest('level=L1', ADMIN_KEY, `/v1/teams/${emptyTeam}/attestations`)).json()) as Envelope;
     expect((await verifyEnvelope(env, (await jwks()).keys)).ok).toBe(true);
-    expect(decode(env)).toMatchObject({ subject: [], predicate: { verdict: { compliant: 0, total: 0, result: 'FAILED' } } });
+    const s = decode(env);
+    expect(s).toMatchObject({ predicate: { verdict: { compliant: 0, total: 0, result: 'FAILED' } } });
+    // in-toto's own rule: at least one subject, each with a digest.
+    expect(s.subject).toEqual([{ name: `scope:team/${emptyTeam}`, digest: { sha256: expect.stringMatching(/^[0-9a-f]{64}$/) } }]);
   });
 
   it('verifies with the documented node one-liner and openssl recipe, and with npm run verify-attestation', async () => {
@@ -151,7 +154,8 @@ describe('format=json: a signed in-toto statement', () => {
       return m[1];
     };
     const env = { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}` };
-    const sh = (script: string) => run('bash', ['-euo', 'pipefail', '-c', script], { cwd: dir, env });
+    // The recipes say `sh`: run them with the POSIX shell (dash here), not bash.
+    const sh = (script: string) => run('sh', ['-eu', '-c', script], { cwd: dir, env });
 
     expect((await sh(block('node'))).stdout).toContain('verified');
     const haveOpenssl = await sh('command -v openssl && command -v jq').then(() => true, () => false);

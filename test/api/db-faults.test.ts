@@ -1,6 +1,6 @@
 /**
  * A real PostgreSQL server whose connections break under load. The service runs as `npm start`
- * runs it (its own process), on a database of its own (`csvs_fault_test` on the run's server), and
+ * runs it (its own process), on a database of its own (created on the run's server, dropped after), and
  * its backends are terminated again and again (`pg_terminate_backend`, what a restart or failover
  * does to a client) while clients upload. Only this server's connections are touched (found by their
  * application_name), so other suites on the same server are not disturbed; restarting the whole
@@ -19,7 +19,8 @@ import { CONTROLS } from '../../workers/controls/index.ts';
 
 const choice = inject('database');
 const ADMIN_KEY = 'fault-test-admin-key-0123456789';
-const FAULT_DATABASE = 'csvs_fault_test';
+/** A database of this run's own, dropped afterwards: other checkouts' suites (other schemas) use the same server. */
+const FAULT_DATABASE = `csvs_fault_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
 
 if (choice.kind !== 'postgres') {
   console.log('[db-faults] skipped: needs a PostgreSQL server (set DATABASE_URL); the embedded database has no connections to break');
@@ -37,8 +38,7 @@ describe.skipIf(choice.kind !== 'postgres')('PostgreSQL connections broken under
   beforeAll(async () => {
     const url = new URL(choice.url ?? '');
     admin = postgres(url.toString(), { max: 1, onnotice: () => {} });
-    const [exists] = await admin`select 1 as one from pg_database where datname = ${FAULT_DATABASE}`;
-    if (!exists) await admin.unsafe(`create database ${FAULT_DATABASE}`).catch(() => undefined); // a parallel run may have made it
+    await admin.unsafe(`create database ${FAULT_DATABASE}`);
     url.pathname = `/${FAULT_DATABASE}`;
     await migratePostgres(url.toString());
     url.searchParams.set('application_name', appName);
@@ -73,6 +73,7 @@ describe.skipIf(choice.kind !== 'postgres')('PostgreSQL connections broken under
       server.kill('SIGTERM');
       await exited;
     }
+    await admin?.unsafe(`drop database if exists ${FAULT_DATABASE} with (force)`).catch(() => undefined);
     await admin?.end();
   });
 

@@ -266,6 +266,26 @@ describe('async evaluation', () => {
     expect(done.controls).toHaveLength(CONTROLS.length);
   });
 
+  it('answers 202 pending even when a worker evaluates the snapshot before the answer is made', async () => {
+    // The Node server's loop wakes on enqueue and may finish first; this queue always does.
+    const eager: Harness = await startHarness({ queue: { enqueue: async (id) => void (await evaluateSnapshotsById(eager.database.db, [id], () => new Date())) } });
+    try {
+      const team = await eager.team('eager');
+      for (let i = 0; i < 3; i++) {
+        const res = await eager.request(`/v1/teams/${team}/snapshots?async=true`, { method: 'POST', json: { workload: `eager-${i}`, artifacts: [{ kind: 'dockerfile', content: 'FROM alpine:3.20\n' }] } });
+        expect(res.status).toBe(202);
+        const body = (await res.json()) as Snapshot;
+        expect(body.status).toBe('pending');
+        expect(body.controls).toEqual([]);
+        expect(body.artifacts).toHaveLength(1);
+        // By now the worker has evaluated it: the Location says so.
+        expect(((await (await eager.request(res.headers.get('location') ?? '')).json()) as Snapshot).status).toBe('evaluated');
+      }
+    } finally {
+      await eager.close();
+    }
+  });
+
   it('marks a snapshot whose verdict cannot be stored as failed, and evaluates its neighbours', async () => {
     const bad = (await upload(jsonBody('async-bad'), { query: '?async=true' })).headers.get('location') ?? '';
     const good = (await upload(jsonBody('async-good'), { query: '?async=true' })).headers.get('location') ?? '';

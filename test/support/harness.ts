@@ -8,6 +8,7 @@ import { parseConfig } from '../../services/config.ts';
 import type { EvaluationQueue } from '../../api/env.ts';
 import { createLogger } from '../../services/logger.ts';
 import { nodeDeps } from '../../api/node-deps.ts';
+import { createRateLimits } from '../../api/rate-limit.ts';
 import { ephemeralSigner } from '../../workers/attest/keys.ts';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789abcdef';
@@ -30,7 +31,8 @@ export interface Harness {
   app: ReturnType<typeof createApp>;
   logs: string[];
   /** A request with the admin key unless another key is given. */
-  request(path: string, init?: RequestInit & { key?: string | null; json?: unknown }): Promise<Response>;
+  /** `address`: the client's address, as the Node server would see its socket (none by default). */
+  request(path: string, init?: RequestInit & { key?: string | null; json?: unknown; address?: string }): Promise<Response>;
   /** A team with a unique slug, so tests never depend on each other's data. */
   team(prefix?: string): Promise<string>;
   key(role: 'ingest' | 'viewer' | 'auditor' | 'admin', team?: string): Promise<{ id: string; key: string }>;
@@ -44,15 +46,16 @@ export function uniqueSlug(prefix = 't'): string {
 }
 
 export async function startHarness(
-  options: { env?: Record<string, string>; queue?: EvaluationQueue; clock?: () => Date; dataDir?: string } = {},
+  options: { env?: Record<string, string>; queue?: EvaluationQueue; clock?: () => Date; dataDir?: string; now?: () => number } = {},
 ): Promise<Harness> {
   const database = await openTestDatabase(options.dataDir ? { dataDir: options.dataDir } : {});
-  const config = parseConfig({ CSVS_ADMIN_KEY: ADMIN_KEY, LOG_LEVEL: 'info', ...options.env });
+  // Tests send requests far faster than any client: no per-key limit unless a test asks for one.
+  const config = parseConfig({ CSVS_ADMIN_KEY: ADMIN_KEY, LOG_LEVEL: 'info', RATE_LIMIT_PER_KEY: '0', ...options.env });
   const logs: string[] = [];
   const logger = createLogger('info', (line) => logs.push(line));
-  const app = createApp(nodeDeps(config, database, { logger, signer: await ephemeralSigner(), ...(options.queue ? { queue: options.queue } : {}), ...(options.clock ? { clock: options.clock } : {}) }));
+  const app = createApp(nodeDeps(config, database, { logger, signer: await ephemeralSigner(), limits: createRateLimits(config, options.now), ...(options.queue ? { queue: options.queue } : {}), ...(options.clock ? { clock: options.clock } : {}) }));
   const request: Harness['request'] = async (path, init = {}) => {
-    const { key = ADMIN_KEY, json, ...rest } = init;
+    const { key = ADMIN_KEY, json, address, ...rest } = init;
     const headers = new Headers(rest.headers);
     if (key) headers.set('authorization', `Bearer ${key}`);
     let body = rest.body;
@@ -60,7 +63,8 @@ export async function startHarness(
       headers.set('content-type', 'application/json');
       body = JSON.stringify(json);
     }
-    return app.request(path, { ...rest, headers, body: body ?? null });
+    const env = address ? { incoming: { socket: { remoteAddress: address } } } : undefined;
+    return app.request(path, { ...rest, headers, body: body ?? null }, env);
   };
   return {
     database,

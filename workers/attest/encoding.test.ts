@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { fromBase64, toBase64, toBase64Url, toHex } from './encoding.ts';
+import { fromBase64, toBase64, toBase64Portable, toBase64Url, toHex } from './encoding.ts';
 
 describe('base64', () => {
   it('encodes like Node for every length up to 64 and a large random buffer', () => {
     for (let n = 0; n <= 64; n++) {
       const bytes = crypto.getRandomValues(new Uint8Array(n));
       expect(toBase64(bytes)).toBe(Buffer.from(bytes).toString('base64'));
+      expect(toBase64Portable(bytes)).toBe(Buffer.from(bytes).toString('base64'));
+      expect(toBase64(bytes.subarray(1))).toBe(Buffer.from(bytes.subarray(1)).toString('base64'));
       expect(toBase64Url(bytes)).toBe(Buffer.from(bytes).toString('base64url'));
       expect(toHex(bytes)).toBe(Buffer.from(bytes).toString('hex'));
       expect(fromBase64(toBase64(bytes))).toEqual(bytes);
@@ -14,6 +16,7 @@ describe('base64', () => {
     const big = new Uint8Array(200_003);
     for (let i = 0; i < big.length; i += 65_536) crypto.getRandomValues(big.subarray(i, i + 65_536));
     expect(toBase64(big)).toBe(Buffer.from(big).toString('base64'));
+    expect(toBase64Portable(big)).toBe(Buffer.from(big).toString('base64'));
     expect(fromBase64(toBase64(big))).toEqual(big);
   });
 

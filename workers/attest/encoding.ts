@@ -8,8 +8,21 @@ for (let i = 0; i < ALPHABET.length; i++) DECODE[ALPHABET.charCodeAt(i)] = i;
 DECODE['-'.charCodeAt(0)] = 62;
 DECODE['_'.charCodeAt(0)] = 63;
 
-/** Standard base64 with padding (RFC 4648 §4), as DSSE envelopes carry payloads and signatures. */
+/** Node's Buffer, where there is one (Node, and Workers with nodejs_compat). */
+const NativeBuffer = (globalThis as { Buffer?: { from(b: ArrayBufferLike, offset: number, length: number): { toString(encoding: 'base64'): string } } }).Buffer;
+
+/**
+ * Standard base64 with padding (RFC 4648 §4), as DSSE envelopes carry payloads and signatures.
+ * Natively where the runtime has Buffer: the portable loop took 1.1 s of uninterrupted event loop
+ * for an org-wide attestation's 30 MB payload (docs/reliability.md), stalling every other request.
+ */
 export function toBase64(bytes: Uint8Array): string {
+  if (NativeBuffer) return NativeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+  return toBase64Portable(bytes);
+}
+
+/** toBase64 without Buffer: for runtimes that have none. */
+export function toBase64Portable(bytes: Uint8Array): string {
   const parts: string[] = [];
   // Chunks keep String.fromCharCode's argument list small for payloads of many megabytes.
   for (let start = 0; start < bytes.length; start += 3 * 4096) {

@@ -45,7 +45,7 @@ async function text(bytes: Uint8Array): Promise<string> {
 async function signature(): Promise<PdfSignature & { jwk: { kid: string; x: string } }> {
   const signer = await ephemeralSigner();
   const { plan, workloads } = sampleReport('L2');
-  const envelope = await signStatement(buildStatement(plan.header, workloads), signer);
+  const envelope = await signStatement(await buildStatement(plan.header, workloads), signer);
   return {
     keyid: signer.keyid,
     statementSha256: 'c'.repeat(64),

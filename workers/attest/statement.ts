@@ -3,7 +3,7 @@
  * (documented in docs/attestations.md); bump the version in it whenever a field changes meaning.
  */
 import { type Envelope, IN_TOTO_PAYLOAD_TYPE, signEnvelope } from './dsse.ts';
-import { utf8 } from './encoding.ts';
+import { sha256, toHex, utf8 } from './encoding.ts';
 import type { Signer } from './keys.ts';
 import { contentDigestHex, type ReportHeader, type WorkloadReport } from './report.ts';
 
@@ -17,14 +17,29 @@ export interface Statement {
   predicate: ReportHeader & { workloads: WorkloadReport[] };
 }
 
-/** One subject per workload: its name and the SHA-256 content hash of the snapshot judged. */
-export function buildStatement(header: ReportHeader, workloads: readonly WorkloadReport[]): Statement {
+/**
+ * One subject per workload: its name and the SHA-256 content hash of the snapshot judged. A scope
+ * with no counted workload is the subject itself (in-toto requires at least one): see scopeSubject.
+ */
+export async function buildStatement(header: ReportHeader, workloads: readonly WorkloadReport[]): Promise<Statement> {
+  const subject = workloads.map((w) => ({ name: w.subject, digest: { sha256: contentDigestHex(w.contentHash) } }));
   return {
     _type: STATEMENT_TYPE,
-    subject: workloads.map((w) => ({ name: w.subject, digest: { sha256: contentDigestHex(w.contentHash) } })),
+    subject: subject.length > 0 ? subject : [await scopeSubject(header)],
     predicateType: PREDICATE_TYPE,
     predicate: { ...header, workloads: [...workloads] },
   };
+}
+
+/**
+ * The subject standing for a scope without workloads: named `scope:org` or `scope:team/<slug>`
+ * (with `@<environment>` when the attestation is about one), its digest the SHA-256 of
+ * `<name>\n<level>\n<asOf>` in UTF-8, so a verifier can recompute it from the predicate.
+ */
+export async function scopeSubject(header: Pick<ReportHeader, 'scope' | 'level' | 'asOf' | 'environment'>): Promise<Statement['subject'][number]> {
+  const scope = header.scope.type === 'org' ? 'org' : `team/${header.scope.teams[0] ?? ''}`;
+  const name = `scope:${scope}${header.environment ? `@${header.environment}` : ''}`;
+  return { name, digest: { sha256: toHex(await sha256(utf8(`${name}\n${header.level}\n${header.asOf}`))) } };
 }
 
 /** The statement serialised (compact JSON, UTF-8) and signed; what `format=json` answers. */

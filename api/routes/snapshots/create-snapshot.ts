@@ -30,7 +30,8 @@ const Query = z.object({
 
 /**
  * The answer to an upload. A snapshot evaluated just now is shown from memory (only the team's
- * waivers are read); a replayed, pending or unchanged one (an observation of a stored verdict)
+ * waivers are read), one just stored for the background as the pending row it is; a replayed or
+ * unchanged one (an observation of a stored verdict)
  * is read back.
  */
 async function freshView(deps: Deps, team: TeamRef, ingested: IngestResult): Promise<Snapshot> {
@@ -38,6 +39,11 @@ async function freshView(deps: Deps, team: TeamRef, ingested: IngestResult): Pro
   if (ingested.stored) {
     const { results, set, waivers } = ingested.stored;
     return snapshotView(row, team.slug, results, { ...set, redactions: ingested.redactions }, waivers.map(toWaiverRule), deps.clock());
+  }
+  // Stored for the background (async=true): pending is the answer, whatever a worker may have
+  // done with it since; a read-back could find it evaluated already and answer 201 instead of 202.
+  if (ingested.created && row.status === 'pending') {
+    return snapshotView(row, team.slug, [], { artifacts: ingested.files.map((f) => ({ ...f, sha256: '' })), redactions: ingested.redactions }, [], deps.clock());
   }
   if (!ingested.created || !result) return (await loadSnapshot(deps.db, row.id, deps.clock())).view;
   const waivers = (await listWaivers(deps.db, team.id)).map(toWaiverRule);
