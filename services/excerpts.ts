@@ -39,16 +39,7 @@ export function excerptOf(content: string, location: string, lineOf?: (location:
     return n === null ? null : linesAround(content, n);
   }
   const line = /^line (\d+)$/.exec(location);
-  if (line) {
-    const n = Number(line[1]);
-    const all = content.split(/\r?\n/);
-    if (n < 1 || n > all.length) return null;
-    const from = Math.max(1, n - 1);
-    const to = Math.min(all.length, n + 1);
-    const lines = [];
-    for (let i = from; i <= to; i++) lines.push({ n: i, text: clip(all[i - 1] ?? ''), hit: i === n });
-    return { type: 'lines', lines };
-  }
+  if (line) return linesAround(content, Number(line[1]));
   if (location.startsWith('/')) {
     let value: unknown;
     try {
