@@ -127,6 +127,26 @@ async function databaseBytes(sql: postgres.Sql): Promise<number> {
   return Number(row?.bytes ?? 0);
 }
 
+/** Each table's heap (with TOAST) and each index, by name: where the growth goes. */
+async function relationBytes(sql: postgres.Sql): Promise<Map<string, number>> {
+  const rows = await sql<{ name: string; bytes: string }[]>`
+    select c.relname as name,
+      (pg_relation_size(c.oid) + case when c.reltoastrelid <> 0 then pg_total_relation_size(c.reltoastrelid) else 0 end)::text as bytes
+    from pg_class c join pg_namespace n on n.oid = c.relnamespace
+    where c.relkind in ('r', 'i', 'm') and n.nspname = 'public'`;
+  return new Map(rows.map((r) => [r.name, Number(r.bytes)]));
+}
+
+/** Bytes per upload by relation, largest first (relations that did not grow left out). */
+function perUpload(before: Map<string, number>, after: Map<string, number>, uploads: number): Record<string, number> {
+  return Object.fromEntries(
+    [...after]
+      .map(([name, bytes]) => [name, Math.round((bytes - (before.get(name) ?? 0)) / uploads)] as const)
+      .filter(([, b]) => b !== 0)
+      .sort((a, b) => b[1] - a[1]),
+  );
+}
+
 /** The issue's floor: one INSERT per upload of one row with its texts and fifteen statuses, 32 writers. */
 async function floor(): Promise<{ uploadsPerSecond: number }> {
   const sql = postgres(DATABASE_URL, { max: 32, onnotice: () => {} });
@@ -194,9 +214,11 @@ async function run() {
     await prime(base, growth.key, growth.team, FLEET, unchanged(FLEET));
     await sql`checkpoint`;
     const before = await databaseBytes(sql);
+    const relationsBefore = await relationBytes(sql);
     await load(base, growth.key, growth.team, unchanged(FLEET), { connections: 32, amount: GROWTH });
     await sql`checkpoint`;
     const afterUnchanged = await databaseBytes(sql);
+    const relationsAfterUnchanged = await relationBytes(sql);
     const changedCount = Math.max(100, Math.round(GROWTH / 10));
     await load(base, growth.key, growth.team, changed(2_000_000), { connections: 32, amount: changedCount });
     await sql`checkpoint`;
@@ -204,8 +226,10 @@ async function run() {
     results.growth = {
       unchangedUploads: GROWTH,
       bytesPerUnchangedUpload: Math.round((afterUnchanged - before) / GROWTH),
+      unchangedByRelation: perUpload(relationsBefore, relationsAfterUnchanged, GROWTH),
       changedUploads: changedCount,
       bytesPerChangedUpload: Math.round((afterChanged - afterUnchanged) / changedCount),
+      changedByRelation: perUpload(relationsAfterUnchanged, await relationBytes(sql), changedCount),
     };
     console.log('database growth:', results.growth);
   } finally {

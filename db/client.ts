@@ -38,7 +38,37 @@ export async function connectPostgres(url: string, options: { max?: number; prep
     fetch_types: false,
     onnotice: () => {},
   });
-  return { db: drizzle(client, { schema }) as unknown as Db, driver: 'postgres', close: () => client.end({ timeout: 5 }) };
+  const prepare = options.prepare ?? true;
+  return { db: drizzle(prepare ? preparing(client) : client, { schema }) as unknown as Db, driver: 'postgres', close: () => client.end({ timeout: 5 }) };
+}
+
+/**
+ * drizzle hands every query to postgres.js as `unsafe(text, params, { prepare: false })` unless it
+ * was given a name, and postgres.js sends an unprepared query with parameters in two round trips
+ * (describe, then bind and execute). Prepared, a statement costs one round trip and no parse after
+ * its first use on a connection. The statements a connection keeps are bounded by the query texts
+ * the code builds, and postgres.js drops them with the connection (max_lifetime).
+ */
+function preparing<T extends object>(client: T): T {
+  return new Proxy(client, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function') return value;
+      if (property === 'unsafe') {
+        return (text: string, params?: unknown[], options?: Record<string, unknown>) =>
+          value.call(target, text, params, { ...options, prepare: true });
+      }
+      if (property === 'begin' || property === 'savepoint') {
+        // A transaction's queries run on its own client: prepared the same way.
+        return (...args: unknown[]) =>
+          value.apply(
+            target,
+            args.map((a) => (typeof a === 'function' ? (inner: object) => (a as (c: object) => unknown)(preparing(inner)) : a)),
+          );
+      }
+      return value.bind(target);
+    },
+  });
 }
 
 /**

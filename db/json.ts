@@ -9,3 +9,10 @@ export function withoutNul<T>(value: T): T {
   const text = JSON.stringify(value, (_k, v: unknown) => (typeof v === 'string' ? v.replaceAll('\u0000', '\uFFFD') : v));
   return JSON.parse(text) as T;
 }
+
+/** `value` as JSON text for a jsonb parameter, NUL replaced as in withoutNul (one stringify when there is none). */
+export function jsonbText(value: unknown): string {
+  const plain = JSON.stringify(value);
+  if (!plain.includes('\\u0000')) return plain;
+  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'string' ? v.replaceAll('\u0000', '\uFFFD') : v));
+}

@@ -54,12 +54,16 @@ export async function evaluateSnapshot(
   return { result, context, accessed: accessed.length > 0 ? accessed : null };
 }
 
+/** What a verdict's context is found by: the same set judged in the same context is judged once. */
+export function contextHash(verdict: Pick<Verdict, 'context'>): string {
+  return sha256Hex(JSON.stringify(verdict.context));
+}
+
 /** The stored evaluation for this verdict of this set (made now when new). */
 export async function storeVerdict(db: Db, teamId: string, setId: string, verdict: Verdict, evaluatedAt: Date): Promise<EvaluationRow> {
-  const contextHash = sha256Hex(JSON.stringify(verdict.context));
   const { evaluation } = await findOrCreateEvaluation(
     db,
-    { id: crypto.randomUUID(), teamId, setId, contextHash, context: verdict.context, evaluatedAt },
+    { id: crypto.randomUUID(), teamId, setId, contextHash: contextHash(verdict), context: verdict.context, evaluatedAt },
     verdict.result,
   );
   return evaluation;

@@ -5,7 +5,9 @@ import { recordObservation } from '../db/queries/observations.ts';
 import { type ControlResultRow, findReusableState, findSnapshotByIdempotencyKey, insertSnapshot, type SnapshotRow } from '../db/queries/snapshots.ts';
 import type { WaiverRow } from '../db/queries/waivers.ts';
 import { ENGINE_VERSION } from '../workers/engine/version.ts';
-import { countVerdict, evaluateSnapshot, storeVerdict } from './evaluations.ts';
+import { contextHash, countVerdict, evaluateSnapshot, storeVerdict } from './evaluations.ts';
+import { recordChange } from '../db/queries/changes.ts';
+import { withoutNul } from '../db/json.ts';
 import { sha256Hex } from './hashing.ts';
 import { hasNul, jsonHasNul } from './schemas/fields.ts';
 import type { TeamRef } from './deps.ts';
@@ -40,6 +42,8 @@ export interface IngestResult {
   redactions: SnapshotRedactions | null;
   /** For an observation: the stored verdict it refers to and the team's waivers, read as it was stored. */
   stored?: { results: ControlResultRow[]; set: Pick<ArtifactSetRow, 'artifacts' | 'redactions'>; waivers: WaiverRow[] };
+  /** For a change stored by one statement: the team's waivers, read in the same statement. */
+  waivers?: WaiverRow[];
 }
 
 export const DEFAULT_ENVIRONMENT = 'default';
@@ -147,13 +151,42 @@ export async function ingestSnapshot(
     }
     const known = observation.outcome === 'changed' ? observation.history : undefined;
     const verdict = options.async ? null : await evaluateSnapshot(deps.db, key, observedAt, evidence, known);
+    const artifacts = files.map(({ kind, name, size, sha256 }) => ({ kind, name: withoutNul(name), size, sha256 }));
+    if (observation.outcome === 'changed' && !observation.watched) {
+      // No webhooks to notify: one statement stores it all (see db/queries/changes.ts).
+      const evaluatedAt = now;
+      const change = {
+        snapshot,
+        texts: [...new Map(files.map(({ sha256, content, size }) => [sha256, { sha256, content, size }])).values()],
+        set: { id: crypto.randomUUID(), hash: setHash, artifacts, redactions: redacted.redactions },
+        verdict: verdict
+          ? {
+              id: crypto.randomUUID(),
+              contextHash: contextHash(verdict),
+              context: verdict.context,
+              result: verdict.result,
+              evaluatedAt,
+              accessed: verdict.accessed,
+            }
+          : null,
+      };
+      for (let attempt = 1; ; attempt++) {
+        const stored = await recordChange(deps.db, change);
+        if (stored.outcome === 'key-taken') throw new KeyTaken();
+        if (stored.outcome === 'stored') {
+          return { row: stored.row, created: true, observed: false, result: verdict?.result ?? null, files: summary, redactions: redacted.redactions, waivers: stored.waivers };
+        }
+        // A concurrent upload of the same set was committing: the next statement sees it.
+        if (attempt >= 3) throw new Error(`the artifact set ${setHash} was neither stored nor found after ${attempt} attempts`);
+      }
+    }
     const row = await withTransaction(deps.db, async (tx) => {
       await insertContents(tx, team.id, files);
       const set = await findOrCreateArtifactSet(tx, {
         id: crypto.randomUUID(),
         teamId: team.id,
         hash: setHash,
-        artifacts: files.map(({ kind, name, size, sha256 }) => ({ kind, name, size, sha256 })),
+        artifacts,
         redactions: redacted.redactions,
         createdAt: now,
       });

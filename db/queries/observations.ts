@@ -12,6 +12,7 @@ import type { SnapshotRedactions } from '../../workers/redact/index.ts';
 import type { ArtifactSetRow } from './artifact-sets.ts';
 import { ACCESS_HISTORY_LIMIT, type AccessSighting, type ControlResultRow, type SnapshotRow } from './snapshots.ts';
 import type { WaiverRow } from './waivers.ts';
+import { parseWaivers, rowsOf, waiversJson } from './rows.ts';
 
 export interface ObservationInput {
   id: string;
@@ -34,7 +35,7 @@ export type Observation =
    * The latest state is another set, another engine, newer, or there is none: evaluate, with the
    * containers earlier snapshots of the workload saw accessed (3.10's history, read in the same trip).
    */
-  | { outcome: 'changed'; history: AccessSighting[] }
+  | { outcome: 'changed'; history: AccessSighting[]; watched: boolean }
   /** The team has webhooks: the state change must be watched in a transaction (nothing was written). */
   | { outcome: 'watched' }
   /** The Idempotency-Key was already used (nothing was written). */
@@ -91,11 +92,7 @@ select
   (select json_build_object('artifacts', l.artifacts, 'redactions', l.set_redactions)::text from latest l) as set,
   (select coalesce(json_agg(json_build_object('evaluationId', cr.evaluation_id, 'controlId', cr.control_id, 'status', cr.status, 'findings', cr.findings)), '[]')::text
      from control_results cr join snap on cr.evaluation_id = snap.evaluation_id) as results,
-  (select coalesce(json_agg(json_build_object(
-      'id', w.id, 'teamId', w.team_id, 'controlId', w.control_id, 'workloads', w.workloads, 'environment', w.environment,
-      'justification', w.justification, 'approvedBy', w.approved_by, 'createdAt', w.created_at, 'expiresAt', w.expires_at,
-      'revokedAt', w.revoked_at, 'revokedBy', w.revoked_by) order by w.created_at desc), '[]')::text
-     from waivers w join input i on w.team_id = i.team_id where exists (select 1 from snap)) as waivers,
+  case when exists (select 1 from snap) then ${waiversJson(sql`(select team_id from input)`)} end as waivers,
   (select coalesce(json_agg(json_build_object('containerId', x.item->>'containerId', 'seenAt', x.item->>'at', 'snapshotId', h.id)
       order by h.observed_at desc, x.n), '[]')::text
      from (select s.id, s.accessed, s.observed_at from snapshots s join input i
@@ -106,7 +103,7 @@ select
 `);
   const [r] = rowsOf(result);
   if (!r) throw new Error('the observation statement returned no row');
-  if (r.matched !== true) return { outcome: 'changed', history: JSON.parse(String(r.history)) as AccessSighting[] };
+  if (r.matched !== true) return { outcome: 'changed', history: JSON.parse(String(r.history)) as AccessSighting[], watched: r.watched === true };
   if (r.watched === true) return { outcome: 'watched' };
   if (typeof r.inserted !== 'string') return { outcome: 'key-taken' };
   const inserted = JSON.parse(r.inserted) as Record<string, unknown>;
@@ -133,25 +130,6 @@ select
     setId: String(inserted.set_id),
     evaluationId: String(inserted.evaluation_id),
   };
-  const waivers = (JSON.parse(String(r.waivers)) as Record<string, unknown>[]).map((w) => ({
-    id: String(w.id),
-    teamId: String(w.teamId),
-    controlId: String(w.controlId),
-    workloads: String(w.workloads),
-    environment: w.environment === null ? null : String(w.environment),
-    justification: String(w.justification),
-    approvedBy: String(w.approvedBy),
-    createdAt: date(w.createdAt) ?? new Date(Number.NaN),
-    expiresAt: date(w.expiresAt) ?? new Date(Number.NaN),
-    revokedAt: date(w.revokedAt),
-    revokedBy: w.revokedBy === null || w.revokedBy === undefined ? null : String(w.revokedBy),
-  }));
+  const waivers = parseWaivers(r.waivers);
   return { outcome: 'observed', row, set, results: JSON.parse(String(r.results)) as ControlResultRow[], waivers };
-}
-
-/** postgres.js answers an array of rows; PGlite `{ rows }`. */
-function rowsOf(result: unknown): Record<string, unknown>[] {
-  const rows: unknown = Array.isArray(result) ? result : (result as { rows?: unknown } | null)?.rows;
-  if (!Array.isArray(rows)) throw new Error('the database driver returned no rows');
-  return rows as Record<string, unknown>[];
 }

@@ -46,7 +46,7 @@ async function freshView(deps: Deps, team: TeamRef, ingested: IngestResult): Pro
     return snapshotView(row, team.slug, [], { artifacts: ingested.files.map((f) => ({ ...f, sha256: '' })), redactions: ingested.redactions }, [], deps.clock());
   }
   if (!ingested.created || !result) return (await loadSnapshot(deps.db, row.id, deps.clock())).view;
-  const waivers = (await listWaivers(deps.db, team.id)).map(toWaiverRule);
+  const waivers = (ingested.waivers ?? (await listWaivers(deps.db, team.id))).map(toWaiverRule);
   const results = result.controls.map((ctl) => ({ evaluationId: row.evaluationId ?? row.id, controlId: ctl.id, status: ctl.status as 'pass' | 'fail' | 'unknown', findings: ctl.findings }));
   return snapshotView(row, team.slug, results, { artifacts: ingested.files.map((f) => ({ ...f, sha256: '' })), redactions: ingested.redactions }, waivers, deps.clock());
 }
