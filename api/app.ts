@@ -1,6 +1,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { HTTPException } from 'hono/http-exception';
 import { authenticate } from './auth.ts';
+import { KeyCache } from './key-cache.ts';
 import type { AppEnv, Deps } from './env.ts';
 import { isDatabaseUnavailable } from '../db/errors.ts';
 import { problem, problemFromError, RETRY_AFTER_UNAVAILABLE_SECONDS } from './problem.ts';
@@ -27,7 +28,9 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
     },
   });
 
+  const keyCache = new KeyCache(deps.config.AUTH_CACHE_MS);
   app.use('*', async (c, next) => {
+    c.set('keyCache', keyCache);
     const requestId = c.req.header('x-request-id')?.slice(0, 100) || crypto.randomUUID();
     c.set('deps', deps);
     c.set('requestId', requestId);

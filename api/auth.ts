@@ -39,7 +39,14 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
     const { db, clock } = c.var.deps;
     // An address that keeps sending wrong keys is not even looked up for a while.
     refuseAfterAuthFailures(c);
-    const principal = await principalForKeyHash(c.var.deps, await hashApiKey(match[1]));
+    const keyHash = await hashApiKey(match[1]);
+    const now = clock();
+    let principal = c.var.keyCache.get(keyHash, now.getTime());
+    if (!principal) {
+      // Kept from the lookup on, not from the last use: a key revoked elsewhere expires here in time.
+      principal = await principalForKeyHash(c.var.deps, keyHash);
+      if (principal) c.var.keyCache.set(keyHash, principal, now.getTime());
+    }
     if (!principal) {
       countAuthFailure(c);
       throw new Unauthenticated('the API key is unknown or revoked');
@@ -47,7 +54,6 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
     limitKey(c, principal.keyId);
     c.set('principal', principal);
     if (principal.keyId === ENV_ADMIN) return next();
-    const now = clock();
     if (now.getTime() - (touched.get(principal.keyId) ?? 0) > 60_000) {
       if (touched.size > 10_000) touched.clear();
       touched.set(principal.keyId, now.getTime());

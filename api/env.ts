@@ -1,3 +1,4 @@
+import type { KeyCache } from './key-cache.ts';
 import type { Context } from 'hono';
 import type { EvaluationQueue, Principal, Role, ServiceDeps } from '../services/deps.ts';
 import type { RateLimits } from './rate-limit.ts';
@@ -23,5 +24,7 @@ export type AppEnv = {
     deps: Deps;
     requestId: string;
     principal: Principal;
+    /** The app's cache of API key lookups (api/key-cache.ts). */
+    keyCache: KeyCache;
   };
 };

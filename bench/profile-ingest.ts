@@ -1,5 +1,6 @@
 /**
- * Where an upload's CPU goes (`node bench/profile-ingest.ts [changed|unchanged|agent]`): the server
+ * Where an upload's CPU goes (`npm run bench:profile-ingest -- changed|unchanged|agent`; agent: the
+ * agent's mix with its minimal answer): the server
  * under `node --cpu-prof`, loaded like `bench:ingest` for PROFILE_SECONDS (default 8), then the
  * profile summarized by self time per package/file and per function. The raw .cpuprofile stays in
  * PROFILE_DIR (default a temp folder) for Chrome DevTools.
@@ -134,7 +135,7 @@ async function run(): Promise<void> {
     method: 'POST',
     connections: 32,
     duration: SECONDS,
-    headers,
+    headers: MODE === 'agent' ? { ...headers, prefer: 'return=minimal' } : headers,
     requests: [{ setupRequest: (req) => ({ ...req, body: bodies(k++) }) }],
   });
   const server = cpuSeconds([child.pid ?? 0]) - before.server;

@@ -86,7 +86,10 @@ export const snapshots = pgTable(
     uniqueIndex('snapshots_idempotency_idx')
       .on(t.teamId, t.idempotencyKey)
       .where(sql`${t.idempotencyKey} is not null`),
-    index('snapshots_team_observed_idx').on(t.teamId, t.observedAt.desc(), t.id.desc()),
+    // A team's uploads in time: listing (read backwards, newest first) and trends, which it covers —
+    // everything a trend reads but the verdict, joined from the few evaluations snapshots share.
+    // One index for both: each upload adds one entry here instead of two.
+    index('snapshots_team_time_idx').on(t.teamId, t.observedAt, t.id, t.workload, t.environment, t.evaluationId),
     // In the order of `order by observed_at desc, id desc` (DESC means NULLS FIRST), so "the latest
     // snapshot as of a moment" reads the first matching entry instead of sorting the whole history.
     index('snapshots_team_workload_idx').on(t.teamId, t.workload, t.environment, t.observedAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
@@ -99,11 +102,6 @@ export const snapshots = pgTable(
     index('snapshots_accessed_idx')
       .on(t.teamId, t.workload, t.environment, t.observedAt)
       .where(sql`${t.accessed} is not null`),
-    // Covers a trend's window (team, time range) with everything it reads but the verdict, which
-    // it joins from the few evaluations (snapshots share them, so the rows stay small).
-    index('snapshots_team_evaluated_idx')
-      .on(t.teamId, t.observedAt, t.workload, t.environment, t.id, t.evaluationId)
-      .where(sql`${t.status} = 'evaluated'`),
   ],
 );
 

@@ -12,6 +12,8 @@ const Config = z.object({
   CSVS_ADMIN_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Largest accepted request body, bytes. */
   MAX_BODY_BYTES: z.coerce.number().int().positive().default(5 * 1024 * 1024),
+  /** How long an API key's lookup is reused (ms); a key revoked on another instance works that much longer. 0: look up every request. */
+  AUTH_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
   /** Requests a second per API key (bursts of twice that); 0: no limit. */
   RATE_LIMIT_PER_KEY: z.coerce.number().min(0).default(200),
   /** Requests a second per client address, probes excepted (bursts of twice that); 0: no limit. */

@@ -9,6 +9,7 @@ import { contextHash, countVerdict, evaluateSnapshot, storeVerdict } from './eva
 import { recordChange } from '../db/queries/changes.ts';
 import { withoutNul } from '../db/json.ts';
 import { sha256Hex } from './hashing.ts';
+import { timeOrderedId } from './ids.ts';
 import { hasNul, jsonHasNul } from './schemas/fields.ts';
 import type { TeamRef } from './deps.ts';
 import type { EvaluationResult } from '../workers/model/result.ts';
@@ -57,7 +58,9 @@ class KeyTaken extends Error {}
  * is an observation: one small row referring to the stored artifacts and verdict, and the state
  * moves forward — nothing is parsed or evaluated again. Any other upload has every artifact parsed
  * before anything is written, so an unreadable one is refused with nothing stored; its texts and
- * artifact set are stored once per team, its verdict once per set and context.
+ * artifact set are stored once per team, its verdict once per set and context. Each is one
+ * statement on the database (db/queries/observations.ts, changes.ts), found out by the first:
+ * a changed upload costs two. Teams with webhooks take a transaction that watches the state.
  */
 export async function ingestSnapshot(
   deps: ServiceDeps,
@@ -93,7 +96,7 @@ export async function ingestSnapshot(
   const setHash = artifactSetHash(files);
   const contentHash = hashUpload(input, environment, texts);
   const snapshot = {
-    id: crypto.randomUUID(),
+    id: timeOrderedId(now.getTime()),
     teamId: team.id,
     workload: input.workload,
     environment,
@@ -154,7 +157,6 @@ export async function ingestSnapshot(
     const artifacts = files.map(({ kind, name, size, sha256 }) => ({ kind, name: withoutNul(name), size, sha256 }));
     if (observation.outcome === 'changed' && !observation.watched) {
       // No webhooks to notify: one statement stores it all (see db/queries/changes.ts).
-      const evaluatedAt = now;
       const change = {
         snapshot,
         texts: [...new Map(files.map(({ sha256, content, size }) => [sha256, { sha256, content, size }])).values()],
@@ -165,7 +167,7 @@ export async function ingestSnapshot(
               contextHash: contextHash(verdict),
               context: verdict.context,
               result: verdict.result,
-              evaluatedAt,
+              evaluatedAt: now,
               accessed: verdict.accessed,
             }
           : null,

@@ -2,7 +2,7 @@
  * Workload states at a moment: what scorecards, trends and attestations count. A workload is
  * counted by its latest EVALUATED snapshot observed at or before the moment.
  */
-import { and, desc, eq, gte, inArray, lt, lte, gt, type SQLWrapper, sql } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, isNotNull, lt, lte, gt, type SQLWrapper, sql } from 'drizzle-orm';
 import { unionAll } from 'drizzle-orm/pg-core';
 import type { Db } from '../client.ts';
 import { evaluations, snapshots, workloadState } from '../schema.ts';
@@ -25,14 +25,14 @@ export interface WorkloadStateAt {
 
 /**
  * The stored verdicts of a snapshot as one jsonb object, from the evaluation it is counted by:
- * snapshots share evaluations, so the join reads few rows while snapshots_team_evaluated_idx
+ * snapshots share evaluations, so the join reads few rows while snapshots_team_time_idx
  * covers the snapshots. As text (jsonb's canonical form), so each distinct verdict is parsed once.
  */
 const statusesOf = () => sql<string>`${evaluations.statuses}::text`;
 
 /**
  * `status = 'evaluated'` written as a literal, not a parameter: a prepared statement's generic
- * plan can then still use snapshots_team_evaluated_idx, whose predicate it is.
+ * plan can then still use the partial indexes whose predicate it is.
  */
 const evaluated = () => sql`"snapshots"."status" = 'evaluated'`;
 
@@ -107,7 +107,7 @@ export async function statesAsOf(db: Db, teamIds: string[], at: Date, environmen
 /**
  * Everything a trend over [`from`, `to`] needs for one team, in one query: each workload's last
  * evaluated snapshot before `from` (what carries into the window, or shows it stale) and every
- * evaluated snapshot observed within the window (an index-only scan of snapshots_team_evaluated_idx).
+ * evaluated snapshot observed within the window (an index-only scan of snapshots_team_time_idx).
  * Oldest first.
  */
 export async function snapshotsForWindow(
@@ -119,7 +119,9 @@ export async function snapshotsForWindow(
   const before = latestByLookup(db, [teamId], window.from, { strict: true, onlyMovedOn: false, environment });
   const inWindow = [
     eq(snapshots.teamId, teamId),
-    evaluated(),
+    // Evaluated snapshots are those counted by a verdict: said so, the scan stays within
+    // snapshots_team_time_idx, which holds the verdict's id but not the status.
+    isNotNull(snapshots.evaluationId),
     gte(snapshots.observedAt, window.from),
     lte(snapshots.observedAt, window.to),
   ];

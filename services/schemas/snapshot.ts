@@ -131,6 +131,21 @@ export const Snapshot = z
   .openapi('Snapshot');
 export type Snapshot = z.infer<typeof Snapshot>;
 
+/** The answer to an upload sent with `Prefer: return=minimal` (RFC 7240): what was stored and the levels, no findings. */
+export const SnapshotSummary = Snapshot.pick({
+  id: true,
+  team: true,
+  workload: true,
+  environment: true,
+  observedAt: true,
+  receivedAt: true,
+  status: true,
+  engineVersion: true,
+  contentHash: true,
+  levels: true,
+}).openapi('SnapshotSummary');
+export type SnapshotSummary = z.infer<typeof SnapshotSummary>;
+
 export const SnapshotPage = z
   .object({ items: z.array(Snapshot), nextCursor: z.string().nullable() })
   .openapi('SnapshotPage');

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
+import { apiKeys } from '../../db/schema.ts';
 import { type Harness, startHarness, uniqueSlug } from '../support/harness.ts';
 
 let h: Harness;
@@ -43,6 +45,25 @@ describe('API keys', () => {
     expect((await h.request(`/v1/api-keys/${id}`, { method: 'DELETE' })).status).toBe(204);
     expect((await h.request(`/v1/teams/${team}/workloads`, { key })).status).toBe(401);
     expect((await h.request(`/v1/api-keys/${id}`, { method: 'DELETE' })).status).toBe(404);
+  });
+
+  it('stops a key revoked elsewhere (another instance, npm run keys) within AUTH_CACHE_MS', async () => {
+    let now = Date.parse('2026-12-07T10:00:00Z');
+    const other = await startHarness({ clock: () => new Date(now), env: { AUTH_CACHE_MS: '1000' } });
+    try {
+      const team = await other.team();
+      const created = await other.request('/v1/api-keys', { method: 'POST', json: { role: 'viewer', team, name: 'elsewhere' } });
+      const { id, key } = (await created.json()) as { id: string; key: string };
+      expect((await other.request(`/v1/teams/${team}/workloads`, { key })).status).toBe(200);
+      // Revoked in the database, not through this instance.
+      await other.database.db.update(apiKeys).set({ revokedAt: new Date(now) }).where(eq(apiKeys.id, id));
+      now += 999;
+      expect((await other.request(`/v1/teams/${team}/workloads`, { key })).status).toBe(200);
+      now += 1;
+      expect((await other.request(`/v1/teams/${team}/workloads`, { key })).status).toBe(401);
+    } finally {
+      await other.close();
+    }
   });
 
   it('binds ingest and viewer keys to a team and auditors to none', async () => {

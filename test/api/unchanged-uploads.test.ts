@@ -3,9 +3,9 @@
  * is an observation of the stored verdict (a row of its own, nothing parsed, evaluated or stored
  * twice), and every upload still reads back as itself.
  */
-import { count, eq, sql } from 'drizzle-orm';
+import { and, count, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { artifactSets, contents, evaluations, snapshots, teams } from '../../db/schema.ts';
+import { artifactSets, contents, evaluations, snapshots, teams, workloadState } from '../../db/schema.ts';
 import { nodeDeps } from '../../api/node-deps.ts';
 import { parseConfig } from '../../services/config.ts';
 import { reevaluateOutdated } from '../../services/evaluations.ts';
@@ -187,5 +187,63 @@ describe('a changed upload', () => {
     // Four uploads of one set in one context were one verdict: redone once, not four times.
     const distinct = await db.select({ n: sql<number>`count(distinct ${snapshots.evaluationId})::int` }).from(snapshots).where(sql`${snapshots.teamId} = ${teamId} and ${snapshots.workload} = 'versions'`);
     expect(distinct[0]?.n).toBe(1);
+  });
+});
+
+describe('one statement per changed upload', () => {
+  it('stores concurrent uploads of one new set once: every one answered, one set, one verdict', async () => {
+    const dockerfile = `${DOCKERFILE}LABEL concurrent="yes"\n`;
+    const before = await stored();
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => upload(body(`together-${i}`, { observedAt: '2026-12-03T10:00:00Z', dockerfile, environment: 'shared' }))),
+    );
+    expect(answers.map((a) => a.status)).toEqual(Array(8).fill(201));
+    expect(new Set(answers.map((a) => a.snapshot.id)).size).toBe(8);
+    const after = await stored();
+    // One new text (the Dockerfile; the inspect text is the team's already), one set; a verdict per
+    // workload, since the workload is part of the context a verdict is made in.
+    expect(after).toEqual({ ...before, contents: before.contents + 1, sets: before.sets + 1, evaluations: before.evaluations + 8, snapshots: before.snapshots + 8 });
+    for (const a of answers) expect(a.snapshot.controls.map((c) => c.status)).toEqual(answers[0]?.snapshot.controls.map((c) => c.status));
+  });
+
+  it('moves the workload state to a newer upload only', async () => {
+    const newer = await upload(body('ordering', { observedAt: '2026-12-04T10:00:00Z' }));
+    await upload(body('ordering', { observedAt: '2026-12-04T09:00:00Z', dockerfile: `${DOCKERFILE}LABEL older="yes"\n` }));
+    const [state] = await h.database.db
+      .select({ snapshotId: workloadState.snapshotId })
+      .from(workloadState)
+      .where(and(eq(workloadState.teamId, teamId), eq(workloadState.workload, 'ordering')));
+    expect(state?.snapshotId).toBe(newer.snapshot.id);
+  });
+});
+
+describe('Prefer: return=minimal', () => {
+  it('answers with the id, status and levels only, and says the preference was applied', async () => {
+    const full = await upload(body('minimal', { observedAt: '2026-12-05T10:00:00Z' }));
+    const res = await h.request(`/v1/teams/${team}/snapshots`, {
+      method: 'POST',
+      json: body('minimal', { observedAt: '2026-12-05T10:05:00Z' }),
+      headers: { prefer: 'respond-async, return=minimal' },
+    });
+    expect(res.status).toBe(201);
+    expect(res.headers.get('preference-applied')).toBe('return=minimal');
+    const summary = (await res.json()) as Record<string, unknown>;
+    expect(Object.keys(summary).sort()).toEqual(['contentHash', 'engineVersion', 'environment', 'id', 'levels', 'observedAt', 'receivedAt', 'status', 'team', 'workload']);
+    expect(summary.levels).toEqual(full.snapshot.levels);
+    // The snapshot itself is whole: read back, it has every finding.
+    const back = (await (await h.request(`/v1/snapshots/${String(summary.id)}`, {})).json()) as Snapshot;
+    expect(back.controls).toHaveLength(15);
+    expect(back.controls.map((c) => c.findings)).toEqual(full.snapshot.controls.map((c) => c.findings));
+  });
+
+  it('is ignored for SARIF and JUnit, which are whole documents', async () => {
+    const res = await h.request(`/v1/teams/${team}/snapshots`, {
+      method: 'POST',
+      json: body('minimal-sarif', { observedAt: '2026-12-05T10:00:00Z' }),
+      headers: { prefer: 'return=minimal', accept: 'application/sarif+json' },
+    });
+    expect(res.status).toBe(201);
+    expect(res.headers.get('preference-applied')).toBeNull();
+    expect(((await res.json()) as { runs: unknown[] }).runs).toHaveLength(1);
   });
 });

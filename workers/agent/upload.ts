@@ -42,6 +42,8 @@ export async function uploadEntry(target: UploadTarget, entry: QueueEntry, signa
         authorization: `Bearer ${target.key}`,
         'content-type': 'application/json',
         accept: 'application/json',
+        // The agent keeps the id and the levels: the findings stay on the server.
+        prefer: 'return=minimal',
         'idempotency-key': entry.idempotencyKey,
         'user-agent': 'csvs-agent',
       },

@@ -22,6 +22,7 @@ export function register(app: OpenAPIHono<AppEnv>): void {
     const { id } = c.req.valid('param');
     const { db, clock } = c.var.deps;
     if (!(await revokeApiKey(db, id, clock()))) throw new NotFound(`no active API key ${id}`);
+    c.var.keyCache.forgetKey(id);
     await recordAudit(db, { actor: c.var.principal.keyId, action: 'api-key.revoke', target: id });
     return c.body(null, 204);
   });

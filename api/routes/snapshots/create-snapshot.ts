@@ -3,7 +3,7 @@ import { dateTime, text } from '../../../services/schemas/fields.ts';
 import { access, authorizeTeam } from '../../auth.ts';
 import type { AppEnv, Deps } from '../../env.ts';
 import { DomainError } from '../../../services/errors.ts';
-import { Environment, Level, Snapshot, SnapshotUpload, Workload } from '../../../services/schemas/snapshot.ts';
+import { Environment, Level, Snapshot, SnapshotSummary, SnapshotUpload, Workload } from '../../../services/schemas/snapshot.ts';
 import type { TeamRef } from '../../../services/deps.ts';
 import { listWaivers, toWaiverRule } from '../../../db/queries/waivers.ts';
 import { ingestSnapshot, type IngestResult } from '../../../services/ingest.ts';
@@ -68,6 +68,10 @@ export function register(app: OpenAPIHono<AppEnv>): void {
           .regex(IDEMPOTENCY_KEY)
           .optional()
           .openapi({ description: 'Retries with the same key and body store nothing twice (1–200 visible ASCII characters)' }),
+        prefer: text()
+          .max(500)
+          .optional()
+          .openapi({ description: '`return=minimal`: answer with the snapshot\'s id, status and levels only (SnapshotSummary), no findings' }),
       }),
       body: {
         required: true,
@@ -83,7 +87,11 @@ export function register(app: OpenAPIHono<AppEnv>): void {
     responses: {
       201: {
         description: 'Stored and evaluated',
-        content: { 'application/json': { schema: Snapshot }, [SARIF_TYPE]: { schema: z.object({}).passthrough() }, 'application/xml': { schema: z.string() } },
+        content: {
+          'application/json': { schema: z.union([Snapshot, SnapshotSummary]) },
+          [SARIF_TYPE]: { schema: z.object({}).passthrough() },
+          'application/xml': { schema: z.string() },
+        },
       },
       200: { description: 'An Idempotency-Key retry: the first upload', content: { 'application/json': { schema: Snapshot } } },
       202: { description: 'Stored; evaluation pending (async=true)', content: { 'application/json': { schema: Snapshot } } },

@@ -7,7 +7,7 @@ import { toJUnit } from '../../../workers/report/junit.ts';
 import { controlIn } from '../../../workers/report/localize.ts';
 import { toSarif } from '../../../workers/report/sarif.ts';
 import type { AppEnv } from '../../env.ts';
-import type { Snapshot } from '../../../services/schemas/snapshot.ts';
+import type { Snapshot, SnapshotSummary } from '../../../services/schemas/snapshot.ts';
 import { artifactTexts } from '../../../services/excerpts.ts';
 
 export const SARIF_TYPE = 'application/sarif+json';
@@ -23,6 +23,12 @@ export function requestLang(c: Context<AppEnv>): Lang {
   return isLang(asked) ? asked : langFromAcceptLanguage(c.req.header('accept-language'));
 }
 
+/** `Prefer: return=minimal` (RFC 7240 §4.2), among other preferences or alone. */
+export function prefersMinimal(header: string | undefined): boolean {
+  if (!header) return false;
+  return header.split(',').some((p) => /^\s*return\s*=\s*"?minimal"?\s*(;|$)/i.test(p));
+}
+
 /**
  * Answers with an evaluated snapshot in the format the client asked for: JSON by default,
  * SARIF 2.1.0 for code scanning, JUnit XML for CI test reports. The status is the caller's.
@@ -31,7 +37,14 @@ export async function respondWithSnapshot(c: Context<AppEnv>, stored: Snapshot, 
   const accept = (c.req.header('accept') ?? '').toLowerCase();
   const lang = requestLang(c);
   c.header('content-language', lang);
-  c.header('vary', 'Accept, Accept-Language');
+  c.header('vary', 'Accept, Accept-Language, Prefer');
+  if (prefersMinimal(c.req.header('prefer')) && !accept.includes(SARIF_TYPE) && !accept.includes('xml')) {
+    // A client that keeps only the id and the levels (the agent) is spared the findings.
+    c.header('preference-applied', 'return=minimal');
+    const { id, team, workload, environment, observedAt, receivedAt, status: state, engineVersion, contentHash, levels } = stored;
+    const summary: SnapshotSummary = { id, team, workload, environment, observedAt, receivedAt, status: state, engineVersion, contentHash, levels };
+    return c.json(summary, status);
+  }
   const view: Snapshot = lang === 'en' ? stored : { ...stored, controls: stored.controls.map((ctl) => controlIn(ctl, lang)) };
   if (view.status === 'evaluated' && view.levels) {
     // The renderers localize themselves; they get the stored (English) verdict and the language.
