@@ -9,7 +9,6 @@ import { contextHash, countVerdict, evaluateSnapshot, storeVerdict } from './eva
 import { recordChange } from '../db/queries/changes.ts';
 import { withoutNul } from '../db/json.ts';
 import { sha256Hex } from './hashing.ts';
-import { timeOrderedId } from './ids.ts';
 import { hasNul, jsonHasNul } from './schemas/fields.ts';
 import type { TeamRef } from './deps.ts';
 import type { EvaluationResult } from '../workers/model/result.ts';
@@ -96,7 +95,7 @@ export async function ingestSnapshot(
   const setHash = artifactSetHash(files);
   const contentHash = hashUpload(input, environment, texts);
   const snapshot = {
-    id: timeOrderedId(now.getTime()),
+    id: crypto.randomUUID(),
     teamId: team.id,
     workload: input.workload,
     environment,
