@@ -2,7 +2,8 @@
  * Ingest benchmark (`npm run bench:ingest`): `npm start` against a PostgreSQL server, loaded by
  * autocannon with realistic uploads (a ~40-line Dockerfile and a 3-container docker inspect):
  *   1. the floor: postgres.js alone, 32 writers, one INSERT per upload of a single row holding the
- *      upload's artifact texts and fifteen statuses; and the same rows our schema writes, alone;
+ *      upload's artifact texts and fifteen statuses; and our own statements alone (the rows our
+ *      schema writes for a changed and an unchanged upload, without HTTP, parsing or evaluation);
  *   2. changed uploads (every upload different) at saturation;
  *   3. unchanged re-uploads (each equal to its workload's latest state) at saturation;
  *   4. the agent's mix: 1,000 workloads re-uploaded in rounds, 90 % unchanged, at saturation and at
@@ -18,6 +19,14 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import postgres from 'postgres';
+import { createHash } from 'node:crypto';
+import { connectPostgres } from '../db/client.ts';
+import { migratePostgres } from '../db/migrate.ts';
+import { recordChange } from '../db/queries/changes.ts';
+import { recordObservation } from '../db/queries/observations.ts';
+import { teams } from '../db/schema.ts';
+import { evaluateEvidence } from '../workers/engine/evaluate.ts';
+import { buildEvidence } from '../workers/engine/parse.ts';
 import { BENCH_ADMIN_KEY, startServer } from './server.ts';
 import { DOCKER_INSPECT, DOCKERFILE } from './fixtures/corpus.ts';
 
@@ -26,6 +35,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const GROWTH = Number(process.env.BENCH_GROWTH ?? 10_000);
 const FLEET = 1_000;
 const ONLY = process.env.BENCH_ONLY ?? '';
+// BENCH_ONLY=floor: the two floors alone.
 
 async function ensureDatabase(url: string): Promise<void> {
   const name = new URL(url).pathname.slice(1);
@@ -171,6 +181,67 @@ async function floor(): Promise<{ uploadsPerSecond: number }> {
   return { uploadsPerSecond: Math.round(done / seconds) };
 }
 
+/**
+ * Our schema's floor: the statements our write path sends for an upload (db/queries/changes.ts for
+ * a changed one, observations.ts for an unchanged one), 32 writers, without HTTP, redaction,
+ * parsing or evaluation — what the database costs per upload in our layout, beside the issue's floor.
+ */
+async function schemaFloor(): Promise<{ changedPerSecond: number; unchangedPerSecond: number }> {
+  const database = await connectPostgres(DATABASE_URL, { max: 32 });
+  const db = database.db;
+  const [team] = await db.insert(teams).values({ slug: `floor-${Date.now().toString(36)}`, name: 'Floor' }).returning({ id: teams.id });
+  const teamId = team?.id ?? '';
+  const inspect = JSON.stringify(DOCKER_INSPECT);
+  const evidence = buildEvidence([
+    { kind: 'dockerfile', name: 'Dockerfile', content: DOCKERFILE },
+    { kind: 'docker-inspect', name: 'inspect.json', content: inspect },
+  ]);
+  const result = evaluateEvidence(evidence, { workload: 'svc', history: [] });
+  const sha = (t: string) => createHash('sha256').update(t).digest('hex');
+  const upload = (w: number, rev: number) => {
+    const dockerfile = `${DOCKERFILE}LABEL org.opencontainers.image.revision="r${rev}"\n`;
+    const texts = [dockerfile, inspect].map((content) => ({ sha256: sha(content), content, size: Buffer.byteLength(content) }));
+    const setHash = sha(texts.map((t) => t.sha256).join(','));
+    const snapshot = {
+      id: crypto.randomUUID(), teamId, workload: `svc-${w}`, environment: 'prod', observedAt: new Date(), receivedAt: new Date(),
+      ci: null, contentHash: `sha256:${sha(`${w}:${rev}`)}`, idempotencyKey: null, uploadedBy: null,
+    };
+    const redactions = { total: 0, byKind: {}, items: [] };
+    return { snapshot, texts, setHash, redactions };
+  };
+  const change = (w: number, rev: number) => {
+    const u = upload(w, rev);
+    const artifacts = u.texts.map((t, i) => ({ kind: i === 0 ? 'dockerfile' : 'docker-inspect', name: i === 0 ? 'Dockerfile' : 'inspect.json', size: t.size, sha256: t.sha256 }));
+    const context = { workload: u.snapshot.workload, environment: 'prod', history: [] };
+    return recordChange(db, {
+      snapshot: u.snapshot,
+      texts: u.texts,
+      set: { id: crypto.randomUUID(), hash: u.setHash, artifacts, redactions: u.redactions },
+      verdict: { id: crypto.randomUUID(), contextHash: sha(JSON.stringify(context)), context, result, evaluatedAt: new Date(), accessed: null },
+    });
+  };
+  const observe = (w: number) => {
+    const u = upload(w, 0);
+    return recordObservation(db, { ...u.snapshot, setHash: u.setHash, engineVersion: result.engineVersion, redactions: u.redactions });
+  };
+  const run = async (one: (k: number) => Promise<unknown>): Promise<number> => {
+    const deadline = Date.now() + SECONDS * 1000;
+    let done = 0;
+    const started = Date.now();
+    await Promise.all(Array.from({ length: 32 }, async () => {
+      while (Date.now() < deadline) await one(done++);
+    }));
+    return Math.round(done / ((Date.now() - started) / 1000));
+  };
+  try {
+    for (let w = 0; w < FLEET; w += 32) await Promise.all(Array.from({ length: 32 }, (_, j) => change(w + j, 0)));
+    const unchangedPerSecond = await run((k) => observe(k % FLEET));
+    const changedPerSecond = await run((k) => change(k % FLEET, 1_000_000 + k));
+    return { changedPerSecond, unchangedPerSecond };
+  } finally {
+    await database.close();
+  }
+}
 
 /** Changed, unchanged and agent-mix uploads at saturation, and the agent mix at 300 uploads/s offered. */
 async function throughput(base: string, key: string, team: string, results: Record<string, unknown>): Promise<void> {
@@ -194,11 +265,14 @@ async function run() {
   console.log(`machine: ${machine}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   const results: Record<string, unknown> = { machine, seconds: SECONDS, date: new Date().toISOString(), loadavgBefore: loadavg() };
   await ensureDatabase(DATABASE_URL);
-
-  if (!ONLY) {
+  await migratePostgres(DATABASE_URL);
+  if (!ONLY || ONLY === 'floor') {
     results.floor = await floor();
     console.log('floor (postgres.js alone, one row per upload):', results.floor);
+    results.schemaFloor = await schemaFloor();
+    console.log('our statements alone (no HTTP, parsing or evaluation):', results.schemaFloor);
   }
+  if (ONLY === 'floor') return finish(results);
 
   const pgPort = 18787;
   const server = await startServer({ DATABASE_URL }, pgPort);
