@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import { serve, type ServerType } from '@hono/node-server';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Harness, startHarness } from '../support/harness.ts';
+import { type Harness, startHarness, uniqueSlug } from '../support/harness.ts';
 import { seed, type Seeded } from './seed.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -476,6 +476,9 @@ describe.skipIf(!HAS_CHROMIUM)('the dashboard in chromium', { timeout: 60_000 },
   });
 
   it('has no accessibility violations of any impact (axe-core) and no sideways scrolling, at 1280 and 390 px, in both languages', async () => {
+    // A team name is free text: 200 characters without a space must wrap, in the ranking and the scope list.
+    const long = await h.request('/v1/teams', { method: 'POST', json: { slug: uniqueSlug('long'), name: 'x'.repeat(200) } });
+    expect(long.status).toBe(201);
     for (const width of [1280, 390]) {
       // Only this context lets the injected axe script past the CSP; the pages are the same.
       const ctx = await browser.newContext({ bypassCSP: true, viewport: { width, height: 900 } });

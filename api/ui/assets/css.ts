@@ -119,6 +119,8 @@ code { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, "Liberation
 table.ranking td.level { min-width: 12rem; }
 table.ranking td.level strong { font-size: 1.05rem; }
 table.ranking .slug { display: block; font-weight: 400; }
+/* Team names are free text (up to 200 characters, maybe without a space): they wrap, the page never scrolls sideways. */
+table.ranking th.team { overflow-wrap: anywhere; min-width: 8rem; }
 table.ranking .level-head .legend-item { justify-content: flex-end; }
 table.ranking td.never { color: var(--muted); font-style: italic; vertical-align: middle; }
 .change { display: block; font-size: .8rem; font-weight: 600; white-space: nowrap; }
@@ -143,8 +145,11 @@ table.ranking td.never { color: var(--muted); font-style: italic; vertical-align
 .legend svg line { stroke: inherit; }
 
 form.inline { display: flex; gap: .8rem; align-items: end; flex-wrap: wrap; margin: 0 0 .8rem; }
+form.inline > div { min-width: 0; max-width: 100%; }
 label { font-size: .88rem; font-weight: 600; display: block; margin-bottom: .2rem; }
 input, select { font: inherit; padding: .4rem .55rem; border: 1px solid #8a94a3; border-radius: 6px; background: #fff; color: var(--text); }
+/* A select is as wide as its longest option (a team's name may be 200 characters): never wider than its column. */
+select { max-width: 100%; }
 button.primary, .button { font: inherit; background: var(--accent); color: #fff; border: 0; border-radius: 6px; padding: .45rem 1rem; cursor: pointer; text-decoration: none; display: inline-block; }
 button.primary:hover, .button:hover { background: var(--accent-dark); color: #fff; }
 .button.secondary { background: #fff; color: var(--accent); border: 1px solid var(--accent); }
