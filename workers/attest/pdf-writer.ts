@@ -102,6 +102,7 @@ export function writer(doc: PDFDocument, fonts: Fonts) {
     (Object.keys(fonts) as FontName[]).map((name) => [name, new Set(fonts[name].getCharacterSet())]),
   );
   const advances = new Map<FontName, Map<string, number>>((Object.keys(fonts) as FontName[]).map((n) => [n, new Map()]));
+  const glyphHex = new Map<FontName, Map<string, string>>();
   const pages: PageState[] = [];
   let y = TOP;
 
@@ -172,11 +173,32 @@ export function writer(doc: PDFDocument, fonts: Fonts) {
     p.ops.push(`/Artifact BMC\n${ops}EMC\n`);
   };
 
+  /**
+   * A text's glyph ids in the font subset, as the hex string a Tj shows, one character at a time
+   * as `measure` counts them. pdf-lib's encodeText shapes every string with the font's OpenType
+   * tables (DejaVu's are large): 15 s of a 1,000-workload report went there. Per character, each
+   * is shaped once per font, and what is drawn is exactly what was measured.
+   */
+  const encode = (text: string, font: FontName): string => {
+    let cache = glyphHex.get(font);
+    if (!cache) glyphHex.set(font, (cache = new Map()));
+    let hex = '';
+    for (const ch of text) {
+      let h = cache.get(ch);
+      if (h === undefined) {
+        h = fonts[font].encodeText(ch).toString().slice(1, -1);
+        cache.set(ch, h);
+      }
+      hex += h;
+    }
+    return `<${hex}>`;
+  };
+
   const lineOps = (p: PageState, line: Rich, x: number, baseline: number, size: number, color: RGB): string => {
     let out = `BT ${fillOp(color)} ${num(x)} ${num(baseline)} Td`;
     for (const seg of line) {
       if (!seg.text) continue;
-      out += ` ${fontKey(p, seg.font)} ${num(size)} Tf ${fonts[seg.font].encodeText(seg.text).toString()} Tj`;
+      out += ` ${fontKey(p, seg.font)} ${num(size)} Tf ${encode(seg.text, seg.font)} Tj`;
     }
     return `${out} ET\n`;
   };
