@@ -42,7 +42,10 @@ interface MessageBatch {
 
 async function open(env: Env): Promise<Database> {
   // Hyperdrive pools connections on its side: a small client per invocation is the documented pattern.
-  return connectPostgres(env.HYPERDRIVE.connectionString, { max: 5, prepare: false });
+  // Prepared statements, as Hyperdrive supports them: without, every query with parameters costs two
+  // round trips (postgres.js describes it first). Hyperdrive's query cache must be off for this
+  // service (README: `--caching-disabled`), or a scorecard could answer from before an upload.
+  return connectPostgres(env.HYPERDRIVE.connectionString, { max: 5 });
 }
 
 /** Rate-limit buckets live as long as the isolate (module scope), not one request. */

@@ -21,8 +21,8 @@ export interface Database {
 export async function connectPostgres(url: string, options: { max?: number; prepare?: boolean } = {}): Promise<Database> {
   const { default: postgres } = await import('postgres');
   const { drizzle } = await import('drizzle-orm/postgres-js');
-  // Named prepared statements save the server a parse per query on a direct connection; Hyperdrive
-  // pools on its side, so the Worker turns them off.
+  // Named prepared statements: one round trip a query and no parse after the first (`preparing`
+  // below). Hyperdrive supports them too; `prepare: false` is for poolers that do not.
   // A connection that cannot be made in 10 s fails its queries (503 to clients) rather than
   // holding requests for postgres.js's default 30 s while the server is away. No array-type lookup
   // on connect (fetch_types): no column or parameter here is a PostgreSQL array, and postgres.js
