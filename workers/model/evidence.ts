@@ -362,6 +362,11 @@ export interface ContainerEvent {
    * `/bin/sh -c curl …`, trimmed); absent/null otherwise. Health-check probes are told apart by it.
    */
   command?: string | null;
+  /**
+   * Exec events: the session's id (`Actor.Attributes.execID`, Docker 1.13+); one `docker exec`
+   * sends `exec_create`, `exec_start` and `exec_die` with the same id. Absent/null otherwise.
+   */
+  execId?: string | null;
   containerId: string;
   containerName: string | null;
   /** Milliseconds since the epoch. */
