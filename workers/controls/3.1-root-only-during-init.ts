@@ -9,6 +9,7 @@ import type { Container, DaemonInfo, Dockerfile, Evidence, ImageConfig, Process,
 import type { Finding } from '../model/result.ts';
 import { EMPTY, type Text, defineTexts, lit, tx } from '../model/text.ts';
 import { type Control, containerFinding, finding, notCarried, roleText } from './control.ts';
+import { containersOfList } from './shared/processes.ts';
 import {
   INIT_SUPERVISORS,
   type PrivilegeDrop,
@@ -265,21 +266,27 @@ function remappingDaemon(evidence: Evidence): DaemonInfo | undefined {
   return evidence.daemons.find((d) => d.userns || d.rootless);
 }
 
-function checkProcesses(list: ProcessList, remapped: DaemonInfo | undefined): Finding[] {
-  if (remapped) {
+function checkProcesses(evidence: Evidence, list: ProcessList, remapped: DaemonInfo | undefined): Finding[] {
+  const containers = containersOfList(evidence, list);
+  const container = list.container;
+  // `--userns=host` opts a container out of the daemon's remapping: its processes run as host UIDs,
+  // which are what `docker top` shows, so its list speaks after all.
+  const optedOut = containers.length > 0 && containers.every((c) => c.usernsMode?.value === 'host');
+  if (remapped && !optedOut) {
     return [finding(list.source, 'unknown', '',
-      tx(T.remapped, { daemon: remapped.source.artifact, how: remapped.rootless ? T.rootless : T.userns }))];
+      tx(T.remapped, { daemon: remapped.source.artifact, how: remapped.rootless ? T.rootless : T.userns }), { container })];
   }
   return list.processes.map((p) => {
     const what = `${p.pid === null ? '' : `PID ${p.pid} `}${p.args || p.command}`;
     if (isListingCommand(p)) {
-      return finding(list.source, 'unknown', p.path, tx(T.listing, { what, user: p.user }));
+      return finding(list.source, 'unknown', p.path, tx(T.listing, { what, user: p.user }), { container });
     }
-    if (!isRootUser(p.user)) return finding(list.source, 'pass', p.path, tx(T.processNonRoot, { what, user: p.user }));
+    if (!isRootUser(p.user)) return finding(list.source, 'pass', p.path, tx(T.processNonRoot, { what, user: p.user }), { container, covers: containers });
     if (isSupervisor(p)) {
-      return finding(list.source, 'unknown', p.path, tx(T.supervisor, { what }));
+      return finding(list.source, 'unknown', p.path, tx(T.supervisor, { what }), { container });
     }
     return finding(list.source, 'fail', p.path, tx(T.processRoot, { what }), {
+      container,
       remediation: tx(T.fixProcess, { program: p.command ? lit(p.command) : T.thisProcess }),
     });
   });
@@ -314,7 +321,10 @@ export const control: Control = {
       '`ps`/`top` that produced the list (it runs via `docker exec`). Non-root processes pass; an empty list says nothing. ' +
       '`docker top` shows host UIDs: where a `docker info` of the snapshot shows a daemon that remaps user namespaces ' +
       '(`name=userns`) or runs rootless, a container\'s root appears as an unprivileged host UID (the remap base, e.g. ' +
-      '100000), so there the process list says nothing about 3.1.',
+      '100000), so there the process list says nothing about 3.1, except for a container that opts out of the ' +
+      'remapping (`HostConfig.UsernsMode: host` in a docker-inspect of the same snapshot): its processes run as host ' +
+      'UIDs, and its list counts. A list named `top NAME` (as the agent uploads them) or `docker top NAME` belongs to ' +
+      'the container NAME: its findings name it, and a clean list shows that container compliant.',
     '- **Every container counts** (coverage): 3.1 passes only when each container of the snapshot is shown to run as ' +
       'non-root (or is an init container, which is exempt). A Compose service or pod container that does not set its ' +
       'user leaves 3.1 `unknown` unless another artifact speaks for it: its image\'s Dockerfile or image inspect, a ' +
@@ -326,7 +336,7 @@ export const control: Control = {
       ...evidence.dockerfiles.flatMap(checkDockerfile),
       ...evidence.images.flatMap(checkImage),
       ...evidence.containers.map(checkContainer),
-      ...evidence.processes.flatMap((list) => checkProcesses(list, remappingDaemon(evidence))),
+      ...evidence.processes.flatMap((list) => checkProcesses(evidence, list, remappingDaemon(evidence))),
     ];
   },
 };

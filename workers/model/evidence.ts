@@ -353,6 +353,11 @@ export interface Process {
 export interface ProcessList {
   source: Source;
   processes: Process[];
+  /**
+   * The container the list was read from, when the artifact's name says so: `top NAME` (as the
+   * agent names each container's `/top` answer) or `docker top NAME`. Null when it does not.
+   */
+  container: string | null;
 }
 
 export interface ContainerEvent {
