@@ -234,7 +234,7 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
   async function run(signal: AbortSignal, runOptions: { once?: boolean } = {}): Promise<boolean> {
     const stats = queue.stats();
     log(
-      `agent: Docker at ${options.docker.endpoint.display}, every ${Math.round(options.intervalMs / 1000)} s; ` +
+      `agent: Docker at ${options.docker.endpoint.display}, ${runOptions.once ? 'one round (--once)' : `every ${Math.round(options.intervalMs / 1000)} s`}; ` +
         `queue ${queue.dir} bounded to ${stats.maxEntries} snapshots / ${stats.maxBytes} bytes (${stats.entries} waiting)`,
     );
     await publishHealth();

@@ -149,13 +149,18 @@ export async function readRound(docker: DockerClient, options: RoundOptions): Pr
     const event = known ? parseLine(c.line) : null;
     if (known && event) events.push({ event, workload: known.workload.workload, containerId: c.containerId, carried: true });
   }
+  // Containers named (collect): only their events, and those of earlier containers of the same
+  // name (which show whether an accessed one was replaced); the rest of the host is not asked about.
+  const named = options.only === null ? null : new Set([...options.only.map((n) => n.replace(/^\/+/, '')), ...containers.map((c) => c.name)]);
+  const fixed = options.fixedWorkload ? sanitizeWorkload(options.fixedWorkload) : null;
   for (const event of taken.events) {
     const actor = isObject(event.value.Actor) ? event.value.Actor : {};
     const containerId = str(actor.ID) || str(event.value.id);
     if (containerId === '') continue;
     const attributes = stringRecord(actor.Attributes);
     const known = byId.get(containerId);
-    const workload = known?.workload.workload ?? workloadOf(attributes.name ?? containerId.slice(0, 12), attributes, options.groupLabel).workload;
+    if (!known && named !== null && !named.has(attributes.name ?? '')) continue;
+    const workload = known?.workload.workload ?? fixed ?? workloadOf(attributes.name ?? containerId.slice(0, 12), attributes, options.groupLabel).workload;
     events.push({ event, workload, containerId, carried: false });
   }
 

@@ -62,7 +62,10 @@ export function buildSnapshots(round: RoundData, options: SnapshotOptions): { sn
   }
   const orphaned = new Set(round.events.filter((e) => !byWorkload.has(e.workload)).map((e) => e.workload));
   if (orphaned.size > 0) {
-    notes.push(`events of ${orphaned.size} workload(s) without a running container were not uploaded: ${[...orphaned].slice(0, 5).join(', ')}`);
+    // A snapshot describes what runs: events of a workload none of whose containers runs any more
+    // (removed, not replaced) have no snapshot to go into.
+    const shown = [...orphaned].slice(0, 5).join(', ');
+    notes.push(`events of ${orphaned.size} workload(s) with no running container left (removed, not replaced) are in no snapshot: ${shown}${orphaned.size > 5 ? ', …' : ''}`);
   }
 
   const snapshots: PreparedSnapshot[] = [];
