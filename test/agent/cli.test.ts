@@ -121,6 +121,9 @@ describe('csvs collect', () => {
     expect(await main(['collect', '--level', 'L2'], io())).toBe(2);
     expect(await main(['collect', 'x', '--kubernetes', '-'], io())).toBe(2);
     expect(await main(['collect', '--bogus'], io())).toBe(2);
+    const bad = io();
+    expect(await main(['collect', '--image-packages', 'lots'], bad)).toBe(2);
+    expect(bad.err.join('')).toMatch(/--image-packages must be a size such as 1GiB, or 0/);
   });
 });
 

@@ -6,6 +6,7 @@
  */
 import { type DockerClient, DockerApiError, type JsonObject, type RawEvent, isObject } from './docker-client.ts';
 import type { EventWindow } from './events.ts';
+import { ImageArchiveError, type ImagePackages, type PackageReading, imagePackages } from './image-packages.ts';
 import { type WorkloadRef, sanitizeWorkload, workloadOf } from './grouping.ts';
 import { isoToNanos, msToNanos, nanosToDocker, nanosToIso } from './time.ts';
 
@@ -39,6 +40,8 @@ export interface RoundOptions {
   lookbackMs: number;
   carried: readonly CarriedExec[];
   concurrency: number;
+  /** Reading each image's package databases from its layers; null: not read. */
+  packages?: PackageReading | null;
   /** Used only when the daemon does not tell its time. */
   clock: () => Date;
 }
@@ -59,6 +62,8 @@ export interface RoundData {
   until: string;
   info: JsonObject;
   containers: ContainerRecord[];
+  /** Package databases by image id (`Image` of the inspect), where they were read. */
+  packages: Map<string, ImagePackages>;
   /** False when `/events` was refused: the events below are only those carried from earlier rounds. */
   eventsRead: boolean;
   /**
@@ -109,6 +114,22 @@ export async function readRound(docker: DockerClient, options: RoundOptions): Pr
       notes.push(`image ${id.slice(0, 19)} could not be inspected (${e.message})`);
     }
   });
+
+  // One image at a time: an image's archive is the heaviest thing the agent asks the daemon for.
+  const packages = new Map<string, ImagePackages>();
+  if (options.packages) {
+    for (const id of imageIds) {
+      try {
+        const { packages: found, fresh } = await imagePackages(docker, id, options.packages);
+        packages.set(id, found);
+        // Said once, when read, not again every round from the cache.
+        if (fresh) for (const note of found.notes) notes.push(`image ${id.slice(0, 19)}: ${note}${found.complete ? '' : '; its packages are not uploaded'}`);
+      } catch (e) {
+        if (!(e instanceof DockerApiError) && !(e instanceof ImageArchiveError)) throw e;
+        notes.push(`image ${id.slice(0, 19)}: packages could not be read (${e.message}); tried again next round`);
+      }
+    }
+  }
 
   const containers = await mapLimit(inspects, options.concurrency, async (inspect): Promise<ContainerRecord> => {
     const id = str(inspect.Id);
@@ -170,6 +191,7 @@ export async function readRound(docker: DockerClient, options: RoundOptions): Pr
     until: nanosToDocker(nowNs),
     info,
     containers,
+    packages,
     eventsRead,
     events,
     carried: carryExecs(events, byId),
