@@ -45,7 +45,7 @@ Options:
                            DOCKER_CERT_PATH as for the docker CLI)
   --timeout DURATION       per request to Docker and to the service (default 30s); an
                            image's archive (below) may take four times as long
-  --image-packages SIZE    read each image's package database (dpkg, apk) from its layers
+  --image-packages SIZE    read each image's package database (dpkg, apk, rpm) from its layers
                            (GET /images/{id}/get), once per image, reading at most SIZE of
                            the archive (default 1GiB; 0 turns it off)
   --check-health FILE      exit 0 when FILE shows a successful round within --max-age

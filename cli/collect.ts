@@ -40,7 +40,7 @@ Options:
   --level L1|L2|L3         with --url: exit 1 unless every snapshot meets this level
   --output FILE            write the JSON to FILE instead of standard output
   --timeout DURATION       per request (default 30s)
-  --image-packages SIZE    read each image's package database (dpkg, apk) from its layers,
+  --image-packages SIZE    read each image's package database (dpkg, apk, rpm) from its layers,
                            at most SIZE of its archive (default 1GiB; 0 turns it off)
   -h, --help               show this help
 

@@ -170,9 +170,12 @@ beforeAll(async () => {
   }
   const h = main_.host;
   await build(h, join(work, 'app'), 'csvs-e2e/app:1', 'FROM csvs-e2e/base:1\nUSER 10001\nCMD ["sleep", "3600"]\n');
-  // A later layer that rewrites the dpkg database and deletes the apk one (a whiteout).
+  // A later layer that rewrites the dpkg database and deletes the apk one (a whiteout), and one
+  // that adds an rpm database as rpm 4.18 wrote it (test/fixtures/rpm).
+  await mkdir(join(work, 'ops'), { recursive: true });
+  await writeFile(join(work, 'ops/rpmdb.sqlite'), await readFile(new URL('../fixtures/rpm/rpmdb.sqlite', import.meta.url)));
   await build(h, join(work, 'ops'), 'csvs-e2e/ops:1',
-    `FROM csvs-e2e/base:1\nRUN printf '${SSHD_STANZA}' >> /var/lib/dpkg/status && rm /lib/apk/db/installed\n`);
+    `FROM csvs-e2e/base:1\nRUN printf '${SSHD_STANZA}' >> /var/lib/dpkg/status && rm /lib/apk/db/installed\nCOPY rpmdb.sqlite /var/lib/rpm/rpmdb.sqlite\n`);
   const hardened = ['--label', LABEL, '--read-only', '--security-opt', 'no-new-privileges', '--pids-limit', '64', '--cap-drop', 'ALL'];
   await docker(h, 'run', '-d', '--name', 'csvs-e2e-hardened', ...hardened, 'csvs-e2e/app:1');
   await docker(h, 'run', '-d', '--name', 'csvs-e2e-accessed', ...hardened, 'csvs-e2e/app:1');
@@ -233,7 +236,8 @@ describe('csvs collect on a real Docker Engine', () => {
     expect(statuses(ops, ['3.1', '3.5', '3.8', '3.9', '3.12', '3.13', '3.14', '3.15'])).toEqual({
       '3.1': 'fail', '3.5': 'fail', '3.8': 'fail', '3.9': 'fail', '3.12': 'fail', '3.13': 'fail', '3.14': 'fail', '3.15': 'fail',
     });
-    expect(ops?.artifacts.filter((a) => a.kind === 'packages').map((a) => a.name)).toEqual(['packages csvs-e2e/ops:1 (dpkg)']);
+    expect(ops?.artifacts.filter((a) => a.kind === 'packages').map((a) => a.name)).toEqual(['packages csvs-e2e/ops:1 (dpkg)', 'packages csvs-e2e/ops:1 (rpm)']);
+    expect(controlOf(ops, '3.8').findings).toContainEqual(expect.objectContaining({ kind: 'packages', artifact: 'packages csvs-e2e/ops:1 (rpm)', status: 'fail', message: expect.stringMatching(/tcpdump/) }));
     expect(controlOf(ops, '3.12').findings).toContainEqual(expect.objectContaining({ kind: 'packages', status: 'fail', message: expect.stringMatching(/openssh-server/) }));
     expect(controlOf(ops, '3.13').findings).toContainEqual(expect.objectContaining({ status: 'fail', message: expect.stringMatching(/Redis \(6379\/tcp\) is published on all interfaces/) }));
     // The process list names its container.

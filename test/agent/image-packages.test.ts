@@ -4,7 +4,7 @@
  * with later layers overriding, whiteouts and opaque folders; then a whole round against the fake
  * Docker API, whose snapshots let the engine decide 3.8 and 3.12 from packages.
  */
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -130,10 +130,24 @@ describe('reading package databases from an image archive', () => {
     expect(both.lists[0]?.text).toBe('base-files\t12.4+deb12u5\nlibc6\t2.36-9+deb12u4\nlibssl3\t3.0.15-1~deb12u1\ntzdata\t2024a-0+deb12u1\n');
   });
 
-  it('says when an rpm database is there, which it does not read', async () => {
-    const got = await read(await saveArchive([[file('var/lib/rpm/rpmdb.sqlite', 'SQLite format 3\u0000')]], { layout: 'legacy' }));
-    expect(got.lists).toEqual([]);
-    expect(got.notes).toEqual([expect.stringMatching(/rpm database \(var\/lib\/rpm\/rpmdb\.sqlite\).*not read/)]);
+  it('reads rpm\'s SQLite database (rpm 4.16+), as rpm -qa lists it', async () => {
+    const rpmdb = await readFile(new URL('../fixtures/rpm/rpmdb.sqlite', import.meta.url));
+    for (const path of ['var/lib/rpm/rpmdb.sqlite', 'usr/lib/sysimage/rpm/rpmdb.sqlite']) {
+      const got = await read(await saveArchive([[{ name: path, content: rpmdb }]], { layout: 'oci' }));
+      expect(got).toMatchObject({ complete: true, notes: [] });
+      expect(got.lists).toEqual([{ format: 'rpm', text: 'bash-5.1.8-9.el9.x86_64\nopenssh-server-8.7p1-38.el9.x86_64\ntcpdump-4.99.0-9.el9.x86_64\n', count: 3 }]);
+    }
+    // Removed in a later layer (a whiteout of the folder): no list.
+    const removed = await read(await saveArchive([[{ name: 'var/lib/rpm/rpmdb.sqlite', content: rpmdb }], [file('var/lib/.wh.rpm', '')]], { layout: 'legacy' }));
+    expect(removed).toMatchObject({ complete: true, lists: [] });
+  });
+
+  it('says when an rpm database cannot be read, and when it is rpm\'s Berkeley DB, which it does not read', async () => {
+    const broken = await read(await saveArchive([[file('var/lib/rpm/rpmdb.sqlite', 'SQLite format 3\u0000 and then nothing of a database')]], { layout: 'legacy' }));
+    expect(broken.lists).toEqual([]);
+    expect(broken.notes).toEqual([expect.stringMatching(/^the rpm database var\/lib\/rpm\/rpmdb\.sqlite could not be read: /)]);
+    const bdb = await read(await saveArchive([[file('var/lib/rpm/Packages', 'a Berkeley DB hash file')]], { layout: 'legacy' }));
+    expect(bdb.notes).toEqual([expect.stringMatching(/rpm Berkeley DB \(var\/lib\/rpm\/Packages\).*only rpm's SQLite database/)]);
   });
 
   it('stops at the byte bound, and at a database file beyond its bound', async () => {

@@ -11,12 +11,14 @@
  * layers override earlier ones: a file replaces the earlier one, a whiteout (`.wh.NAME`) removes
  * NAME and all below it, an opaque folder (`.wh..wh..opq`) hides what earlier layers had in it.
  *
- * Kept: dpkg (`var/lib/dpkg/status`, and `var/lib/dpkg/status.d/*` of distroless images) and apk
- * (`lib/apk/db/installed`). rpm keeps its database in SQLite (`rpmdb.sqlite`) holding binary rpm
- * headers; the agent notices one and says it was not read, rather than guess.
+ * Kept: dpkg (`var/lib/dpkg/status`, and `var/lib/dpkg/status.d/*` of distroless images), apk
+ * (`lib/apk/db/installed`) and rpm 4.16+ (`rpmdb.sqlite`: SQLite holding each package's binary
+ * rpm header, read with `node:sqlite` where Node has it). rpm's older Berkeley DB (`Packages`) is
+ * noticed and said to be unread, rather than guessed at.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import * as zlib from 'node:zlib';
@@ -24,8 +26,11 @@ import { extract as tarExtract, type Header } from 'tar-stream';
 
 /** One package database of an image, as a list the `packages` artifact kind reads. */
 export interface PackageList {
-  format: 'dpkg' | 'apk';
-  /** `dpkg-query -W` lines (`name<TAB>version`) or `apk info -v` lines (`name-version`). */
+  format: 'dpkg' | 'apk' | 'rpm';
+  /**
+   * `dpkg-query -W` lines (`name<TAB>version`), `apk info -v` lines (`name-version`) or `rpm -qa`
+   * lines (`name-version-release.arch`).
+   */
   text: string;
   count: number;
 }
@@ -51,8 +56,11 @@ export const DEFAULT_BOUNDS: ReadBounds = { maxArchiveBytes: 1024 * 1024 * 1024,
 const DPKG_STATUS = 'var/lib/dpkg/status';
 const DPKG_STATUS_D = 'var/lib/dpkg/status.d/';
 const APK_INSTALLED = 'lib/apk/db/installed';
-const RPM_DATABASES = ['var/lib/rpm/rpmdb.sqlite', 'usr/lib/sysimage/rpm/rpmdb.sqlite', 'var/lib/rpm/Packages'];
-const KEPT_FILES = [DPKG_STATUS, APK_INSTALLED];
+/** rpm 4.16+ (RHEL 9, Fedora 33+, openSUSE), in either place; the WAL beside it may hold the last writes. */
+const RPM_SQLITE = ['var/lib/rpm/rpmdb.sqlite', 'usr/lib/sysimage/rpm/rpmdb.sqlite'];
+/** rpm's Berkeley DB (RHEL 7 and 8): noticed, not read. */
+const RPM_BDB = ['var/lib/rpm/Packages', 'usr/lib/sysimage/rpm/Packages'];
+const KEPT_FILES = [DPKG_STATUS, APK_INSTALLED, ...RPM_SQLITE, ...RPM_SQLITE.map((p) => `${p}-wal`), ...RPM_BDB];
 /** A small blob of the OCI layout (index, manifest, config) is JSON; layers are tars. */
 const MAX_JSON_BLOB = 4 * 1024 * 1024;
 
@@ -63,7 +71,6 @@ interface LayerFiles {
   removed: string[];
   /** Folders made opaque: what earlier layers had in them is hidden. */
   opaque: string[];
-  rpm: string | null;
 }
 
 /** The archive could not be read to its end (a broken stream, not a tar, a timeout): tried again later. */
@@ -137,7 +144,6 @@ export async function readImagePackages(imageId: string, archive: Readable, boun
     return { imageId, lists: [], notes: [...notes, 'the image archive has no manifest.json or index.json naming its layers'], complete: false };
   }
   const state = new Map<string, Buffer>();
-  let rpm: string | null = null;
   for (const path of order) {
     const layer = layers.get(path) ?? layers.get(links.get(path) ?? '');
     if (!layer) {
@@ -147,10 +153,11 @@ export async function readImagePackages(imageId: string, archive: Readable, boun
     for (const dir of layer.opaque) for (const p of [...state.keys()]) if (p.startsWith(`${dir}/`) || dir === '') state.delete(p);
     for (const gone of layer.removed) for (const p of [...state.keys()]) if (p === gone || p.startsWith(`${gone}/`) || gone === '') state.delete(p);
     for (const [p, content] of layer.files) state.set(p, content);
-    if (layer.rpm) rpm = layer.rpm;
   }
-  if (rpm) notes.push(`an rpm database (${rpm}) is in the image; rpm's SQLite database is not read by the agent`);
-  return { imageId, lists: packageLists(state), notes, complete: true };
+  const bdb = RPM_BDB.find((p) => state.has(p));
+  if (bdb) notes.push(`an rpm Berkeley DB (${bdb}) is in the image; the agent reads only rpm's SQLite database (rpm 4.16+)`);
+  const { lists, notes: listNotes } = await packageLists(state);
+  return { imageId, lists, notes: [...notes, ...listNotes], complete: true };
 }
 
 function resolveLink(from: string, target: string): string {
@@ -191,7 +198,7 @@ function blobPath(digest: string): string {
 
 /** One layer (a tar, gzip or zstd compressed or not): its kept files and whiteouts. */
 async function readLayer(body: AsyncIterable<Buffer>, bounds: ReadBounds, notes: string[], name: string): Promise<LayerFiles> {
-  const layer: LayerFiles = { files: new Map(), removed: [], opaque: [], rpm: null };
+  const layer: LayerFiles = { files: new Map(), removed: [], opaque: [] };
   const head = await peek(body);
   if (head.first === null) return layer;
   const source = decompressed(head.first, head.rest);
@@ -213,9 +220,10 @@ async function readLayer(body: AsyncIterable<Buffer>, bounds: ReadBounds, notes:
       if (mayHide(target)) layer.removed.push(target);
       return;
     }
-    if (RPM_DATABASES.includes(path)) layer.rpm = path;
     if (!isKept(path)) return;
     if (header.type !== 'file' && header.type !== 'contiguous-file') return;
+    // Its presence is all that is used (it can be hundreds of MB).
+    if (RPM_BDB.includes(path)) return void layer.files.set(path, Buffer.alloc(0));
     if (header.size > bounds.maxFileBytes) throw new ArchiveBoundError(`${path} is larger than ${bounds.maxFileBytes} bytes`);
     const content = await collect(entry, bounds.maxFileBytes);
     if (content !== null) layer.files.set(path, content);
@@ -344,9 +352,10 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** The image's lists, one per database that holds packages. */
-function packageLists(files: Map<string, Buffer>): PackageList[] {
+/** The image's lists, one per database that holds packages, and what could not be read. */
+async function packageLists(files: Map<string, Buffer>): Promise<{ lists: PackageList[]; notes: string[] }> {
   const lists: PackageList[] = [];
+  const notes: string[] = [];
   const dpkgTexts = [...files].filter(([p]) => p === DPKG_STATUS || p.startsWith(DPKG_STATUS_D)).sort(([a], [b]) => a.localeCompare(b));
   const dpkg = new Map<string, string>();
   for (const [, content] of dpkgTexts) for (const [name, version] of dpkgInstalled(content.toString('utf8'))) dpkg.set(name, version);
@@ -354,7 +363,14 @@ function packageLists(files: Map<string, Buffer>): PackageList[] {
   const apkFile = files.get(APK_INSTALLED);
   const apk = apkFile ? apkInstalled(apkFile.toString('utf8')) : [];
   if (apk.length > 0) lists.push({ format: 'apk', text: lines(apk.map(([n, v]) => `${n}-${v}`)), count: apk.length });
-  return lists;
+  const rpmPath = RPM_SQLITE.find((p) => files.has(p));
+  const rpmDb = rpmPath ? files.get(rpmPath) : undefined;
+  if (rpmPath && rpmDb) {
+    const read = await rpmInstalled(rpmDb, files.get(`${rpmPath}-wal`) ?? null);
+    if (typeof read === 'string') notes.push(`the rpm database ${rpmPath} could not be read: ${read}`);
+    else if (read.length > 0) lists.push({ format: 'rpm', text: lines(read), count: new Set(read).size });
+  }
+  return { lists, notes };
 }
 
 function lines(items: string[]): string {
@@ -484,7 +500,7 @@ export class ImagePackageCache {
 
 function isImagePackages(v: unknown): v is ImagePackages {
   return isRecord(v) && typeof v.imageId === 'string' && Array.isArray(v.lists) && Array.isArray(v.notes) && typeof v.complete === 'boolean' &&
-    v.lists.every((l) => isRecord(l) && (l.format === 'dpkg' || l.format === 'apk') && typeof l.text === 'string' && typeof l.count === 'number');
+    v.lists.every((l) => isRecord(l) && (l.format === 'dpkg' || l.format === 'apk' || l.format === 'rpm') && typeof l.text === 'string' && typeof l.count === 'number');
 }
 
 /**
@@ -511,4 +527,73 @@ export async function imagePackages(
   }
   await reading.cache.set(packages);
   return { packages, fresh: true };
+}
+
+/** rpm header tags read (rpmtag.h), and the string type. */
+const RPM_TAG = { name: 1000, version: 1001, release: 1002, arch: 1022 } as const;
+const RPM_STRING = 6;
+
+/**
+ * The installed packages of an rpm 4.16+ SQLite database, as `rpm -qa` prints them
+ * (`name-version-release.arch`; `gpg-pubkey` entries are keys, not software). Each row of
+ * `Packages` holds one package's header as rpm exports it: the entry count and data length
+ * (big-endian), 16-byte index entries (tag, type, offset, count), then the data. A text answer
+ * says why the database could not be read.
+ */
+async function rpmInstalled(db: Buffer, wal: Buffer | null): Promise<string[] | string> {
+  let sqlite: typeof import('node:sqlite');
+  try {
+    sqlite = await import('node:sqlite');
+  } catch {
+    return `this Node (${process.version}) has no node:sqlite (Node 22.5 or newer has)`;
+  }
+  // SQLite reads files, not buffers: a private copy in a folder of its own, removed after.
+  const dir = await mkdtemp(join(tmpdir(), 'csvs-rpmdb-'));
+  try {
+    await writeFile(join(dir, 'rpmdb.sqlite'), db, { mode: 0o600 });
+    if (wal && wal.length > 0) await writeFile(join(dir, 'rpmdb.sqlite-wal'), wal, { mode: 0o600 });
+    const database = new sqlite.DatabaseSync(join(dir, 'rpmdb.sqlite'));
+    try {
+      const rows = database.prepare('SELECT blob FROM Packages').all();
+      const out: string[] = [];
+      for (const row of rows) {
+        const blob = row.blob;
+        if (!(blob instanceof Uint8Array)) continue;
+        const header = rpmHeader(Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength));
+        const name = header.get(RPM_TAG.name);
+        if (!name || name === 'gpg-pubkey') continue;
+        const arch = header.get(RPM_TAG.arch);
+        out.push(`${name}-${header.get(RPM_TAG.version) ?? ''}-${header.get(RPM_TAG.release) ?? ''}${arch ? `.${arch}` : ''}`);
+      }
+      return out;
+    } finally {
+      database.close();
+    }
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** The string tags of one exported rpm header; entries that do not fit the blob are skipped. */
+function rpmHeader(b: Buffer): Map<number, string> {
+  const tags = new Map<number, string>();
+  if (b.length < 8) return tags;
+  const count = b.readUInt32BE(0);
+  const dataLength = b.readUInt32BE(4);
+  const store = 8 + count * 16;
+  if (count > 100_000 || store + dataLength > b.length) return tags;
+  const wanted: number[] = Object.values(RPM_TAG);
+  for (let i = 0; i < count; i++) {
+    const at = 8 + i * 16;
+    const tag = b.readUInt32BE(at);
+    if (!wanted.includes(tag) || b.readUInt32BE(at + 4) !== RPM_STRING) continue;
+    const offset = b.readInt32BE(at + 8);
+    if (offset < 0 || offset >= dataLength) continue;
+    const end = b.indexOf(0, store + offset);
+    if (end === -1 || end > store + dataLength) continue;
+    tags.set(tag, b.subarray(store + offset, end).toString('utf8'));
+  }
+  return tags;
 }
