@@ -120,6 +120,7 @@ describe('reading package databases from an image archive', () => {
       file('var/lib/dpkg/status', DPKG_BASE),
       file('var/lib/dpkg/status.d/libssl3', 'Package: libssl3\nVersion: 3.0.15-1~deb12u1\nArchitecture: amd64\n'),
       file('var/lib/dpkg/status.d/tzdata', 'Package: tzdata\nVersion: 2024a-0+deb12u1\nArchitecture: all\n'),
+      file('var/lib/dpkg/status.d/tzdata.md5sums', 'Package: not-a-stanza\n5f4dcc3b5aa765d61d8327deb882cf99  usr/share/zoneinfo/UTC\n'),
     ];
     // A later layer made the folder opaque and wrote one status.d file: the earlier ones are gone.
     const opaque = await read(await saveArchive([distroless, [file('var/lib/dpkg/.wh..wh..opq', ''), file('var/lib/dpkg/status.d/netbase', 'Package: netbase\nVersion: 6.4\n')]], { layout: 'legacy' }));

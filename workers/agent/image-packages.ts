@@ -89,7 +89,10 @@ function normal(path: string): string {
 }
 
 function isKept(path: string): boolean {
-  return KEPT_FILES.includes(path) || (path.startsWith(DPKG_STATUS_D) && !path.slice(DPKG_STATUS_D.length).includes('/'));
+  if (KEPT_FILES.includes(path)) return true;
+  const rest = path.startsWith(DPKG_STATUS_D) ? path.slice(DPKG_STATUS_D.length) : null;
+  // Distroless puts each package's file list beside its stanza (`libc6.md5sums`): not a stanza.
+  return rest !== null && rest !== '' && !rest.includes('/') && !rest.endsWith('.md5sums');
 }
 
 /** A whiteout of `target` matters when it is, holds or lies inside a kept path. */
