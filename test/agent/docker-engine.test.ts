@@ -183,6 +183,8 @@ beforeAll(async () => {
   await docker(h, 'run', '-d', '--name', 'csvs-e2e-ops', '--label', LABEL, '-v', `${main_.socketPath}:/var/run/docker.sock`,
     '-p', '0.0.0.0::6379', 'csvs-e2e/ops:1', 'nc', '-ll', '-p', '6379', '-e', '/bin/cat');
   await docker(h, 'run', '-d', '--name', 'csvs-e2e-hostns', '--label', LABEL, '--userns=host', ...hardened.slice(2), 'csvs-e2e/app:1');
+  // An image without a USER, run as another user (`docker run --user`).
+  await docker(h, 'run', '-d', '--name', 'csvs-e2e-userflag', ...hardened, '--user', '1000:1000', 'csvs-e2e/base:1', 'sleep', '3600');
   // One exec session, ended before anything is read.
   await docker(h, 'exec', 'csvs-e2e-accessed', 'id');
   if (remap.missing === null && remap.remaps) {
@@ -205,7 +207,7 @@ function needMain(ctx: TestContext): void {
   if (main_.missing !== null) ctx.skip(main_.missing);
 }
 
-const WORKLOADS = ['csvs-e2e-accessed', 'csvs-e2e-hardened', 'csvs-e2e-hostns', 'csvs-e2e-ops'];
+const WORKLOADS = ['csvs-e2e-accessed', 'csvs-e2e-hardened', 'csvs-e2e-hostns', 'csvs-e2e-ops', 'csvs-e2e-userflag'];
 
 describe('csvs collect on a real Docker Engine', () => {
   it('gives the verdicts CONTROLS.md gives for containers with known settings', async (ctx) => {
@@ -248,6 +250,11 @@ describe('csvs collect on a real Docker Engine', () => {
     expect(accessed.status).toBe('fail');
     expect(accessed.findings).toContainEqual(expect.objectContaining({ kind: 'docker-events', container: 'csvs-e2e-accessed', message: expect.stringMatching(/^1 exec session\(s\), the last at/) }));
 
+    // The image's root default is overridden by the container that runs it: the container decides 3.1.
+    const userflag = controlOf(by('csvs-e2e-userflag'), '3.1');
+    expect(userflag.status).toBe('pass');
+    expect(userflag.findings).toContainEqual(expect.objectContaining({ kind: 'docker-image-inspect', status: 'unknown', message: expect.stringMatching(/csvs-e2e-userflag: 1000:1000/) }));
+
     expect(controlOf(by('csvs-e2e-hostns'), '3.2').findings).toContainEqual(expect.objectContaining({ kind: 'docker-inspect', status: 'fail', message: expect.stringMatching(/user namespace mode is host/) }));
   }, 120_000);
 });
@@ -286,8 +293,8 @@ describe('csvs agent on a real Docker Engine', () => {
     expect((await latest('csvs-e2e-hardened')).status('3.10')).toBe('pass');
     expect((await latest('csvs-e2e-hardened')).status('3.8')).toBe('pass');
     expect((await latest('csvs-e2e-ops')).status('3.12')).toBe('fail');
-    // Both images were read once, and are kept for the next start.
-    expect((await readdir(join(work, 'agent-state/packages'))).filter((f) => f.endsWith('.json'))).toHaveLength(2);
+    // The three images (app, ops, base) were read once, and are kept for the next start.
+    expect((await readdir(join(work, 'agent-state/packages'))).filter((f) => f.endsWith('.json'))).toHaveLength(3);
 
     // Between the rounds: the accessed container is replaced, and someone execs into the hardened one.
     await docker(main_.host, 'rm', '-f', 'csvs-e2e-accessed');

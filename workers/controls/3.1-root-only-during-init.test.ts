@@ -437,6 +437,30 @@ describe('3.1 root only during initialisation', () => {
     });
   });
 
+  describe('docker-image-inspect beside the containers that run it', () => {
+    // As the agent uploads `docker run --user 101 nginx`: the container's inspect and its image's.
+    const running = (user: string) => nginxContainer({ Config: { User: user } });
+    const image = () => postgresImage({ Id: String(running('').Image), RepoTags: ['nginx:1.27'], Config: { User: '' } });
+
+    it('says nothing of a root default that every container of the image overrides', () => {
+      const r = check('3.1', [dockerInspect(running('101')), imageInspect(image())]);
+      expect(r.status).toBe('pass');
+      expect(r.findings.filter((f) => f.kind === 'docker-image-inspect')).toEqual([expect.objectContaining({
+        status: 'unknown',
+        message: expect.stringMatching(/starts as root .* unless told otherwise, but every container of it in this snapshot runs as another user \(web: 101\)/),
+      })]);
+    });
+
+    it('still fails the default where a container of the image runs it, and where none is shown', () => {
+      const root = check('3.1', [dockerInspect(running('')), imageInspect(image())]);
+      expect(root.findings.filter((f) => f.kind === 'docker-image-inspect').map((f) => f.status)).toEqual(['fail']);
+      expect(check('3.1', imageInspect(image())).status).toBe('fail');
+      // A container of another image overrides nothing of this one.
+      const other = nginxContainer({ Image: `sha256:${'e'.repeat(64)}`, Config: { User: '101' } });
+      expect(check('3.1', [dockerInspect(other), imageInspect(image())]).findings.filter((f) => f.kind === 'docker-image-inspect').map((f) => f.status)).toEqual(['fail']);
+    });
+  });
+
   describe('processes', () => {
     const ps = (text: string): TestArtifact => ({ kind: 'processes', name: 'top.txt', content: dedent(text) });
 

@@ -75,6 +75,10 @@ const T = defineTexts('3.1', {
     en: '{name} starts as {as}, and its entrypoint drops it ({drop})',
     de: '{name} startet als {as}, und sein Entrypoint gibt die Rechte ab ({drop})',
   },
+  imageOverridden: {
+    en: '{name} starts as {as} unless told otherwise, but every container of it in this snapshot runs as another user ({users}): the image\'s default is not what runs',
+    de: '{name} startet ohne andere Angabe als {as}, aber jeder Container daraus läuft in diesem Snapshot als anderer Benutzer ({users}): die Voreinstellung des Images ist nicht, was läuft',
+  },
   imageRoot: {
     en: '{name} starts as {as} and its entrypoint does not drop privileges ({tools})',
     de: '{name} startet als {as}, und sein Entrypoint gibt die Rechte nicht ab ({tools})',
@@ -197,7 +201,22 @@ function entrypointScriptNote(argv: readonly string[] | null): Text {
 
 // ---------------------------------------------------------------- images
 
-function checkImage(img: ImageConfig): Finding[] {
+/**
+ * The containers of the snapshot that run this image as another user than its default: a
+ * docker inspect whose `Image` is the image's `Id` and whose `Config.User` is non-root. Empty
+ * unless every container that may run the image (by id, or, without one, by a tag of it or no
+ * image at all) is such a container: then the image's root default is not what runs.
+ */
+function overridingContainers(evidence: Evidence, img: ImageConfig): Container[] {
+  const id = img.id?.replace(/^sha256:/, '');
+  if (!id) return [];
+  const mayRun = evidence.containers.filter((c) =>
+    c.imageId ? c.imageId.replace(/^sha256:/, '') === id : c.image === null || img.repoTags.includes(c.image.value));
+  const nonRoot = mayRun.filter((c) => c.imageId && c.user?.value.kind === 'nonroot');
+  return nonRoot.length > 0 && nonRoot.length === mayRun.length ? nonRoot : [];
+}
+
+function checkImage(evidence: Evidence, img: ImageConfig): Finding[] {
   const u = img.user.value;
   const raw = img.repoTags[0] ?? img.id;
   const name: Text = raw ? lit(raw) : T.image;
@@ -211,6 +230,15 @@ function checkImage(img: ImageConfig): Finding[] {
   const as = u.raw === '' ? T.rootNoUser : tx(T.rootAs, { user: u.raw });
   if (handover) {
     return [finding(img.source, 'pass', handover.at.path, tx(T.imageHandedOver, { name, as, drop: dropText(handover.drop) }))];
+  }
+  const overriding = overridingContainers(evidence, img);
+  if (overriding.length > 0) {
+    // `docker run --user 1000 nginx`: the containers' own user decides, and their docker inspect says it.
+    const users = overriding.map((c) => {
+      const u = c.user?.value;
+      return `${c.name}: ${u && u.kind !== 'unset' ? u.raw : '?'}`;
+    }).join(', ');
+    return [finding(img.source, 'unknown', img.user.path, tx(T.imageOverridden, { name, as, users }))];
   }
   return [finding(img.source, 'fail', img.user.path, tx(T.imageRoot, { name, as, tools: DROP_TOOLS }),
     { remediation: tx(T.fixImage, { name }) })];
@@ -309,7 +337,10 @@ export const control: Control = {
       'hands over to a non-root user with `gosu`, `su-exec`, `setpriv --reuid`, `runuser`, `s6-setuidgid` or `chpst -u`: ' +
       'then root is used only to start. A `USER ${ARG}` is only known at build time and decides nothing.',
     '- **docker-image-inspect**: `Config.User` is what a container of the image starts as unless overridden; it is read ' +
-      'like the Dockerfile\'s final stage (empty or root fails unless the entrypoint drops privileges; non-root passes).',
+      'like the Dockerfile\'s final stage (empty or root fails unless the entrypoint drops privileges; non-root passes). ' +
+      'Where the snapshot shows it overridden (every container that may run the image is a docker inspect of that image ' +
+      'id running as a non-root user, as with `docker run --user 1000 nginx`), the image\'s root default is not what runs: ' +
+      'it says nothing, and the containers decide.',
     '- **docker-inspect**: `Config.User` empty (the image\'s root), `root`, `0` or `0:…` fails; another user passes. A ' +
       'command that visibly drops root (`gosu app …`) passes like the Dockerfile case.',
     '- **kubernetes**: the effective `runAsUser` (container overrides pod): `0` fails; `runAsNonRoot: true` or a non-zero ' +
@@ -334,7 +365,7 @@ export const control: Control = {
   evaluate(evidence: Evidence): Finding[] {
     return [
       ...evidence.dockerfiles.flatMap(checkDockerfile),
-      ...evidence.images.flatMap(checkImage),
+      ...evidence.images.flatMap((img) => checkImage(evidence, img)),
       ...evidence.containers.map(checkContainer),
       ...evidence.processes.flatMap((list) => checkProcesses(evidence, list, remappingDaemon(evidence))),
     ];
