@@ -8,6 +8,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { extract as tarExtract } from 'tar-stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDockerClient, type DockerClient } from '../../workers/agent/docker-client.ts';
 import { EventWindow } from '../../workers/agent/events.ts';
@@ -74,6 +75,22 @@ T:Size optimized toolbox of many common UNIX utilities
 
 `;
 const file = (name: string, content: string): TarItem => ({ name, content });
+
+/** The entries of an archive, changed and packed again. */
+async function repack(archive: Buffer, change: (items: TarItem[]) => TarItem[]): Promise<Buffer> {
+  const items: TarItem[] = [];
+  const extract = tarExtract();
+  const reading = (async () => {
+    for await (const entry of extract) {
+      const chunks: Buffer[] = [];
+      for await (const chunk of entry) chunks.push(chunk as Buffer);
+      items.push(entry.header.type === 'directory' ? { name: entry.header.name, type: 'directory' } : { name: entry.header.name, content: Buffer.concat(chunks) });
+    }
+  })();
+  extract.end(archive);
+  await reading;
+  return tarOf(change(items));
+}
 const dir = (name: string): TarItem => ({ name, type: 'directory' });
 
 async function read(archive: Buffer, bounds = { maxArchiveBytes: 64 * 1024 * 1024, maxFileBytes: 1024 * 1024 }) {
@@ -155,6 +172,19 @@ describe('reading package databases from an image archive', () => {
     const archive = await saveArchive([[file('var/lib/dpkg/status', DPKG_BASE)]], { layout: 'legacy' });
     await expect(read(archive, { maxArchiveBytes: 4096, maxFileBytes: 1024 * 1024 })).rejects.toThrow(/larger than 4096 bytes/);
     await expect(read(archive, { maxArchiveBytes: 1024 * 1024, maxFileBytes: 100 })).rejects.toThrow(/var\/lib\/dpkg\/status is larger than 100 bytes/);
+  });
+
+  it('passes over a blob that is no layer (a signature), and gives nothing when a named layer cannot be read', async () => {
+    const apk = [file('lib/apk/db/installed', APK)];
+    const notTar = Buffer.from('\u0000\u0001 a binary blob that is neither JSON nor a tar '.repeat(40));
+    const withBlob = await repack(await saveArchive([apk], { layout: 'oci' }), (items) => [{ name: `blobs/sha256/${'f'.repeat(64)}`, content: notTar }, ...items]);
+    expect(await read(withBlob)).toMatchObject({ complete: true, notes: [], lists: [{ format: 'apk', count: 2 }] });
+    // The layer itself broken: no list at all, and why.
+    const broken = await repack(await saveArchive([apk], { layout: 'legacy' }), (items) =>
+      items.map((i) => (i.name.endsWith('/layer.tar') ? { ...i, content: notTar } : i)));
+    const got = await read(broken);
+    expect(got).toMatchObject({ complete: false, lists: [] });
+    expect(got.notes).toEqual([expect.stringMatching(/^layer [0-9a-f]{64}\/layer\.tar could not be read: /)]);
   });
 
   it('refuses an archive that names no layers', async () => {

@@ -107,6 +107,8 @@ function mayHide(target: string): boolean {
  */
 export async function readImagePackages(imageId: string, archive: Readable, bounds: ReadBounds = DEFAULT_BOUNDS): Promise<ImagePackages> {
   const layers = new Map<string, LayerFiles>();
+  /** Entries that were taken for layers but are not tars (a signature blob); they matter only if the manifest names them. */
+  const unreadable = new Map<string, string>();
   const json = new Map<string, unknown>();
   const links = new Map<string, string>();
   const notes: string[] = [];
@@ -136,11 +138,20 @@ export async function readImagePackages(imageId: string, archive: Readable, boun
         if (text !== null) json.set(name, parseJson(text.toString('utf8')));
         return;
       }
-      if (name.startsWith('blobs/')) layers.set(name, await readLayer(head.rest, bounds, notes, name));
+      if (name.startsWith('blobs/')) await layerOrNot(name, head.rest);
       return;
     }
-    if (base === 'layer.tar' || name.startsWith('blobs/')) layers.set(name, await readLayer(body, bounds, notes, name));
+    if (base === 'layer.tar' || name.startsWith('blobs/')) await layerOrNot(name, body);
   });
+
+  async function layerOrNot(name: string, body: AsyncIterable<Buffer>): Promise<void> {
+    try {
+      layers.set(name, await readLayer(body, bounds, notes, name));
+    } catch (e) {
+      if (e instanceof ArchiveBoundError) throw e;
+      unreadable.set(name, e instanceof Error ? e.message : String(e));
+    }
+  }
 
   const order = layerOrder(json, links);
   if (order === null) {
@@ -150,7 +161,8 @@ export async function readImagePackages(imageId: string, archive: Readable, boun
   for (const path of order) {
     const layer = layers.get(path) ?? layers.get(links.get(path) ?? '');
     if (!layer) {
-      notes.push(`layer ${path} is named by the manifest but was not in the archive`);
+      const why = unreadable.get(path) ?? unreadable.get(links.get(path) ?? '');
+      notes.push(why ? `layer ${path} could not be read: ${why}` : `layer ${path} is named by the manifest but was not in the archive`);
       return { imageId, lists: [], notes, complete: false };
     }
     for (const dir of layer.opaque) for (const p of [...state.keys()]) if (p.startsWith(`${dir}/`) || dir === '') state.delete(p);
