@@ -5,10 +5,11 @@
  * 2 wrong usage.
  */
 import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createAgent } from '../workers/agent/agent.ts';
 import { createDockerClient, DockerHostError, resolveDockerEndpoint } from '../workers/agent/docker-client.ts';
+import { DEFAULT_BOUNDS, ImagePackageCache, type PackageReading } from '../workers/agent/image-packages.ts';
 import { DiskQueue } from '../workers/agent/queue.ts';
 import { checkHealth } from '../workers/agent/state.ts';
 import { parseDuration, parseSize } from '../workers/agent/units.ts';
@@ -42,7 +43,11 @@ Options:
   --docker-host URL        unix:///path or tcp://host:port (default DOCKER_HOST, else
                            unix:///var/run/docker.sock; TLS from DOCKER_TLS_VERIFY and
                            DOCKER_CERT_PATH as for the docker CLI)
-  --timeout DURATION       per request to Docker and to the service (default 30s)
+  --timeout DURATION       per request to Docker and to the service (default 30s); an
+                           image's archive (below) may take four times as long
+  --image-packages SIZE    read each image's package database (dpkg, apk, rpm) from its layers
+                           (GET /images/{id}/get), once per image, reading at most SIZE of
+                           the archive (default 1GiB; 0 turns it off)
   --check-health FILE      exit 0 when FILE shows a successful round within --max-age
                            (default three intervals), else 1: for container probes
   -h, --help               show this help
@@ -75,6 +80,7 @@ interface AgentArgs {
   eventsPollMs: number;
   dockerHost: string | null;
   timeoutMs: number;
+  imagePackagesMax: number;
 }
 
 const MIN_INTERVAL_MS = 10_000;
@@ -105,6 +111,7 @@ export async function runAgent(argv: readonly string[], io: Io): Promise<number>
         'events-poll': { type: 'string' },
         'docker-host': { type: 'string' },
         timeout: { type: 'string' },
+        'image-packages': { type: 'string' },
         'check-health': { type: 'string' },
         'max-age': { type: 'string' },
       },
@@ -166,6 +173,7 @@ async function runWith(args: AgentArgs, io: Io): Promise<number> {
       maxProcessLists: 40,
       maxPendingEvents: 50_000,
       concurrency: 8,
+      packages: packageReading(args.imagePackagesMax, args.timeoutMs, join(args.stateDir, 'packages')),
       backoff: { baseMs: 2_000, capMs: Math.min(args.intervalMs, 300_000) },
       agentVersion: await agentVersion(),
       log,
@@ -212,7 +220,23 @@ async function agentArgs(values: Values, io: Io): Promise<AgentArgs> {
     eventsPollMs: duration(text('events-poll'), '--events-poll', 30_000),
     dockerHost: text('docker-host'),
     timeoutMs,
+    imagePackagesMax: imagePackagesMax(text('image-packages')),
   };
+}
+
+/** `--image-packages SIZE`: how much of an image's archive may be read; 0 turns the reading off. */
+export function imagePackagesMax(raw: string | null): number {
+  if (raw === null) return DEFAULT_BOUNDS.maxArchiveBytes;
+  if (raw.trim() === '0') return 0;
+  const size = parseSize(raw);
+  if (size === null || size < 1) throw new UsageError(`--image-packages must be a size such as 1GiB, or 0, got ${JSON.stringify(raw)}`);
+  return size;
+}
+
+/** How images' packages are read, or null when turned off; the cache is kept in `cacheDir` when given. */
+export function packageReading(maxArchiveBytes: number, timeoutMs: number, cacheDir: string | null): PackageReading | null {
+  if (maxArchiveBytes === 0) return null;
+  return { bounds: { ...DEFAULT_BOUNDS, maxArchiveBytes }, timeoutMs: timeoutMs * 4, cache: new ImagePackageCache(cacheDir) };
 }
 
 /** The service's URL and key, from options, then the environment (CSVS_URL, CSVS_KEY_FILE, CSVS_KEY). */

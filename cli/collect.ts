@@ -14,7 +14,7 @@ import { buildSnapshots, type PreparedSnapshot } from '../workers/agent/snapshot
 import { describeLevels, uploadEntry } from '../workers/agent/upload.ts';
 import { ArtifactError } from '../workers/parsers/util.ts';
 import { LEVELS, type Level } from '../workers/model/result.ts';
-import { agentVersion, duration, requiredTeam, target } from './agent.ts';
+import { agentVersion, duration, imagePackagesMax, packageReading, requiredTeam, target } from './agent.ts';
 import { type Io, STDIN, UsageError } from './args.ts';
 
 export const COLLECT_HELP = `Usage: csvs collect [CONTAINER...] [options]
@@ -40,6 +40,8 @@ Options:
   --level L1|L2|L3         with --url: exit 1 unless every snapshot meets this level
   --output FILE            write the JSON to FILE instead of standard output
   --timeout DURATION       per request (default 30s)
+  --image-packages SIZE    read each image's package database (dpkg, apk, rpm) from its layers,
+                           at most SIZE of its archive (default 1GiB; 0 turns it off)
   -h, --help               show this help
 
 Exit codes:
@@ -76,6 +78,7 @@ export async function runCollect(argv: readonly string[], io: Io): Promise<numbe
         level: { type: 'string' },
         output: { type: 'string', short: 'o' },
         timeout: { type: 'string' },
+        'image-packages': { type: 'string' },
       },
     });
   } catch (e) {
@@ -104,6 +107,7 @@ export async function runCollect(argv: readonly string[], io: Io): Promise<numbe
           lookbackMs: duration(values['events-since'], '--events-since', 3_600_000),
           dockerHost: values['docker-host'] ?? null,
           timeoutMs,
+          imagePackagesMax: imagePackagesMax(values['image-packages'] ?? null),
         }, io);
   } catch (e) {
     if (e instanceof UsageError || e instanceof DockerHostError) return usage(io, e.message);
@@ -136,7 +140,15 @@ export async function runCollect(argv: readonly string[], io: Io): Promise<numbe
 
 async function fromDocker(
   names: readonly string[],
-  options: { workload: string | null; groupLabel: string | null; environment: string | null; lookbackMs: number; dockerHost: string | null; timeoutMs: number },
+  options: {
+    workload: string | null;
+    groupLabel: string | null;
+    environment: string | null;
+    lookbackMs: number;
+    dockerHost: string | null;
+    timeoutMs: number;
+    imagePackagesMax: number;
+  },
   io: Io,
 ): Promise<PreparedSnapshot[]> {
   const docker = createDockerClient({ endpoint: resolveDockerEndpoint(io.env, options.dockerHost), timeoutMs: options.timeoutMs });
@@ -149,6 +161,8 @@ async function fromDocker(
       lookbackMs: options.lookbackMs,
       carried: [],
       concurrency: 8,
+      // One run, one read per image: no cache on disk for collect.
+      packages: packageReading(options.imagePackagesMax, options.timeoutMs, null),
       clock: () => new Date(),
     });
     if (round.missing.length > 0) throw new UsageError(`no such container: ${round.missing.join(', ')}`);

@@ -72,6 +72,19 @@ describe('csvs collect', () => {
     expect((body.artifacts[0]?.content as unknown[]).length).toBe(2);
   });
 
+  it('reads the events of the named containers only, with those of earlier containers of the same name', async () => {
+    const t = io();
+    expect(await main(['collect', 'shop-db-1', '--workload', 'db-ci', '--events-since', '24h'], t)).toBe(0);
+    const body = JSON.parse(t.out.join('')) as SnapshotBody;
+    const log = String(body.artifacts.find((a) => a.kind === 'docker-events')?.content);
+    const names = log.split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { Actor: { Attributes: { name: string } } }).Actor.Attributes.name);
+    // The accessed shop-db-1 that was removed, and its replacement; jumpbox's exec is not asked about.
+    expect(new Set(names)).toEqual(new Set(['shop-db-1']));
+    expect(log).toMatch(/exec_start: psql/);
+    expect(log).toMatch(/"destroy"/);
+    expect(t.err.join('')).not.toMatch(/no running container|not uploaded/);
+  });
+
   it('says which named container does not exist', async () => {
     const t = io();
     expect(await main(['collect', 'jumpbox', 'ghost'], t)).toBe(2);
@@ -108,6 +121,9 @@ describe('csvs collect', () => {
     expect(await main(['collect', '--level', 'L2'], io())).toBe(2);
     expect(await main(['collect', 'x', '--kubernetes', '-'], io())).toBe(2);
     expect(await main(['collect', '--bogus'], io())).toBe(2);
+    const bad = io();
+    expect(await main(['collect', '--image-packages', 'lots'], bad)).toBe(2);
+    expect(bad.err.join('')).toMatch(/--image-packages must be a size such as 1GiB, or 0/);
   });
 });
 
@@ -117,7 +133,8 @@ describe('csvs agent', () => {
     await writeFile(join(dir, 'key'), `${key}\n`);
     const t = io({ CSVS_KEY_FILE: join(dir, 'key') });
     const code = await main(['agent', '--once', '--url', api.url, '--team', team, '--state-dir', 'state', '--health-file', 'health.json', '--events-since', '24h'], t);
-    expect(t.err.join('')).toMatch(/csvs-agent: agent: Docker at unix:\/\/.*, every 300 s; queue .*state\/queue bounded to 2000 snapshots \/ 268435456 bytes/);
+    expect(t.err.join('')).toMatch(/csvs-agent: agent: Docker at unix:\/\/.*, one round \(--once\); queue .*state\/queue bounded to 2000 snapshots \/ 268435456 bytes/);
+    expect(t.err.join('')).not.toMatch(/every \d+ s/);
     expect(code).toBe(0);
     expect(await listSnapshots(h, team)).toHaveLength(8);
     const health = JSON.parse(await readFile(join(dir, 'health.json'), 'utf8')) as { status: string; lastRound: { ok: boolean } };

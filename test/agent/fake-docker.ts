@@ -10,6 +10,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { pack as tarPack } from 'tar-stream';
 
 type Json = Record<string, unknown>;
 
@@ -34,6 +36,8 @@ export interface DockerHost {
   images: Map<string, Json>;
   /** Raw event lines, as `/events` streams them. */
   events: string[];
+  /** `GET /images/{id}/get` answers (a `docker save` tar) by image id; an image without one is answered 404. */
+  archives?: Map<string, Buffer>;
 }
 
 /** Fixture file stem of each recorded container. */
@@ -157,6 +161,24 @@ function answer(host: DockerHost, req: IncomingMessage, res: ServerResponse, url
     if (state?.Running !== true) return send(res, 409, { message: `container ${String(inspect.Id)} is not running` });
     return send(res, 200, host.tops.get(String(inspect.Id)) ?? { Titles: ['UID', 'PID', 'PPID', 'C', 'STIME', 'TTY', 'TIME', 'CMD'], Processes: [] });
   }
+  const archive = /^\/images\/(.+)\/get$/.exec(path);
+  if (archive) {
+    const ref = decodeURIComponent(archive[1] ?? '');
+    const body = host.archives?.get(ref) ?? host.archives?.get(`sha256:${ref}`);
+    if (!body) return send(res, 404, { message: `No such image: ${ref}` });
+    res.writeHead(200, { 'Api-Version': '1.47', 'Content-Type': 'application/x-tar', Server: 'Docker/27.5.1 (linux)' });
+    // In pieces, as a daemon streams it, so readers cannot rely on one chunk.
+    let at = 0;
+    const next = () => {
+      if (at >= body.length) return void res.end();
+      const piece = body.subarray(at, at + 7_919);
+      at += piece.length;
+      if (res.write(piece)) setImmediate(next);
+      else res.once('drain', next);
+    };
+    next();
+    return;
+  }
   const image = /^\/images\/(.+)\/json$/.exec(path);
   if (image) {
     const ref = decodeURIComponent(image[1] ?? '');
@@ -257,4 +279,79 @@ export function syntheticHost(count: number): DockerHost {
     }
   }
   return host;
+}
+
+/** A file, folder, whiteout or symlink of a layer or an archive. */
+export interface TarItem {
+  name: string;
+  content?: string | Buffer;
+  type?: 'file' | 'directory' | 'symlink';
+  linkname?: string;
+}
+
+/** A tar of these entries, as tar-stream packs it (ustar, as Docker writes layers). */
+export async function tarOf(items: readonly TarItem[]): Promise<Buffer> {
+  const pack = tarPack();
+  const chunks: Buffer[] = [];
+  const done = (async () => {
+    for await (const chunk of pack) chunks.push(chunk as Buffer);
+  })();
+  for (const item of items) {
+    const type = item.type ?? 'file';
+    if (type === 'file') pack.entry({ name: item.name, mode: 0o644 }, item.content ?? '');
+    else if (type === 'directory') pack.entry({ name: item.name, type, mode: 0o755 });
+    else pack.entry({ name: item.name, type, linkname: item.linkname ?? '' });
+  }
+  pack.finalize();
+  await done;
+  return Buffer.concat(chunks);
+}
+
+/**
+ * `docker save` of an image with these layers (lowest first): the legacy layout of Docker before
+ * 25 (`<id>/layer.tar`, `<id>.json`, `manifest.json` last), or the OCI layout of Docker 25+
+ * (`blobs/sha256/…` first, then `index.json`, `manifest.json`, `oci-layout`); `manifest: false`
+ * leaves `manifest.json` out (a pure OCI layout), `gzip: true` compresses the layers.
+ */
+export async function saveArchive(
+  layers: readonly (readonly TarItem[])[],
+  options: { layout: 'legacy' | 'oci'; manifest?: boolean; gzip?: boolean; tag?: string },
+): Promise<Buffer> {
+  const tars = await Promise.all(layers.map(async (items) => {
+    const tar = await tarOf(items);
+    return options.gzip ? gzipSync(tar) : tar;
+  }));
+  const digest = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
+  const config = JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: tars.map((t) => `sha256:${digest(t)}`) } });
+  const tag = options.tag ?? 'example/app:1';
+  const items: TarItem[] = [];
+  if (options.layout === 'legacy') {
+    const paths = tars.map((t) => `${digest(t)}/layer.tar`);
+    tars.forEach((t, i) => items.push({ name: `${digest(t)}/`, type: 'directory' }, { name: paths[i] ?? '', content: t }, { name: `${digest(t)}/VERSION`, content: '1.0' }));
+    items.push({ name: `${digest(config)}.json`, content: config });
+    items.push({ name: 'manifest.json', content: JSON.stringify([{ Config: `${digest(config)}.json`, RepoTags: [tag], Layers: paths }]) });
+    items.push({ name: 'repositories', content: '{}' });
+    return tarOf(items);
+  }
+  const mediaType = options.gzip ? 'application/vnd.oci.image.layer.v1.tar+gzip' : 'application/vnd.oci.image.layer.v1.tar';
+  const manifest = JSON.stringify({
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: `sha256:${digest(config)}`, size: config.length },
+    layers: tars.map((t) => ({ mediaType, digest: `sha256:${digest(t)}`, size: t.length })),
+  });
+  const index = JSON.stringify({
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.index.v1+json',
+    manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: `sha256:${digest(manifest)}`, size: manifest.length }],
+  });
+  items.push({ name: 'blobs/', type: 'directory' }, { name: 'blobs/sha256/', type: 'directory' });
+  for (const t of tars) items.push({ name: `blobs/sha256/${digest(t)}`, content: t });
+  items.push({ name: `blobs/sha256/${digest(config)}`, content: config }, { name: `blobs/sha256/${digest(manifest)}`, content: manifest });
+  items.push({ name: 'index.json', content: index });
+  if (options.manifest !== false) {
+    items.push({ name: 'manifest.json', content: JSON.stringify([{ Config: `blobs/sha256/${digest(config)}`, RepoTags: [tag], Layers: tars.map((t) => `blobs/sha256/${digest(t)}`) }]) });
+  }
+  items.push({ name: 'oci-layout', content: '{"imageLayoutVersion": "1.0.0"}' });
+  return tarOf(items);
 }

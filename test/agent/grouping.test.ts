@@ -78,6 +78,7 @@ describe('redacting secrets before upload', () => {
     until: '2026-03-11T10:00:00.000Z',
     info,
     containers,
+    packages: new Map(),
     eventsRead: true,
     events: [],
     carried: [],

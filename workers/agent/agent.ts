@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { type BackoffPolicy, backoffDelay, sleep as defaultSleep } from './backoff.ts';
 import type { DockerClient } from './docker-client.ts';
 import { EventWindow } from './events.ts';
+import type { PackageReading } from './image-packages.ts';
 import type { DiskQueue } from './queue.ts';
 import { readRound } from './round.ts';
 import { buildSnapshots } from './snapshot.ts';
@@ -33,6 +34,8 @@ export interface AgentOptions {
   maxProcessLists: number;
   maxPendingEvents: number;
   concurrency: number;
+  /** Reading images' package databases from their layers; null: not read. */
+  packages?: PackageReading | null;
   backoff: BackoffPolicy;
   agentVersion: string;
   log: (line: string) => void;
@@ -116,6 +119,7 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
         lookbackMs: options.lookbackMs,
         carried: state.carried,
         concurrency: options.concurrency,
+        packages: options.packages ?? null,
         clock,
       });
       const { snapshots, notes } = buildSnapshots(data, {
@@ -234,7 +238,7 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
   async function run(signal: AbortSignal, runOptions: { once?: boolean } = {}): Promise<boolean> {
     const stats = queue.stats();
     log(
-      `agent: Docker at ${options.docker.endpoint.display}, every ${Math.round(options.intervalMs / 1000)} s; ` +
+      `agent: Docker at ${options.docker.endpoint.display}, ${runOptions.once ? 'one round (--once)' : `every ${Math.round(options.intervalMs / 1000)} s`}; ` +
         `queue ${queue.dir} bounded to ${stats.maxEntries} snapshots / ${stats.maxBytes} bytes (${stats.entries} waiting)`,
     );
     await publishHealth();

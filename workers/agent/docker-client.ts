@@ -9,6 +9,7 @@ import { Agent as HttpAgent, type IncomingMessage, request as httpRequest } from
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 
 /** The newest API version the agent speaks; older daemons are asked in their own version. */
 export const MAX_API_VERSION = '1.47';
@@ -121,6 +122,11 @@ export interface DockerClient {
   /** `GET /containers/{id}/top`: `{ Titles, Processes }`. */
   top(id: string): Promise<JsonObject>;
   /**
+   * `GET /images/{id}/get`: the image as `docker save` writes it, a tar streamed as it comes;
+   * the whole exchange must end within `withinMs`, and the caller bounds the bytes it reads.
+   */
+  imageArchive(id: string, withinMs: number): Promise<Readable>;
+  /**
    * Container events between two daemon times (inclusive), as Docker streams them; the daemon
    * closes the stream at `until`. Times are Unix seconds with nanoseconds (`1741682100.118233411`).
    */
@@ -139,8 +145,11 @@ export function createDockerClient(options: DockerClientOptions): DockerClient {
     : new HttpAgent({ keepAlive: true, maxSockets: concurrency });
   let negotiated: Promise<string> | null = null;
 
-  /** The only way out to the daemon, and it says GET. */
-  function get(path: string, query: Record<string, string> = {}): Promise<{ status: number; headers: IncomingMessage['headers']; body: Buffer }> {
+  /**
+   * The only way out to the daemon, and it says GET. `streamFor` set: a 2xx answer is handed
+   * over as a stream, to be read within that many milliseconds; otherwise it is read whole.
+   */
+  function send(path: string, query: Record<string, string>, streamFor: number | null): Promise<{ status: number; headers: IncomingMessage['headers']; body: Buffer; stream: IncomingMessage | null }> {
     const qs = new URLSearchParams(query).toString();
     const fullPath = qs ? `${path}?${qs}` : path;
     return new Promise((resolve, reject) => {
@@ -168,7 +177,8 @@ export function createDockerClient(options: DockerClientOptions): DockerClient {
           })
         : httpRequest(endpoint.socketPath ? { ...common, socketPath: endpoint.socketPath } : { ...common, host: endpoint.host ?? 'localhost', port: endpoint.port ?? 2375 });
       // `timeout` above only covers idle sockets; this bounds the whole exchange.
-      const deadline = setTimeout(() => req.destroy(new DockerApiError(`no complete answer within ${timeoutMs} ms`, null, path)), timeoutMs);
+      const limit = streamFor ?? timeoutMs;
+      const deadline = setTimeout(() => req.destroy(new DockerApiError(`no complete answer within ${limit} ms`, null, path)), limit);
       deadline.unref();
       req.on('timeout', () => req.destroy(new DockerApiError(`the daemon did not answer within ${timeoutMs} ms`, null, path)));
       req.on('error', (e) => {
@@ -176,6 +186,13 @@ export function createDockerClient(options: DockerClientOptions): DockerClient {
         reject(e instanceof DockerApiError ? e : new DockerApiError(`cannot reach the Docker daemon at ${endpoint.display}: ${e.message}`, null, path));
       });
       req.on('response', (res) => {
+        const status = res.statusCode ?? 0;
+        if (streamFor !== null && status >= 200 && status <= 299) {
+          // The reader bounds the bytes; the deadline still ends the whole exchange.
+          res.once('close', () => clearTimeout(deadline));
+          resolve({ status, headers: res.headers, body: Buffer.alloc(0), stream: res });
+          return;
+        }
         const chunks: Buffer[] = [];
         let size = 0;
         res.on('data', (chunk: Buffer) => {
@@ -192,11 +209,15 @@ export function createDockerClient(options: DockerClientOptions): DockerClient {
         });
         res.on('end', () => {
           clearTimeout(deadline);
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) });
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), stream: null });
         });
       });
       req.end();
     });
+  }
+
+  function get(path: string, query: Record<string, string> = {}): Promise<{ status: number; headers: IncomingMessage['headers']; body: Buffer }> {
+    return send(path, query, null);
   }
 
   async function getJson(path: string, query: Record<string, string> = {}): Promise<unknown> {
@@ -248,6 +269,13 @@ export function createDockerClient(options: DockerClientOptions): DockerClient {
     inspectContainer: (id) => getObject(`/containers/${segment(id, false)}/json`),
     inspectImage: (id) => getObject(`/images/${segment(id, true)}/json`),
     top: (id) => getObject(`/containers/${segment(id, false)}/top`),
+    async imageArchive(id, withinMs) {
+      const version = await apiVersion();
+      const path = `/images/${segment(id, true)}/get`;
+      const res = await send(`/v${version}${path}`, {}, withinMs);
+      if (res.stream === null) throw new DockerApiError(errorMessage(res.body, res.status), res.status, path);
+      return res.stream;
+    },
     async events(since, until, actions, maxEvents) {
       const version = await apiVersion();
       const filters = JSON.stringify({ type: ['container'], event: [...actions] });

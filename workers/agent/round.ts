@@ -6,6 +6,7 @@
  */
 import { type DockerClient, DockerApiError, type JsonObject, type RawEvent, isObject } from './docker-client.ts';
 import type { EventWindow } from './events.ts';
+import { ImageArchiveError, type ImagePackages, type PackageReading, imagePackages } from './image-packages.ts';
 import { type WorkloadRef, sanitizeWorkload, workloadOf } from './grouping.ts';
 import { isoToNanos, msToNanos, nanosToDocker, nanosToIso } from './time.ts';
 
@@ -39,6 +40,8 @@ export interface RoundOptions {
   lookbackMs: number;
   carried: readonly CarriedExec[];
   concurrency: number;
+  /** Reading each image's package databases from its layers; null: not read. */
+  packages?: PackageReading | null;
   /** Used only when the daemon does not tell its time. */
   clock: () => Date;
 }
@@ -59,6 +62,8 @@ export interface RoundData {
   until: string;
   info: JsonObject;
   containers: ContainerRecord[];
+  /** Package databases by image id (`Image` of the inspect), where they were read. */
+  packages: Map<string, ImagePackages>;
   /** False when `/events` was refused: the events below are only those carried from earlier rounds. */
   eventsRead: boolean;
   /**
@@ -110,6 +115,22 @@ export async function readRound(docker: DockerClient, options: RoundOptions): Pr
     }
   });
 
+  // One image at a time: an image's archive is the heaviest thing the agent asks the daemon for.
+  const packages = new Map<string, ImagePackages>();
+  if (options.packages) {
+    for (const id of imageIds) {
+      try {
+        const { packages: found, fresh } = await imagePackages(docker, id, options.packages);
+        packages.set(id, found);
+        // Said once, when read, not again every round from the cache.
+        if (fresh) for (const note of found.notes) notes.push(`image ${id.slice(0, 19)}: ${note}${found.complete ? '' : '; its packages are not uploaded'}`);
+      } catch (e) {
+        if (!(e instanceof DockerApiError) && !(e instanceof ImageArchiveError)) throw e;
+        notes.push(`image ${id.slice(0, 19)}: packages could not be read (${e.message}); tried again next round`);
+      }
+    }
+  }
+
   const containers = await mapLimit(inspects, options.concurrency, async (inspect): Promise<ContainerRecord> => {
     const id = str(inspect.Id);
     const name = str(inspect.Name).replace(/^\/+/, '') || id.slice(0, 12);
@@ -149,13 +170,18 @@ export async function readRound(docker: DockerClient, options: RoundOptions): Pr
     const event = known ? parseLine(c.line) : null;
     if (known && event) events.push({ event, workload: known.workload.workload, containerId: c.containerId, carried: true });
   }
+  // Containers named (collect): only their events, and those of earlier containers of the same
+  // name (which show whether an accessed one was replaced); the rest of the host is not asked about.
+  const named = options.only === null ? null : new Set([...options.only.map((n) => n.replace(/^\/+/, '')), ...containers.map((c) => c.name)]);
+  const fixed = options.fixedWorkload ? sanitizeWorkload(options.fixedWorkload) : null;
   for (const event of taken.events) {
     const actor = isObject(event.value.Actor) ? event.value.Actor : {};
     const containerId = str(actor.ID) || str(event.value.id);
     if (containerId === '') continue;
     const attributes = stringRecord(actor.Attributes);
     const known = byId.get(containerId);
-    const workload = known?.workload.workload ?? workloadOf(attributes.name ?? containerId.slice(0, 12), attributes, options.groupLabel).workload;
+    if (!known && named !== null && !named.has(attributes.name ?? '')) continue;
+    const workload = known?.workload.workload ?? fixed ?? workloadOf(attributes.name ?? containerId.slice(0, 12), attributes, options.groupLabel).workload;
     events.push({ event, workload, containerId, carried: false });
   }
 
@@ -165,6 +191,7 @@ export async function readRound(docker: DockerClient, options: RoundOptions): Pr
     until: nanosToDocker(nowNs),
     info,
     containers,
+    packages,
     eventsRead,
     events,
     carried: carryExecs(events, byId),

@@ -62,7 +62,10 @@ export function buildSnapshots(round: RoundData, options: SnapshotOptions): { sn
   }
   const orphaned = new Set(round.events.filter((e) => !byWorkload.has(e.workload)).map((e) => e.workload));
   if (orphaned.size > 0) {
-    notes.push(`events of ${orphaned.size} workload(s) without a running container were not uploaded: ${[...orphaned].slice(0, 5).join(', ')}`);
+    // A snapshot describes what runs: events of a workload none of whose containers runs any more
+    // (removed, not replaced) have no snapshot to go into.
+    const shown = [...orphaned].slice(0, 5).join(', ');
+    notes.push(`events of ${orphaned.size} workload(s) with no running container left (removed, not replaced) are in no snapshot: ${shown}${orphaned.size > 5 ? ', …' : ''}`);
   }
 
   const snapshots: PreparedSnapshot[] = [];
@@ -71,12 +74,16 @@ export function buildSnapshots(round: RoundData, options: SnapshotOptions): { sn
     const artifacts: SnapshotArtifact[] = [{ kind: 'docker-inspect', name: 'docker-inspect', content: containers.map((c) => c.inspect) }];
     const images = uniqueImages(containers.map((c) => c.image));
     if (images.length > 0) artifacts.push({ kind: 'docker-image-inspect', name: 'docker-image-inspect', content: images });
+    const lists = packageArtifacts(round, containers);
+    artifacts.push(...lists);
+    // Package lists and process lists share the room the service gives a snapshot's artifacts.
+    const room = Math.max(0, options.maxProcessLists - lists.length);
     const withTop = containers.filter((c) => c.top !== null);
-    for (const c of withTop.slice(0, options.maxProcessLists)) {
+    for (const c of withTop.slice(0, room)) {
       artifacts.push({ kind: 'processes', name: `top ${c.name}`, content: JSON.stringify(c.top) });
     }
-    if (withTop.length > options.maxProcessLists) {
-      notes.push(`${workload}: process lists of ${withTop.length - options.maxProcessLists} of ${withTop.length} containers left out (at most ${options.maxProcessLists} a snapshot)`);
+    if (withTop.length > room) {
+      notes.push(`${workload}: process lists of ${withTop.length - room} of ${withTop.length} containers left out (at most ${room} a snapshot beside ${lists.length} package list(s))`);
     }
     // Without a window read, an empty log would claim "nobody exec'd"; only what is known goes up.
     const log = eventLog(round, workload);
@@ -132,6 +139,27 @@ function eventLog(round: RoundData, workload: string): string {
     .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0))
     .map((e) => e.line);
   return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
+}
+
+/**
+ * The package lists of the workload's images, read from their layers: one `packages` artifact
+ * per image and database, named for the image (`packages nginx:1.27 (dpkg)`), in the form
+ * `dpkg-query -W` or `apk info -v` prints. An image read only in part gives none: a partial list
+ * would pass 3.8 and 3.12 on packages it never saw.
+ */
+function packageArtifacts(round: RoundData, containers: RoundData['containers']): SnapshotArtifact[] {
+  const out: SnapshotArtifact[] = [];
+  const seen = new Set<string>();
+  for (const c of containers) {
+    const id = typeof c.inspect.Image === 'string' ? c.inspect.Image : '';
+    const found = round.packages.get(id);
+    if (!found || !found.complete || seen.has(id)) continue;
+    seen.add(id);
+    const tags = Array.isArray(c.image?.RepoTags) ? c.image.RepoTags.filter((t): t is string => typeof t === 'string') : [];
+    const ref = tags[0] ?? id.replace(/^sha256:/, '').slice(0, 12);
+    for (const list of found.lists) out.push({ kind: 'packages', name: `packages ${ref} (${list.format})`, content: list.text });
+  }
+  return out;
 }
 
 function uniqueImages(images: readonly (JsonObject | null)[]): JsonObject[] {

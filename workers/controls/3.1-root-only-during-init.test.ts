@@ -437,6 +437,30 @@ describe('3.1 root only during initialisation', () => {
     });
   });
 
+  describe('docker-image-inspect beside the containers that run it', () => {
+    // As the agent uploads `docker run --user 101 nginx`: the container's inspect and its image's.
+    const running = (user: string) => nginxContainer({ Config: { User: user } });
+    const image = () => postgresImage({ Id: String(running('').Image), RepoTags: ['nginx:1.27'], Config: { User: '' } });
+
+    it('says nothing of a root default that every container of the image overrides', () => {
+      const r = check('3.1', [dockerInspect(running('101')), imageInspect(image())]);
+      expect(r.status).toBe('pass');
+      expect(r.findings.filter((f) => f.kind === 'docker-image-inspect')).toEqual([expect.objectContaining({
+        status: 'unknown',
+        message: expect.stringMatching(/starts as root .* unless told otherwise, but every container of it in this snapshot runs as another user \(web: 101\)/),
+      })]);
+    });
+
+    it('still fails the default where a container of the image runs it, and where none is shown', () => {
+      const root = check('3.1', [dockerInspect(running('')), imageInspect(image())]);
+      expect(root.findings.filter((f) => f.kind === 'docker-image-inspect').map((f) => f.status)).toEqual(['fail']);
+      expect(check('3.1', imageInspect(image())).status).toBe('fail');
+      // A container of another image overrides nothing of this one.
+      const other = nginxContainer({ Image: `sha256:${'e'.repeat(64)}`, Config: { User: '101' } });
+      expect(check('3.1', [dockerInspect(other), imageInspect(image())]).findings.filter((f) => f.kind === 'docker-image-inspect').map((f) => f.status)).toEqual(['fail']);
+    });
+  });
+
   describe('processes', () => {
     const ps = (text: string): TestArtifact => ({ kind: 'processes', name: 'top.txt', content: dedent(text) });
 
@@ -465,6 +489,43 @@ describe('3.1 root only during initialisation', () => {
       expect(only(r, 'unknown')[0]?.message).toMatch(/host UIDs.*remaps user namespaces/);
       // Without remapping the same list is read as it stands.
       expect(check('3.1', list).status).toBe('pass');
+    });
+
+    it('reads a container opted out of the remapping (--userns=host) as it stands: its processes run as host UIDs', () => {
+      // As `docker top` answered on dockerd --userns-remap=default (Docker 20.10) for `docker run --userns=host`.
+      const top = { kind: 'processes' as const, name: 'top web', content: JSON.stringify({
+        Titles: ['UID', 'PID', 'PPID', 'C', 'STIME', 'TTY', 'TIME', 'CMD'],
+        Processes: [['root', '11191', '11173', '7', '03:33', '?', '00:00:00', 'sleep 300']],
+      }) };
+      const remap = dockerInfo({ SecurityOptions: ['name=seccomp,profile=default', 'name=userns'] });
+      const optedOut = check('3.1', [top, remap, nginx({ HostConfig: { UsernsMode: 'host' } })]);
+      expect(optedOut.findings.filter((f) => f.kind === 'processes')).toEqual([
+        expect.objectContaining({ status: 'fail', container: 'web', location: '/Processes/0' }),
+      ]);
+      // The same list of a remapped container says nothing: its root would show as 100000 there.
+      const remapped = check('3.1', [top, remap, nginx()]);
+      expect(remapped.findings.filter((f) => f.kind === 'processes')).toEqual([
+        expect.objectContaining({ status: 'unknown', container: 'web' }),
+      ]);
+    });
+
+    it('names the container of a list called `top NAME`, and a clean list covers that container', () => {
+      const top = (name: string, user: string): TestArtifact => ({ kind: 'processes', name: `top ${name}`, content: JSON.stringify({
+        Titles: ['UID', 'PID', 'PPID', 'C', 'STIME', 'TTY', 'TIME', 'CMD'],
+        Processes: [[user, '4242', '4221', '0', '03:33', '?', '00:00:00', 'sleep 3000']],
+      }) });
+      const r = check('3.1', top('web', 'root'));
+      expect(only(r, 'fail')).toEqual([expect.objectContaining({ container: 'web', artifact: 'top web' })]);
+      expect(check('3.1', ps(`
+        USER PID COMMAND
+        root 1   sleep 3000
+      `)).findings[0]?.container).toBeNull();
+      // Two containers in the Engine API's container list (no Config: it says nothing of their user): each one's clean list covers it.
+      const a = nginxContainer({ Name: '/a', Id: 'a'.repeat(64), Config: { User: '' } });
+      const b = nginxContainer({ Name: '/b', Id: 'b'.repeat(64), Config: { User: '' } });
+      const listed = { kind: 'docker-inspect' as const, name: 'ps.json', content: JSON.stringify([a, b].map((c) => ({ Id: c.Id, Names: [c.Name], Image: 'nginx:1.27', Mounts: [], Ports: [] }))) };
+      expect(check('3.1', [listed, top('a', '101'), top('b', '101')]).status).toBe('pass');
+      expect(check('3.1', [listed, top('a', '101')]).status).toBe('unknown');
     });
 
     it('fails a long-running workload process as root', () => {

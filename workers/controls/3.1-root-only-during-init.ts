@@ -9,6 +9,7 @@ import type { Container, DaemonInfo, Dockerfile, Evidence, ImageConfig, Process,
 import type { Finding } from '../model/result.ts';
 import { EMPTY, type Text, defineTexts, lit, tx } from '../model/text.ts';
 import { type Control, containerFinding, finding, notCarried, roleText } from './control.ts';
+import { containersOfList } from './shared/processes.ts';
 import {
   INIT_SUPERVISORS,
   type PrivilegeDrop,
@@ -73,6 +74,10 @@ const T = defineTexts('3.1', {
   imageHandedOver: {
     en: '{name} starts as {as}, and its entrypoint drops it ({drop})',
     de: '{name} startet als {as}, und sein Entrypoint gibt die Rechte ab ({drop})',
+  },
+  imageOverridden: {
+    en: '{name} starts as {as} unless told otherwise, but every container of it in this snapshot runs as another user ({users}): the image\'s default is not what runs',
+    de: '{name} startet ohne andere Angabe als {as}, aber jeder Container daraus läuft in diesem Snapshot als anderer Benutzer ({users}): die Voreinstellung des Images ist nicht, was läuft',
   },
   imageRoot: {
     en: '{name} starts as {as} and its entrypoint does not drop privileges ({tools})',
@@ -196,7 +201,22 @@ function entrypointScriptNote(argv: readonly string[] | null): Text {
 
 // ---------------------------------------------------------------- images
 
-function checkImage(img: ImageConfig): Finding[] {
+/**
+ * The containers of the snapshot that run this image as another user than its default: a
+ * docker inspect whose `Image` is the image's `Id` and whose `Config.User` is non-root. Empty
+ * unless every container that may run the image (by id, or, without one, by a tag of it or no
+ * image at all) is such a container: then the image's root default is not what runs.
+ */
+function overridingContainers(evidence: Evidence, img: ImageConfig): Container[] {
+  const id = img.id?.replace(/^sha256:/, '');
+  if (!id) return [];
+  const mayRun = evidence.containers.filter((c) =>
+    c.imageId ? c.imageId.replace(/^sha256:/, '') === id : c.image === null || img.repoTags.includes(c.image.value));
+  const nonRoot = mayRun.filter((c) => c.imageId && c.user?.value.kind === 'nonroot');
+  return nonRoot.length > 0 && nonRoot.length === mayRun.length ? nonRoot : [];
+}
+
+function checkImage(evidence: Evidence, img: ImageConfig): Finding[] {
   const u = img.user.value;
   const raw = img.repoTags[0] ?? img.id;
   const name: Text = raw ? lit(raw) : T.image;
@@ -210,6 +230,15 @@ function checkImage(img: ImageConfig): Finding[] {
   const as = u.raw === '' ? T.rootNoUser : tx(T.rootAs, { user: u.raw });
   if (handover) {
     return [finding(img.source, 'pass', handover.at.path, tx(T.imageHandedOver, { name, as, drop: dropText(handover.drop) }))];
+  }
+  const overriding = overridingContainers(evidence, img);
+  if (overriding.length > 0) {
+    // `docker run --user 1000 nginx`: the containers' own user decides, and their docker inspect says it.
+    const users = overriding.map((c) => {
+      const u = c.user?.value;
+      return `${c.name}: ${u && u.kind !== 'unset' ? u.raw : '?'}`;
+    }).join(', ');
+    return [finding(img.source, 'unknown', img.user.path, tx(T.imageOverridden, { name, as, users }))];
   }
   return [finding(img.source, 'fail', img.user.path, tx(T.imageRoot, { name, as, tools: DROP_TOOLS }),
     { remediation: tx(T.fixImage, { name }) })];
@@ -265,21 +294,27 @@ function remappingDaemon(evidence: Evidence): DaemonInfo | undefined {
   return evidence.daemons.find((d) => d.userns || d.rootless);
 }
 
-function checkProcesses(list: ProcessList, remapped: DaemonInfo | undefined): Finding[] {
-  if (remapped) {
+function checkProcesses(evidence: Evidence, list: ProcessList, remapped: DaemonInfo | undefined): Finding[] {
+  const containers = containersOfList(evidence, list);
+  const container = list.container;
+  // `--userns=host` opts a container out of the daemon's remapping: its processes run as host UIDs,
+  // which are what `docker top` shows, so its list speaks after all.
+  const optedOut = containers.length > 0 && containers.every((c) => c.usernsMode?.value === 'host');
+  if (remapped && !optedOut) {
     return [finding(list.source, 'unknown', '',
-      tx(T.remapped, { daemon: remapped.source.artifact, how: remapped.rootless ? T.rootless : T.userns }))];
+      tx(T.remapped, { daemon: remapped.source.artifact, how: remapped.rootless ? T.rootless : T.userns }), { container })];
   }
   return list.processes.map((p) => {
     const what = `${p.pid === null ? '' : `PID ${p.pid} `}${p.args || p.command}`;
     if (isListingCommand(p)) {
-      return finding(list.source, 'unknown', p.path, tx(T.listing, { what, user: p.user }));
+      return finding(list.source, 'unknown', p.path, tx(T.listing, { what, user: p.user }), { container });
     }
-    if (!isRootUser(p.user)) return finding(list.source, 'pass', p.path, tx(T.processNonRoot, { what, user: p.user }));
+    if (!isRootUser(p.user)) return finding(list.source, 'pass', p.path, tx(T.processNonRoot, { what, user: p.user }), { container, covers: containers });
     if (isSupervisor(p)) {
-      return finding(list.source, 'unknown', p.path, tx(T.supervisor, { what }));
+      return finding(list.source, 'unknown', p.path, tx(T.supervisor, { what }), { container });
     }
     return finding(list.source, 'fail', p.path, tx(T.processRoot, { what }), {
+      container,
       remediation: tx(T.fixProcess, { program: p.command ? lit(p.command) : T.thisProcess }),
     });
   });
@@ -302,7 +337,10 @@ export const control: Control = {
       'hands over to a non-root user with `gosu`, `su-exec`, `setpriv --reuid`, `runuser`, `s6-setuidgid` or `chpst -u`: ' +
       'then root is used only to start. A `USER ${ARG}` is only known at build time and decides nothing.',
     '- **docker-image-inspect**: `Config.User` is what a container of the image starts as unless overridden; it is read ' +
-      'like the Dockerfile\'s final stage (empty or root fails unless the entrypoint drops privileges; non-root passes).',
+      'like the Dockerfile\'s final stage (empty or root fails unless the entrypoint drops privileges; non-root passes). ' +
+      'Where the snapshot shows it overridden (every container that may run the image is a docker inspect of that image ' +
+      'id running as a non-root user, as with `docker run --user 1000 nginx`), the image\'s root default is not what runs: ' +
+      'it says nothing, and the containers decide.',
     '- **docker-inspect**: `Config.User` empty (the image\'s root), `root`, `0` or `0:…` fails; another user passes. A ' +
       'command that visibly drops root (`gosu app …`) passes like the Dockerfile case.',
     '- **kubernetes**: the effective `runAsUser` (container overrides pod): `0` fails; `runAsNonRoot: true` or a non-zero ' +
@@ -314,7 +352,10 @@ export const control: Control = {
       '`ps`/`top` that produced the list (it runs via `docker exec`). Non-root processes pass; an empty list says nothing. ' +
       '`docker top` shows host UIDs: where a `docker info` of the snapshot shows a daemon that remaps user namespaces ' +
       '(`name=userns`) or runs rootless, a container\'s root appears as an unprivileged host UID (the remap base, e.g. ' +
-      '100000), so there the process list says nothing about 3.1.',
+      '100000), so there the process list says nothing about 3.1, except for a container that opts out of the ' +
+      'remapping (`HostConfig.UsernsMode: host` in a docker-inspect of the same snapshot): its processes run as host ' +
+      'UIDs, and its list counts. A list named `top NAME` (as the agent uploads them) or `docker top NAME` belongs to ' +
+      'the container NAME: its findings name it, and a clean list shows that container compliant.',
     '- **Every container counts** (coverage): 3.1 passes only when each container of the snapshot is shown to run as ' +
       'non-root (or is an init container, which is exempt). A Compose service or pod container that does not set its ' +
       'user leaves 3.1 `unknown` unless another artifact speaks for it: its image\'s Dockerfile or image inspect, a ' +
@@ -324,9 +365,9 @@ export const control: Control = {
   evaluate(evidence: Evidence): Finding[] {
     return [
       ...evidence.dockerfiles.flatMap(checkDockerfile),
-      ...evidence.images.flatMap(checkImage),
+      ...evidence.images.flatMap((img) => checkImage(evidence, img)),
       ...evidence.containers.map(checkContainer),
-      ...evidence.processes.flatMap((list) => checkProcesses(list, remappingDaemon(evidence))),
+      ...evidence.processes.flatMap((list) => checkProcesses(evidence, list, remappingDaemon(evidence))),
     ];
   },
 };

@@ -95,6 +95,35 @@ describe('3.10 replaced after active access', () => {
       expect(r.status).toBe('fail');
     });
 
+    it('counts one docker exec as one session: exec_create, exec_start and exec_die share its execID', () => {
+      // As Docker 20.10 sent them for `docker exec t1 id` (recorded on a real daemon).
+      const session = (action: string, at: string) => event(action, CACHE_ID, at, { execID: '95004a84b9bf'.padEnd(64, '0') });
+      const r = check('3.10', [inspect(), events(
+        session('exec_create: id ', '2025-06-02T10:15:03.497Z'),
+        session('exec_start: id ', '2025-06-02T10:15:03.498Z'),
+        session('exec_die', '2025-06-02T10:15:03.560Z'),
+      )]);
+      expect(onlyKind(r, 'docker-events')[0]?.message).toMatch(/^1 exec session\(s\), the last at 2025-06-02T10:15:03\.498Z/);
+    });
+
+    it('counts sessions by execID, and without one by the larger of the exec_create and exec_start counts', () => {
+      const withIds = check('3.10', [inspect(), events(
+        event('exec_create: sh', CACHE_ID, '2025-06-02T10:15:00.000Z', { execID: 'a'.repeat(64) }),
+        event('exec_start: sh', CACHE_ID, '2025-06-02T10:15:00.001Z', { execID: 'a'.repeat(64) }),
+        event('exec_create: sh', CACHE_ID, '2025-06-02T10:16:00.000Z', { execID: 'b'.repeat(64) }),
+        event('exec_start: sh', CACHE_ID, '2025-06-02T10:16:00.001Z', { execID: 'b'.repeat(64) }),
+      )]);
+      expect(onlyKind(withIds, 'docker-events')[0]?.message).toMatch(/^2 exec session\(s\)/);
+      const withoutIds = check('3.10', [inspect(), events(
+        event('exec_create: sh', CACHE_ID, '2025-06-02T10:15:00.000Z'),
+        event('exec_start: sh', CACHE_ID, '2025-06-02T10:15:00.001Z'),
+        event('exec_create: sh', CACHE_ID, '2025-06-02T10:16:00.000Z'),
+        event('exec_start: sh', CACHE_ID, '2025-06-02T10:16:00.001Z'),
+        event('exec_create: sh', CACHE_ID, '2025-06-02T10:17:00.000Z'),
+      )]);
+      expect(onlyKind(withoutIds, 'docker-events')[0]?.message).toMatch(/^3 exec session\(s\)/);
+    });
+
     it('fails a container restarted after the exec: a restart keeps the instance', () => {
       const r = check('3.10', [
         inspect({ State: { StartedAt: '2025-06-02T12:00:00.000000000Z' } }),
@@ -138,7 +167,7 @@ describe('3.10 replaced after active access', () => {
     });
 
     it('does not take health-check probes (the container\'s HEALTHCHECK command) for access', () => {
-      const probe = (at: string) => event('exec_start: /bin/sh -c redis-cli ping || exit 1', CACHE_ID, at, { execID: 'f'.repeat(64) });
+      const probe = (at: string) => event('exec_start: /bin/sh -c redis-cli ping || exit 1', CACHE_ID, at, { execID: at.replace(/\D/g, '').padEnd(64, 'f') });
       const r = check('3.10', [
         inspect(),
         events(probe('2025-06-02T09:00:30.201Z'), probe('2025-06-02T09:01:00.214Z'), probe('2025-06-02T09:01:30.229Z')),

@@ -173,36 +173,54 @@ interface ExecGroup {
   id: string;
   name: string | null;
   last: ContainerEvent;
-  count: number;
+  /** Session ids seen (Docker names each `docker exec` in its events' `execID`). */
+  sessionIds: Set<string>;
+  /** Events without a session id, by action: one session sends one `exec_create` and one `exec_start`. */
+  anonymous: { create: number; start: number };
+}
+
+/**
+ * How many sessions a container's exec events are: one `docker exec` sends `exec_create`,
+ * `exec_start` and `exec_die`, so events are not sessions. Distinct `execID`s where the daemon
+ * names them; otherwise the larger of the `exec_create` and `exec_start` counts (a session
+ * created but never started is still one).
+ */
+function sessionCount(g: ExecGroup): number {
+  return g.sessionIds.size + Math.max(g.anonymous.create, g.anonymous.start);
 }
 
 /** Exec events per container (ids merged by prefix), health probes of a known HEALTHCHECK left out. */
 function execGroups(log: EventLog, containers: DockerContainers): { groups: ExecGroup[]; probes: number } {
   const groups: ExecGroup[] = [];
   const byId = new Map<string, ExecGroup[]>();
-  let probes = 0;
+  const probeSessions = new Set<string>();
+  const anonymousProbes = { create: 0, start: 0 };
   for (const e of log.events) {
     if (!EXEC_ACTION.test(e.action)) continue;
     if (isHealthProbe(e, findContainer(containers, e.containerId))) {
-      probes++;
+      if (e.execId) probeSessions.add(e.execId);
+      else if (e.action.startsWith('exec_start')) anonymousProbes.start++;
+      else anonymousProbes.create++;
       continue;
     }
     const key = idKey(e.containerId);
     const bucket = byId.get(key);
-    const group = bucket?.find((g) => sameContainerId(g.id, e.containerId));
+    let group = bucket?.find((g) => sameContainerId(g.id, e.containerId));
     if (!group) {
-      const created = { id: e.containerId, name: e.containerName, last: e, count: 1 };
-      groups.push(created);
-      if (bucket) bucket.push(created);
-      else byId.set(key, [created]);
-      continue;
+      group = { id: e.containerId, name: e.containerName, last: e, sessionIds: new Set(), anonymous: { create: 0, start: 0 } };
+      groups.push(group);
+      if (bucket) bucket.push(group);
+      else byId.set(key, [group]);
+    } else {
+      if (e.containerId.length > group.id.length) group.id = e.containerId;
+      group.name ??= e.containerName;
+      if (e.time >= group.last.time) group.last = e;
     }
-    group.count++;
-    if (e.containerId.length > group.id.length) group.id = e.containerId;
-    group.name ??= e.containerName;
-    if (e.time >= group.last.time) group.last = e;
+    if (e.execId) group.sessionIds.add(e.execId);
+    else if (e.action.startsWith('exec_start')) group.anonymous.start++;
+    else group.anonymous.create++;
   }
-  return { groups, probes };
+  return { groups, probes: probeSessions.size + Math.max(anonymousProbes.create, anonymousProbes.start) };
 }
 
 /** A log's events by container id and by name, built once per log. */
@@ -237,7 +255,7 @@ function checkGroup(ix: IndexedLog, g: ExecGroup, containers: DockerContainers):
   const log = ix.log;
   const execAt = g.last.time;
   // The exec's command is not repeated: command lines can carry secrets (`mysql -p…`).
-  const what = tx(T.sessions, { count: g.count, at: iso(execAt) });
+  const what = tx(T.sessions, { count: sessionCount(g), at: iso(execAt) });
   const current = findContainer(containers, g.id);
   const name = current?.name ?? g.name ?? g.id.slice(0, 12);
   const opts = { container: name, remediation: DOCKER_FIX(name) };
@@ -379,7 +397,10 @@ export const control: Control = {
       '`destroy` of it. A later `destroy` (or a `die` not followed by a new `start` of the same id) → pass, naming the ' +
       'replacement when a new container of the same name started. A log without any exec → pass. Ids match by ' +
       'prefix both ways (12-character short ids). Health-check probes (whose command equals the container\'s ' +
-      'HEALTHCHECK in a docker-inspect of the same snapshot) are not access and are left out.',
+      'HEALTHCHECK in a docker-inspect of the same snapshot) are not access and are left out. The finding counts ' +
+      'sessions, not events: one `docker exec` sends `exec_create`, `exec_start` and `exec_die` with the same ' +
+      '`execID`, so sessions are the distinct `execID`s, or, in a log without them, the larger of the ' +
+      '`exec_create` and `exec_start` counts.',
     '- **kubernetes**: a `Pod` object with `ephemeralContainers` (added by `kubectl debug`) → fail: ephemeral ' +
       'containers cannot be removed, so the pod was not replaced. A `Pod` object without → pass. Templates ' +
       '(Deployments, StatefulSets, …) say nothing: they describe pods to come, not accessed ones.',

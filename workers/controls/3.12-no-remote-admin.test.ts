@@ -213,6 +213,14 @@ describe('3.12 no SSH or RDP', () => {
   });
 
   describe('processes', () => {
+
+    it('names the container of a list called `top NAME`', () => {
+      const r = check('3.12', { kind: 'processes', name: 'top jumpbox', content: JSON.stringify({
+        Titles: ['UID', 'PID', 'PPID', 'C', 'STIME', 'TTY', 'TIME', 'CMD'],
+        Processes: [['root', '812', '790', '0', '03:33', '?', '00:00:00', '/usr/sbin/sshd -D']],
+      }) });
+      expect(r.findings).toEqual([expect.objectContaining({ status: 'fail', container: 'jumpbox', artifact: 'top jumpbox' })]);
+    });
     it('fails a running sshd (ps shows it as `sshd: …`) and passes a list without one', () => {
       const bad = check('3.12', {
         kind: 'processes',

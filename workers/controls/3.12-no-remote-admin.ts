@@ -12,6 +12,7 @@ import { EMPTY, type Text, defineTexts, lit, tx } from '../model/text.ts';
 import { type Control, containerFinding, finding, roleText } from './control.ts';
 import { finalImageStages } from './shared/images.ts';
 import { REMOTE_ACCESS_GROUP, REMOTE_ADMIN_DAEMONS, REMOTE_ADMIN_PORTS, REMOTE_ADMIN_SERVICES, unneededGroup } from './shared/packages.ts';
+import { containersOfList } from './shared/processes.ts';
 
 const SHELLS = new Set(['sh', 'bash', 'ash', 'dash', 'zsh']);
 /** Programs that run the rest of their arguments as the command (`exec`, `tini --`, `gosu app …`). */
@@ -230,14 +231,15 @@ function checkImage(image: ImageConfig): Finding[] {
   return [finding(image.source, 'pass', image.path, tx(T.imageClean, { name }))];
 }
 
-function checkProcesses(list: ProcessList): Finding[] {
+function checkProcesses(evidence: Evidence, list: ProcessList): Finding[] {
   if (list.processes.length === 0) return [];
+  const container = list.container;
   const findings = list.processes.flatMap((p) => {
     const daemon = remoteAdminStartedBy(p.command.split(/\s+/).filter(Boolean)) ?? remoteAdminStartedBy(p.args.split(/\s+/).filter(Boolean));
-    return daemon ? [finding(list.source, 'fail', p.path, tx(T.processIs, { pid: p.pid ?? '?', user: p.user, daemon, command: p.args || p.command }), { remediation: FIX_RUN })] : [];
+    return daemon ? [finding(list.source, 'fail', p.path, tx(T.processIs, { pid: p.pid ?? '?', user: p.user, daemon, command: p.args || p.command }), { container, remediation: FIX_RUN })] : [];
   });
   if (findings.length > 0) return findings;
-  return [finding(list.source, 'pass', '', tx(T.processesClean, { count: list.processes.length }))];
+  return [finding(list.source, 'pass', '', tx(T.processesClean, { count: list.processes.length }), { container, covers: containersOfList(evidence, list) })];
 }
 
 function checkInventory(inv: PackageInventory): Finding[] {
@@ -277,7 +279,7 @@ export const control: Control = {
       ...evidence.containers.flatMap(checkContainer),
       ...evidence.services.flatMap(checkService),
       ...evidence.images.flatMap(checkImage),
-      ...evidence.processes.flatMap(checkProcesses),
+      ...evidence.processes.flatMap((list) => checkProcesses(evidence, list)),
       ...evidence.packages.flatMap(checkInventory),
     ];
   },

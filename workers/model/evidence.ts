@@ -353,6 +353,11 @@ export interface Process {
 export interface ProcessList {
   source: Source;
   processes: Process[];
+  /**
+   * The container the list was read from, when the artifact's name says so: `top NAME` (as the
+   * agent names each container's `/top` answer) or `docker top NAME`. Null when it does not.
+   */
+  container: string | null;
 }
 
 export interface ContainerEvent {
@@ -362,6 +367,11 @@ export interface ContainerEvent {
    * `/bin/sh -c curl …`, trimmed); absent/null otherwise. Health-check probes are told apart by it.
    */
   command?: string | null;
+  /**
+   * Exec events: the session's id (`Actor.Attributes.execID`, Docker 1.13+); one `docker exec`
+   * sends `exec_create`, `exec_start` and `exec_die` with the same id. Absent/null otherwise.
+   */
+  execId?: string | null;
   containerId: string;
   containerName: string | null;
   /** Milliseconds since the epoch. */

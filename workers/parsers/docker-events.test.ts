@@ -30,11 +30,20 @@ describe('parseDockerEvents: a day of docker events', () => {
       command: 'sh -c cat /app/config/settings.json',
       containerId: WEB,
       containerName: 'web-1',
+      execId: 'a01b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9',
       // timeNano 1741682100131998204: rounded to the nearest ms, not cut down to …131.
       time: 1741682100132,
       path: 'line 2',
     });
     expect(list[4]).toMatchObject({ action: 'exec_start', command: 'bash', containerName: 'worker-1', time: 1741685000017, path: 'line 5' });
+  });
+
+  it('keeps the session id (execID) of exec events only, so one docker exec is one session', () => {
+    expect(list.map((e) => e.execId ?? null)).toEqual([
+      list[0]?.execId, list[0]?.execId, list[0]?.execId, list[3]?.execId, list[3]?.execId, null, null, null, null, null,
+    ]);
+    expect(list[0]?.execId).toMatch(/^[0-9a-f]{64}$/);
+    expect(list[3]?.execId).not.toBe(list[0]?.execId);
   });
 
   it('gives exec_create its command too, and no command to exec_die or non-exec events', () => {

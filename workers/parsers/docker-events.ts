@@ -88,7 +88,11 @@ function readEvent(e: unknown, path: string): Outcome {
   if (time === null) return { skip: 'unreadable', why: 'no time' };
   const name = str(get(get(actor, 'Attributes'), 'name'));
   const command = EXEC_ACTIONS.includes(action) && colon !== -1 ? full.slice(colon + 1).trim() || null : null;
-  return { event: { action, command, containerId, containerName: name || null, time, path } };
+  const event: ContainerEvent = { action, command, containerId, containerName: name || null, time, path };
+  // Only where the daemon names it: the session id tells the events of one `docker exec` apart from another's.
+  const execId = action.startsWith('exec_') ? str(get(get(actor, 'Attributes'), 'execID')) : null;
+  if (execId) event.execId = execId;
+  return { event };
 }
 
 /** Milliseconds: `timeNano` when present (exact enough past 2^53 for ms), else `time` in seconds. */

@@ -139,3 +139,20 @@ describe('parseProcesses: hostile and wrong input', () => {
     expect((used.user + used.system) / 1000).toBeLessThan(3000);
   });
 });
+
+describe('parseProcesses: which container', () => {
+  const listOf = (artifact: string) => parseProcesses(fixture('docker-top-eo.txt'), { artifact, kind: 'processes' }).processes?.[0]?.container;
+
+  it('takes the container from an artifact named `top NAME` (the agent) or `docker top NAME`', () => {
+    expect(listOf('top shop-web-1')).toBe('shop-web-1');
+    expect(listOf('docker top /web')).toBe('web');
+    expect(listOf('docker  top  api.v2_blue')).toBe('api.v2_blue');
+  });
+
+  it('says nothing for any other name', () => {
+    expect(listOf('top.txt')).toBeNull();
+    expect(listOf('processes')).toBeNull();
+    expect(listOf('top web extra')).toBeNull();
+    expect(listOf('top ../etc')).toBeNull();
+  });
+});

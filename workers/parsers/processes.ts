@@ -158,5 +158,14 @@ function result(source: Source, processes: Process[], skipped: string[], columns
     const more = skipped.length > MAX_LISTED_SKIPS ? ` and ${skipped.length - MAX_LISTED_SKIPS} more` : '';
     notes.push(`skipped ${skipped.length} row(s) with too few columns: ${skipped.slice(0, MAX_LISTED_SKIPS).join(', ')}${more}`);
   }
-  return { processes: [{ source, processes }], notes };
+  return { processes: [{ source, processes, container: containerOf(source.artifact) }], notes };
+}
+
+/**
+ * `top web-1` (the agent's name for a container's `/top` answer) or `docker top web-1`: the
+ * container's name, so findings can name it and cover it; any other artifact name says nothing.
+ */
+function containerOf(artifact: string): string | null {
+  const m = /^(?:docker[ \t]+)?top[ \t]+\/?([A-Za-z0-9][A-Za-z0-9_.-]*)$/.exec(artifact.trim());
+  return m?.[1] ?? null;
 }
