@@ -7,6 +7,7 @@ import type { Config } from '../services/config.ts';
 import type { Deps, EvaluationQueue } from './env.ts';
 import type { Signer } from '../workers/attest/keys.ts';
 import { REPORT_FONT_FILES, type ReportFonts } from '../workers/attest/fonts.ts';
+import { RedactionMemo } from '../services/redaction-memo.ts';
 import { createLogger, type Logger } from '../services/logger.ts';
 import { createRateLimits, type RateLimits } from './rate-limit.ts';
 import { Semaphore } from './concurrency.ts';
@@ -64,5 +65,7 @@ export function nodeDeps(
     clientAddress: (c) => (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress ?? null,
     signer: options.signer ?? null,
     reportFonts: nodeReportFonts,
+    // A fleet's unchanged texts (1,000 workloads' Dockerfile and inspect are ~10 M characters).
+    redactionMemo: new RedactionMemo(16 * 1024 * 1024),
   };
 }

@@ -1,3 +1,4 @@
+import type { RedactionMemo } from './redaction-memo.ts';
 import type { Db } from '../db/client.ts';
 import type { TeamRow } from '../db/queries/teams.ts';
 import type { ReportFontSource } from '../workers/attest/fonts.ts';
@@ -38,4 +39,6 @@ export interface ServiceDeps {
   signer: Signer | null;
   /** The fonts PDF reports embed (workers/attest/fonts.ts), read the runtime's way. */
   reportFonts: ReportFontSource;
+  /** Redaction results for texts seen before (a long-lived process's); none: every upload is redacted afresh. */
+  redactionMemo?: RedactionMemo;
 }

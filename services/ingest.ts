@@ -74,7 +74,7 @@ export async function ingestSnapshot(
     ]);
   }
   // Secrets go before anything is parsed, evaluated or stored, so all of them see the same redacted content.
-  const redacted = redactUpload(input.artifacts, input.ci, { allowEnv: deps.config.REDACT_ALLOW_ENV });
+  const redacted = redactUpload(input.artifacts, input.ci, { allowEnv: deps.config.REDACT_ALLOW_ENV }, deps.redactionMemo?.redact);
   if (redacted.errors.length > 0) {
     const errors = redacted.errors.map(({ index, message }) => ({ path: `artifacts[${index}]`, message }));
     throw new InvalidInput(`${errors.length} artifact(s) could not be redacted safely; nothing was stored`, errors);

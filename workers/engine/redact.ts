@@ -62,11 +62,16 @@ export interface RedactedUpload {
   errors: { index: number; message: string }[];
 }
 
-/** Redacts every artifact of an upload and its CI metadata (`pipelineUrl` with a token in it). */
+/**
+ * Redacts every artifact of an upload and its CI metadata (`pipelineUrl` with a token in it).
+ * `redactOne` stands in for {@link redactArtifact} (a caller that remembers results for content it
+ * has seen); it must return what redactArtifact would.
+ */
 export function redactUpload(
   artifacts: readonly ArtifactInput[],
   ci: Record<string, string> | undefined,
   options: RedactOptions = {},
+  redactOne: (kind: ArtifactKind, content: unknown, options: RedactOptions) => RedactedArtifact = redactArtifact,
 ): RedactedUpload {
   const names = artifactNames(artifacts);
   const items: RecordedRedaction[] = [];
@@ -77,7 +82,7 @@ export function redactUpload(
   const errors: RedactedUpload['errors'] = [];
   const out = artifacts.map((a, i) => {
     try {
-      const r = redactArtifact(a.kind, a.content, options);
+      const r = redactOne(a.kind, a.content, options);
       for (const x of r.redactions) if (items.length < MAX_RECORDED) items.push({ artifact: names[i] ?? a.kind, ...x });
       count(r.counts);
       return { ...a, content: r.content };
