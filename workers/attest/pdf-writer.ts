@@ -180,8 +180,8 @@ export function writer(doc: PDFDocument, fonts: Fonts) {
    * is shaped once per font, and what is drawn is exactly what was measured.
    */
   const encode = (text: string, font: FontName): string => {
-    let cache = glyphHex.get(font);
-    if (!cache) glyphHex.set(font, (cache = new Map()));
+    const cache = glyphHex.get(font) ?? new Map<string, string>();
+    glyphHex.set(font, cache);
     let hex = '';
     for (const ch of text) {
       let h = cache.get(ch);
