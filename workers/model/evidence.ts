@@ -276,9 +276,11 @@ export interface ImageConfig {
 
 export interface DaemonInfo {
   source: Source;
-  securityOptions: Fact<string[]>;
-  userns: boolean;
-  rootless: boolean;
+  /** null: the output does not carry `SecurityOptions` (or not as a list), so nothing is known of them. */
+  securityOptions: Fact<string[] | null>;
+  /** null where `securityOptions` is. */
+  userns: boolean | null;
+  rootless: boolean | null;
   /** The daemon's default seccomp profile name, e.g. `builtin`. */
   seccompProfile: string | null;
 }
