@@ -4,6 +4,7 @@ import { CONTROLS } from '../../workers/controls/index.ts';
 import { evaluatePendingBatch, evaluateSnapshotsById } from '../../workers/jobs/evaluate-snapshots.ts';
 import type { Snapshot } from '../../services/schemas/snapshot.ts';
 import { type Harness, startHarness } from '../support/harness.ts';
+import { runCheck } from '../../cli/check.ts';
 import { DOCKERFILE } from '../fixtures/node-service/artifacts.ts';
 
 const INSPECT = [
@@ -213,6 +214,19 @@ describe('bad input stores nothing', () => {
     expect(problem.detail).toBeTruthy();
     const workload = (body as { workload?: string }).workload;
     if (workload) expect(await countSnapshots(workload)).toBe(0);
+  });
+
+  it('and the CLI refuses the same content with exit 2 and the same messages', async () => {
+    const content = '[\n  {"Id": "4f2e0c1d9a7b", "HostConfig": {\n';
+    const res = await upload({ workload: 'bad-cli', artifacts: [{ kind: 'docker-inspect', name: 'stdin', content }] });
+    expect(res.status).toBe(422);
+    const problem = (await res.json()) as { detail: string; errors: { path: string; message: string }[] };
+    const err: string[] = [];
+    const io = { stdout: () => {}, stderr: (s: string) => err.push(s), readStdin: async () => content, cwd: process.cwd(), env: {}, isTTY: false, columns: null };
+    expect(await runCheck(['--kind=-=docker-inspect', '-'], io)).toBe(2);
+    const lines = err.join('').trimEnd().split('\n').map((l) => l.replace(/^csvs check: /, ''));
+    expect(problem.detail.startsWith(lines[0] ?? '-')).toBe(true);
+    expect(lines.slice(1)).toEqual(problem.errors.map((e) => e.message));
   });
 
   it('refuses a body over the limit with 413', async () => {

@@ -28,6 +28,20 @@ export function buildEvidence(inputs: readonly ArtifactInput[]): Evidence {
   return evidence;
 }
 
+/**
+ * The artifacts of an upload that could not be read, in the words the API's 422 and `csvs check`
+ * both use (one place, so a pipeline sees the same message from either): where (the artifact's
+ * index) and what (`kind "name": the reader's error`).
+ */
+export function unreadableArtifacts(evidence: Evidence): { index: number; message: string }[] {
+  return evidence.artifacts.flatMap((a, index) => (a.error === null ? [] : [{ index, message: `${a.source.kind} "${a.source.artifact}": ${a.error}` }]));
+}
+
+/** The one-line summary beside those messages. */
+export function unreadableSummary(count: number): string {
+  return `${count} artifact(s) could not be read`;
+}
+
 function describeError(e: unknown): string {
   if (e instanceof ArtifactError) return e.location ? `${e.message} (${e.location})` : e.message;
   if (e instanceof RangeError) return 'the artifact is too deeply nested or too large to read';
