@@ -131,6 +131,34 @@ export const Snapshot = z
   .openapi('Snapshot');
 export type Snapshot = z.infer<typeof Snapshot>;
 
+export const GATE_NOT_MET = 'urn:csvs:problem:gate-not-met';
+
+export const Gate = z
+  .object({
+    level: Level,
+    met: z.boolean(),
+    failing: z.array(z.enum(CONTROL_IDS)).openapi({ description: 'Controls of the level that fail (waived failures count toward it and are not listed)' }),
+    unknown: z.array(z.enum(CONTROL_IDS)).openapi({ description: 'Controls of the level without evidence' }),
+  })
+  .openapi('Gate');
+export type Gate = z.infer<typeof Gate>;
+
+/**
+ * The 422 of `?gate=`: what failed first, then the snapshot as a 201 would carry it (API.md: "422
+ * with the same body"). Problem-like members lead (`type`, `title`, `detail`), but `status` stays
+ * the snapshot's, so the document is `application/json`, not `application/problem+json`.
+ */
+export const GatedSnapshot = z
+  .object({
+    type: z.literal(GATE_NOT_MET),
+    title: z.string(),
+    detail: z.string().openapi({ example: 'L2 not met: 3.3, 3.8 fail; 3.12 unknown', description: 'One line: the level and the controls that keep it from being met (in the language asked for)' }),
+    gate: Gate,
+    ...Snapshot.shape,
+  })
+  .openapi('GatedSnapshot', { description: 'A snapshot whose gate level is not met: what failed, then the whole snapshot' });
+export type GatedSnapshot = z.infer<typeof GatedSnapshot>;
+
 export const SnapshotPage = z
   .object({ items: z.array(Snapshot), nextCursor: z.string().nullable() })
   .openapi('SnapshotPage');

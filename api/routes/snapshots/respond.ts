@@ -7,7 +7,9 @@ import { toJUnit } from '../../../workers/report/junit.ts';
 import { controlIn } from '../../../workers/report/localize.ts';
 import { toSarif } from '../../../workers/report/sarif.ts';
 import type { AppEnv } from '../../env.ts';
-import type { Snapshot } from '../../../services/schemas/snapshot.ts';
+import { GATE_NOT_MET, type GatedSnapshot, type Snapshot } from '../../../services/schemas/snapshot.ts';
+import { gateTexts, gateVerdict } from '../../../workers/model/levels.ts';
+import type { Level } from '../../../workers/model/result.ts';
 import { artifactTexts } from '../../../services/excerpts.ts';
 
 export const SARIF_TYPE = 'application/sarif+json';
@@ -27,7 +29,7 @@ export function requestLang(c: Context<AppEnv>): Lang {
  * Answers with an evaluated snapshot in the format the client asked for: JSON by default,
  * SARIF 2.1.0 for code scanning, JUnit XML for CI test reports. The status is the caller's.
  */
-export async function respondWithSnapshot(c: Context<AppEnv>, stored: Snapshot, status: 200 | 201 | 202 | 422): Promise<Response> {
+export async function respondWithSnapshot(c: Context<AppEnv>, stored: Snapshot, status: 200 | 201 | 202 | 422, gate?: Level): Promise<Response> {
   const accept = (c.req.header('accept') ?? '').toLowerCase();
   const lang = requestLang(c);
   c.header('content-language', lang);
@@ -49,6 +51,13 @@ export async function respondWithSnapshot(c: Context<AppEnv>, stored: Snapshot, 
     if (accept.includes('application/xml') || accept.includes('text/xml')) {
       return c.body(toJUnit(result, { workload: view.workload, waivers, lang }), status, { 'content-type': 'application/xml; charset=utf-8' });
     }
+  }
+  if (gate && view.status === 'evaluated') {
+    // What failed leads, so `curl --fail-with-body` shows it first; the snapshot follows whole.
+    const verdict = gateVerdict(stored.controls, gate);
+    const texts = gateTexts(verdict);
+    const body: GatedSnapshot = { type: GATE_NOT_MET, title: texts.title[lang], detail: texts.detail[lang], gate: verdict, ...view };
+    return c.json(body, status);
   }
   return c.json(view, status);
 }
