@@ -4,6 +4,7 @@ import { ARTIFACT_KINDS } from '../../workers/model/evidence.ts';
 import { LEVELS } from '../../workers/model/result.ts';
 import { CONTROL_IDS } from '../../workers/controls/index.ts';
 import { MAX_RECORDED, REDACTION_KINDS } from '../../workers/redact/index.ts';
+import { EXCERPT_MAX_CHARS } from '../../workers/engine/excerpts.ts';
 import { WaiverTerms } from './waiver.ts';
 
 export const WORKLOAD_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._\/:-]{0,199}$/;
@@ -52,6 +53,26 @@ export const SnapshotUpload = z
   .openapi('SnapshotUpload');
 export type SnapshotUpload = z.infer<typeof SnapshotUpload>;
 
+export const Excerpt = z
+  .discriminatedUnion('type', [
+    z.object({
+      type: z.literal('lines'),
+      lines: z
+        .array(z.object({ n: z.number().int().openapi({ description: 'Line number (1-based)' }), text: z.string(), hit: z.boolean().openapi({ description: 'The line the finding is about' }) }))
+        .openapi({ description: 'The line the location names and one either side' }),
+    }),
+    z.object({
+      type: z.literal('value'),
+      key: z.string().openapi({ description: 'The last key of the JSON pointer' }),
+      value: z.string().openapi({ description: 'The value as JSON; empty when the field is absent' }),
+    }),
+  ])
+  .openapi('Excerpt', {
+    description:
+      `The source behind a failing or unknown finding, quoted when the finding was made from the redacted artifact: the lines around a Dockerfile line or a YAML path's line, or the value a JSON pointer names; each line or value at most ${EXCERPT_MAX_CHARS} characters. ` +
+      'It outlives the artifact\'s text (RETAIN_ARTIFACTS_DAYS). Absent on passing findings, on findings stored before excerpts were kept, and where the place cannot be shown.',
+  });
+
 export const Finding = z
   .object({
     artifact: z.string(),
@@ -65,6 +86,7 @@ export const Finding = z
       .object({ message: z.string(), remediation: z.string().optional() })
       .optional()
       .openapi({ description: 'The observation and remediation in German (absent on findings stored before German was added); `?lang=de` puts them in `message`/`remediation`' }),
+    excerpt: Excerpt.optional(),
   })
   .openapi('Finding');
 

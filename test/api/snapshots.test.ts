@@ -225,7 +225,11 @@ describe('findings in German', () => {
     expect(onFiles.length).toBeGreaterThan(3);
     for (const r of onFiles) expect(r.locations[0]?.physicalLocation.region?.startLine, r.ruleId).toBeGreaterThan(0);
     const readOnly = results.find((r) => r.ruleId === 'CSVS-3.9');
-    expect(readOnly?.locations[0]?.physicalLocation).toEqual({ artifactLocation: { uri: 'deploy/compose.yaml' }, region: { startLine: 6 } });
+    expect(readOnly?.locations[0]?.physicalLocation).toEqual({
+      artifactLocation: { uri: 'deploy/compose.yaml' },
+      region: { startLine: 6, snippet: { text: '    read_only: false' } },
+      contextRegion: { startLine: 5, endLine: 6, snippet: { text: '      - "6379:6379"\n    read_only: false' } },
+    });
   });
 
   it('refuses a language it does not speak', async () => {

@@ -20,7 +20,7 @@ export function buildEvidence(inputs: readonly ArtifactInput[]): Evidence {
     try {
       const part = parser(input.content, source);
       merge(evidence, part);
-      evidence.artifacts.push({ source, error: null, notes: part.notes ?? [] });
+      evidence.artifacts.push({ source, error: null, notes: part.notes ?? [], content: input.content });
     } catch (e) {
       evidence.artifacts.push({ source, error: describeError(e), notes: [] });
     }

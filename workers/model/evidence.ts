@@ -384,6 +384,11 @@ export interface ParsedArtifact {
   error: string | null;
   /** Things the parser skipped on purpose (unknown Kubernetes kinds, …), for the record. */
   notes: string[];
+  /**
+   * The artifact as it was read (text, or parsed JSON), kept by reference so the engine can quote
+   * the source of its findings (excerpts) without reading anything again.
+   */
+  content?: unknown;
 }
 
 export interface Evidence {
