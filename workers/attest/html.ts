@@ -166,7 +166,7 @@ function findingsCell(c: ControlVerdict, l: Labels, lang: Lang): string {
   const items = (c.findings ?? []).map((f) => {
     const { location, message } = findingText(f, lang);
     const excerpt = f.excerpt
-      ? `<pre class="excerpt">${excerptText(f.excerpt).map((l) => (l.hit ? `<b>${esc(l.text)}</b>` : esc(l.text))).join('\n')}</pre>`
+      ? `<pre class="excerpt">${excerptText(f.excerpt).map(esc).join('\n')}</pre>`
       : '';
     return `<li><code>${esc(f.artifact)}</code> <code>${esc(location)}</code>${f.container ? ` [${esc(f.container)}]` : ''}: ${code(message)}${excerpt}</li>`;
   });

@@ -268,7 +268,7 @@ function evidence(c: ControlVerdict, l: Labels, lang: Lang): Rich {
     const { location, message } = findingText(f, lang);
     add([{ text: `${f.artifact} ${location}${f.container ? ` [${f.container}]` : ''}:`, font: 'mono' }, { text: ' ', font: 'regular' }, ...rich(message)]);
     // The source as it was when the finding was made (it outlives the artifact's text).
-    if (f.excerpt) for (const line of excerptText(f.excerpt)) add(plain(line.text, 'mono'));
+    if (f.excerpt) for (const line of excerptText(f.excerpt)) add(plain(line, 'mono'));
   }
   if (c.findingsOmitted) add(plain(l.more(c.findingsOmitted)));
   if (c.decidedBy) add(plain(`${l.missingEvidence}: ${c.decidedBy.join(', ')}`));

@@ -315,11 +315,14 @@ function storedExcerpt(raw: unknown): Excerpt | null {
 
 const clipExcerpt = (s: string): string => (s.length > EXCERPT_MAX_CHARS ? `${s.slice(0, EXCERPT_MAX_CHARS - 1)}…` : s);
 
-/** An excerpt as lines of monospaced text, numbered, the finding's own line marked with `>`. */
-export function excerptText(e: Excerpt): { text: string; hit: boolean }[] {
-  if (e.type === 'value') return [{ text: `"${e.key}": ${e.value === '' ? '–' : e.value}`, hit: true }];
-  const width = Math.max(...e.lines.map((l) => String(l.n).length));
-  return e.lines.map((l) => ({ text: `${l.hit ? '>' : ' '} ${String(l.n).padStart(width)}  ${l.text}`, hit: l.hit }));
+/**
+ * An excerpt as a report quotes it: the finding's own line, numbered (`> 12  ADD . /app`), or the
+ * JSON value. The lines around it stay in the API and the dashboard: a report lists up to five
+ * findings for each of fifteen controls of every workload, and must stay a page per workload.
+ */
+export function excerptText(e: Excerpt): string[] {
+  if (e.type === 'value') return [`"${e.key}": ${e.value === '' ? '–' : e.value}`];
+  return e.lines.filter((l) => l.hit).map((l) => `> ${l.n}  ${l.text}`);
 }
 
 const text = (v: unknown): string => (typeof v === 'string' ? v : '');
