@@ -32,6 +32,8 @@ const CANNOT = undefined;
 export interface BlockYaml {
   lines: (Line | null)[];
   docs: { start: number; end: number }[];
+  /** keyOf of each line read from its indentation, computed once (paths walk the same mappings). */
+  keys: (ReturnType<typeof keyOf> | null)[];
 }
 
 /** Reads the layout once per text; undefined when the text is not plain block YAML. */
@@ -46,21 +48,30 @@ export function readBlockYaml(content: string): BlockYaml | undefined {
   };
   for (let i = 0; i < raw.length; i++) {
     const r = raw[i] ?? '';
-    if (/^\t| \t/.test(r.match(/^[ \t]*/)?.[0] ?? '')) return CANNOT;
-    if (r.startsWith('%') || r.startsWith('...')) return CANNOT;
-    if (/^---(\s|$)/.test(r)) {
-      if (!/^---\s*(#.*)?$/.test(r)) return CANNOT;
-      close(i);
-      lines.push(null);
-      docStart = i + 1;
-      continue;
-    }
-    const text = r.trimStart();
-    if (text === '' || text.startsWith('#')) {
+    let indent = 0;
+    while (r.charCodeAt(indent) === 32) indent++;
+    const c = r.charCodeAt(indent);
+    if (c === 9) return CANNOT; // a tab in the indentation
+    if (indent === r.length || c === 35 /* # */) {
       lines.push(null);
       continue;
     }
-    lines.push({ indent: r.length - text.length, text: text.trimEnd() });
+    if (indent === 0 && (c === 37 /* % */ || c === 46 /* . */ || c === 45 /* - */)) {
+      if (r.startsWith('%') || r.startsWith('...')) return CANNOT;
+      if (/^---(\s|$)/.test(r)) {
+        if (!/^---\s*(#.*)?$/.test(r)) return CANNOT;
+        close(i);
+        lines.push(null);
+        docStart = i + 1;
+        continue;
+      }
+    }
+    const text = r.slice(indent).trimEnd();
+    if (text === '') {
+      lines.push(null);
+      continue;
+    }
+    lines.push({ indent, text });
   }
   close(lines.length);
   // A document must be a mapping or a sequence: the full parse drops null documents, and scalars
@@ -69,7 +80,17 @@ export function readBlockYaml(content: string): BlockYaml | undefined {
     const first = lines[d.start];
     if (!first || !(isDash(first.text) || keyOf(first.text) !== undefined)) return CANNOT;
   }
-  return { lines, docs };
+  return { lines, docs, keys: [] };
+}
+
+/** keyOf of line `i` read from column `col`, remembered for the common case (col at the line's indentation). */
+function keyAt(y: BlockYaml, i: number, l: Line, col: number): ReturnType<typeof keyOf> {
+  if (col !== l.indent) return keyOf(at(l, col));
+  const known = y.keys[i];
+  if (known !== undefined) return known ?? undefined;
+  const k = keyOf(l.text);
+  y.keys[i] = k ?? null;
+  return k;
 }
 
 const isDash = (t: string): boolean => t === '-' || t.startsWith('- ');
@@ -157,7 +178,7 @@ function pairOf(y: BlockYaml, node: Node, seg: string): { line: number; value: N
     if (col !== node.col) continue;
     const t = at(l, col);
     if (isDash(t)) continue; // a sequence written at the key's own indentation: a value, not a key
-    const k = keyOf(t);
+    const k = keyAt(y, i, l, col);
     if (k === undefined) return CANNOT;
     if (k.key !== seg) continue;
     const value = valueOf(y, i, col, k.rest, node.end);

@@ -3,7 +3,7 @@ import { fixtureText } from '../controls/fixtures.ts';
 import type { ArtifactInput } from '../model/artifacts.ts';
 import type { Excerpt, Finding } from '../model/result.ts';
 import { evaluate } from './evaluate.ts';
-import { EXCERPT_MAX_CHARS, excerptSource, MAX_EXCERPTS } from './excerpts.ts';
+import { boundedJson, EXCERPT_MAX_CHARS, excerptSource, MAX_EXCERPTS } from './excerpts.ts';
 
 const findings = (artifacts: ArtifactInput[], control?: string): Finding[] =>
   evaluate({ artifacts }).controls.filter((c) => control === undefined || c.id === control).flatMap((c) => c.findings);
@@ -47,6 +47,30 @@ describe('excerpts stored with findings', () => {
       const priv = findings([{ kind: 'docker-inspect', name: 'inspect.json', content }], '3.5').find((f) => f.location === '/0/HostConfig/Privileged');
       expect(priv?.excerpt).toEqual({ type: 'value', key: 'Privileged', value: 'true' });
     }
+  });
+
+  it('quotes each JSON artifact from its own reading (the parsers\' JSON is reused, never mixed up)', () => {
+    const one = (name: string, privileged: boolean) => ({
+      kind: 'docker-inspect' as const,
+      name,
+      content: JSON.stringify([{ Id: name, Name: `/${name}`, Config: { User: '', Image: 'nginx:1.27' }, HostConfig: { Privileged: privileged, PidsLimit: name === 'a.json' ? 0 : -1 } }], null, 2),
+    });
+    const all = findings([one('a.json', true), one('b.json', false)]);
+    const pids = all.filter((f) => f.location === '/0/HostConfig/PidsLimit');
+    expect(pids.map((f) => [f.artifact, f.excerpt])).toEqual([
+      ['a.json', { type: 'value', key: 'PidsLimit', value: '0' }],
+      ['b.json', { type: 'value', key: 'PidsLimit', value: '-1' }],
+    ]);
+  });
+
+  it('quotes a whole object as far as the cap, writing no more of it than that', () => {
+    const big = { Env: Array.from({ length: 10_000 }, (_, i) => `VAR_${i}=value`) };
+    const text = boundedJson(big, EXCERPT_MAX_CHARS);
+    expect(text.length).toBeLessThan(EXCERPT_MAX_CHARS + 40);
+    expect(JSON.stringify(big).startsWith(text)).toBe(true);
+    expect(boundedJson({ a: [1, 'x', null, { b: true }] }, 1000)).toBe(JSON.stringify({ a: [1, 'x', null, { b: true }] }));
+    const e = excerptSource(new Map([['i', JSON.stringify([big])]]))('i', '/0');
+    expect(e?.type === 'value' ? e.value.length : 0).toBe(EXCERPT_MAX_CHARS);
   });
 
   it('gives passing findings none, and caps each line and the number kept per verdict', () => {

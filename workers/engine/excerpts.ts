@@ -43,7 +43,39 @@ export function valueAt(root: unknown, pointer: string): Excerpt {
     }
     value = (value as Record<string, unknown>)[k];
   }
-  return { type: 'value', key: keys[keys.length - 1] ?? '', value: value === undefined ? '' : clip(JSON.stringify(value) ?? '') };
+  return { type: 'value', key: keys[keys.length - 1] ?? '', value: value === undefined ? '' : clip(boundedJson(value, EXCERPT_MAX_CHARS)) };
+}
+
+/**
+ * JSON text of a value, written only as far as `max` characters (a pointer may name a whole
+ * container: its first characters are quoted, not its megabytes). Longer results are cut by clip.
+ */
+export function boundedJson(value: unknown, max: number): string {
+  const out: string[] = [];
+  let length = 0;
+  const put = (s: string): boolean => {
+    out.push(s);
+    length += s.length;
+    return length <= max;
+  };
+  const write = (v: unknown): boolean => {
+    if (v === null || typeof v !== 'object') return put(JSON.stringify(v) ?? 'null');
+    if (Array.isArray(v)) {
+      if (!put('[')) return false;
+      for (let i = 0; i < v.length; i++) if ((i > 0 && !put(',')) || !write(v[i])) return false;
+      return put(']');
+    }
+    if (!put('{')) return false;
+    let first = true;
+    for (const [k, x] of Object.entries(v)) {
+      if (x === undefined) continue;
+      if ((!first && !put(',')) || !put(`${JSON.stringify(k)}:`) || !write(x)) return false;
+      first = false;
+    }
+    return put('}');
+  };
+  write(value);
+  return out.join('');
 }
 
 const isLine = (location: string): RegExpExecArray | null => /^line (\d+)$/.exec(location);
@@ -54,12 +86,17 @@ const isLine = (location: string): RegExpExecArray | null => /^line (\d+)$/.exec
  */
 export function excerptSource(
   artifacts: ReadonlyMap<string, unknown>,
-  options: { maxResolvedChars?: number } = {},
+  options: {
+    maxResolvedChars?: number;
+    /** JSON already read from some of the texts (by their parsers), by artifact name. */
+    parsed?: ReadonlyMap<string, unknown>;
+  } = {},
 ): (artifact: string, location: string) => Excerpt | null {
   const texts = new Map<string, string>();
   for (const [name, content] of artifacts) if (typeof content === 'string') texts.set(name, content);
   const lines = new Map<string, string[]>();
   const json = new Map<string, { ok: boolean; value: unknown }>();
+  for (const [name, value] of options.parsed ?? []) json.set(name, { ok: true, value });
   const lineOf = lineResolver(texts, options.maxResolvedChars ?? MAX_RESOLVED_CHARS);
   const linesOf = (name: string, text: string): string[] => {
     let l = lines.get(name);
@@ -71,8 +108,19 @@ export function excerptSource(
     }
     return l;
   };
+  // Several findings often name one place (a container's root, for every control it is silent on).
+  const seen = new Map<string, Excerpt | null>();
   return (artifact, location) => {
     if (location === '' || !artifacts.has(artifact)) return null;
+    const key = `${artifact}\u0000${location}`;
+    const known = seen.get(key);
+    if (known !== undefined) return known;
+    const e = excerptAt(artifact, location);
+    seen.set(key, e);
+    return e;
+  };
+
+  function excerptAt(artifact: string, location: string): Excerpt | null {
     const content = artifacts.get(artifact);
     if (location.startsWith('/')) {
       // Parsed JSON as uploaded is read as it is; text is read once.
@@ -92,7 +140,7 @@ export function excerptSource(
     const line = isLine(location);
     const n = line ? Number(line[1]) : lineOf(artifact, location);
     return n === null ? null : linesAround(linesOf(artifact, content), n);
-  };
+  }
 }
 
 /**
@@ -101,10 +149,11 @@ export function excerptSource(
  */
 export function attachExcerpts(
   controls: readonly ControlResult[],
-  artifacts: readonly { source: { artifact: string; kind: ArtifactKind }; content?: unknown }[],
+  artifacts: readonly { source: { artifact: string; kind: ArtifactKind }; content?: unknown; json?: unknown }[],
 ): void {
   if (!controls.some((c) => c.findings.some((f) => f.status !== 'pass' && f.location !== ''))) return;
-  const excerptOf = excerptSource(new Map(artifacts.map((a) => [a.source.artifact, a.content])));
+  const parsed = new Map(artifacts.flatMap((a) => (a.json === undefined ? [] : [[a.source.artifact, a.json] as const])));
+  const excerptOf = excerptSource(new Map(artifacts.map((a) => [a.source.artifact, a.content])), { parsed });
   let left = MAX_EXCERPTS;
   for (const c of controls) {
     for (const f of c.findings) {

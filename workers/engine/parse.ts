@@ -1,4 +1,4 @@
-import { ArtifactError } from '../parsers/util.ts';
+import { ArtifactError, takeParsedJson } from '../parsers/util.ts';
 import type { ArtifactInput } from '../model/artifacts.ts';
 import { artifactNames, kindSpec } from './kinds.ts';
 import { type Evidence, type EvidencePart, emptyEvidence } from '../model/evidence.ts';
@@ -20,8 +20,11 @@ export function buildEvidence(inputs: readonly ArtifactInput[]): Evidence {
     try {
       const part = parser(input.content, source);
       merge(evidence, part);
-      evidence.artifacts.push({ source, error: null, notes: part.notes ?? [], content: input.content });
+      // The JSON the parser read, kept so that excerpts of JSON pointers need not read it again.
+      const json = takeParsedJson(input.content);
+      evidence.artifacts.push({ source, error: null, notes: part.notes ?? [], content: input.content, ...(json === undefined ? {} : { json }) });
     } catch (e) {
+      takeParsedJson(undefined);
       evidence.artifacts.push({ source, error: describeError(e), notes: [] });
     }
   });

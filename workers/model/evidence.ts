@@ -389,6 +389,8 @@ export interface ParsedArtifact {
    * the source of its findings (excerpts) without reading anything again.
    */
   content?: unknown;
+  /** The JSON value the parser read from a text `content` (JSON kinds), for the same purpose. */
+  json?: unknown;
 }
 
 export interface Evidence {
