@@ -90,7 +90,8 @@ Kinds: ${ARTIFACT_KINDS.join(', ')}
 Exit codes:
   0  the level is met, or no --level was given
   1  the level is not met
-  2  wrong usage, a file that cannot be read, or a kind that cannot be told
+  2  wrong usage, a file that cannot be read, a kind that cannot be told, or
+     content its reader refuses (the API refuses it the same way, with 422)
 
 Examples:
   csvs check Dockerfile k8s/deploy.yaml --level L2

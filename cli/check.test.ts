@@ -9,6 +9,7 @@ import packageJson from '../package.json' with { type: 'json' };
 
 const PACKAGE_VERSION = packageJson.version;
 import { CONTROLS } from '../workers/controls/index.ts';
+import { buildEvidence, unreadableArtifacts, unreadableSummary } from '../workers/engine/parse.ts';
 import { parseCheckArgs, parseKindSpec, UsageError } from './args.ts';
 
 const MAIN = join(dirname(fileURLToPath(import.meta.url)), 'main.ts');
@@ -278,17 +279,24 @@ describe('csvs check', () => {
   });
 
   it('takes the kind from --kind over detection', async () => {
-    // notes.txt is undetectable; named a Dockerfile, the parser reads it and refuses it, which is
-    // a warning about missing evidence, not a usage error.
+    // notes.txt is undetectable; named a Dockerfile, the reader gets it, and refuses it as the API would.
     const r = await csvs(['check', 'Dockerfile', 'notes.txt', '--kind', 'notes.txt=dockerfile', '--format', 'json']);
-    expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/warning: notes\.txt \(dockerfile\) is no evidence/);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/dockerfile "notes\.txt": /);
+    expect(r.stdout).toBe('');
   });
 
-  it('warns about an artifact its parser refuses, and still gives the verdict', async () => {
+  it('refuses content its reader cannot read like the API: exit 2, no verdict, the API\'s own messages', async () => {
     const r = await csvs(['check', 'Dockerfile', 'broken.json', '--level', 'L1']);
-    expect(r.stderr).toMatch(/warning: broken\.json \(docker-inspect\) is no evidence: .*JSON/);
-    expect(r.stdout).toMatch(/^L1: not met/m);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    // The same words as the API's 422 for the same content (both come from workers/engine/parse.ts).
+    const evidence = buildEvidence([
+      { kind: 'dockerfile', name: 'Dockerfile', content: FILES.Dockerfile },
+      { kind: 'docker-inspect', name: 'broken.json', content: FILES['broken.json'] },
+    ]);
+    const api = unreadableArtifacts(evidence);
+    expect(api).toEqual([{ index: 1, message: expect.stringMatching(/^docker-inspect "broken\.json": .*JSON/) }]);
+    expect(r.stderr).toBe(`csvs check: ${unreadableSummary(1)}\ncsvs check: ${api[0]?.message}\n`);
   });
 });

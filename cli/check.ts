@@ -1,6 +1,7 @@
 /**
  * `csvs check FILE...`: the engine on local files, for CI. Exit codes are the contract with
- * pipelines: 0 level met (or none asked), 1 not met, 2 the run itself is wrong.
+ * pipelines: 0 level met (or none asked), 1 not met, 2 the run itself is wrong (a usage error, a
+ * file that cannot be read, content whose kind cannot be told or that its reader refuses).
  */
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
@@ -8,7 +9,7 @@ import { CONTROLS } from '../workers/controls/index.ts';
 import { evaluateEvidence } from '../workers/engine/evaluate.ts';
 import { ARTIFACT_KINDS } from '../workers/model/evidence.ts';
 import type { ArtifactInput } from '../workers/model/artifacts.ts';
-import { buildEvidence } from '../workers/engine/parse.ts';
+import { buildEvidence, unreadableArtifacts, unreadableSummary } from '../workers/engine/parse.ts';
 import type { EvaluationResult } from '../workers/model/result.ts';
 import { LEVELS } from '../workers/model/result.ts';
 import { detectKind } from '../workers/engine/detect-kind.ts';
@@ -58,10 +59,14 @@ export async function runCheck(argv: readonly string[], io: Io): Promise<number>
   }
 
   const evidence = buildEvidence(inputs);
-  // An artifact its parser refuses still counts as "no evidence" in the verdict; say so now,
-  // or a typo in a manifest would only show as an unexplained `unknown`.
-  for (const a of evidence.artifacts) {
-    if (a.error !== null) io.stderr(`csvs check: warning: ${a.source.artifact} (${a.source.kind}) is no evidence: ${a.error}\n`);
+  // Content its reader refuses is refused as the API refuses it (422, nothing stored): exit 2 with
+  // the same messages. A verdict over what is left would hide a typo in a manifest behind an
+  // `unknown`, or pass a level on the artifacts that happened to parse.
+  const unreadable = unreadableArtifacts(evidence);
+  if (unreadable.length > 0) {
+    io.stderr(`csvs check: ${unreadableSummary(unreadable.length)}\n`);
+    for (const u of unreadable) io.stderr(`csvs check: ${u.message}\n`);
+    return 2;
   }
   const result = evaluateEvidence(evidence, { workload: options.workload, history: [] });
   const sources = new Map(inputs.map((a) => [a.name ?? a.kind, typeof a.content === 'string' ? a.content : '']));

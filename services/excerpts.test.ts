@@ -35,7 +35,8 @@ describe('excerptOf', () => {
         { n: 5, text: '    ports:', hit: false },
       ],
     });
-    expect(excerptOf(compose, 'services.web.ports[0]')).toMatchObject({ lines: [{ n: 5 }, { n: 6, hit: true }, { n: 7 }] });
+    // The final newline ends line 6; it starts no line 7.
+    expect(excerptOf(compose, 'services.web.ports[0]')).toEqual({ type: 'lines', lines: [{ n: 5, text: '    ports:', hit: false }, { n: 6, text: '      - "80:80"', hit: true }] });
     // Absent: where it would be written.
     expect(excerptOf(compose, 'services.web.security_opt')).toMatchObject({ lines: [{ n: 1 }, { n: 2, hit: true }, { n: 3 }] });
   });

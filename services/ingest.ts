@@ -14,7 +14,7 @@ import type { TeamRef } from './deps.ts';
 import type { EvaluationResult } from '../workers/model/result.ts';
 import type { ArtifactInput } from '../workers/model/artifacts.ts';
 import { artifactNames } from '../workers/engine/kinds.ts';
-import { buildEvidence } from '../workers/engine/parse.ts';
+import { buildEvidence, unreadableArtifacts, unreadableSummary } from '../workers/engine/parse.ts';
 import type { ArtifactKind } from '../workers/model/evidence.ts';
 import type { Principal, ServiceDeps } from './deps.ts';
 import { IdempotencyMismatch, InvalidInput } from './errors.ts';
@@ -144,12 +144,9 @@ export async function ingestSnapshot(
     }
 
     const evidence = buildEvidence(input.artifacts);
-    const unreadable = evidence.artifacts
-      .map((a, i) => ({ a, i }))
-      .filter(({ a }) => a.error !== null)
-      .map(({ a, i }) => ({ path: `artifacts[${i}]`, message: `${a.source.kind} "${a.source.artifact}": ${a.error}` }));
+    const unreadable = unreadableArtifacts(evidence).map(({ index, message }) => ({ path: `artifacts[${index}]`, message }));
     if (unreadable.length > 0) {
-      throw new InvalidInput(`${unreadable.length} artifact(s) could not be read; nothing was stored`, unreadable);
+      throw new InvalidInput(`${unreadableSummary(unreadable.length)}; nothing was stored`, unreadable);
     }
     const known = observation.outcome === 'changed' ? observation.history : undefined;
     const verdict = options.async ? null : await evaluateSnapshot(deps.db, key, observedAt, evidence, known);

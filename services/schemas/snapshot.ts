@@ -4,6 +4,7 @@ import { ARTIFACT_KINDS } from '../../workers/model/evidence.ts';
 import { LEVELS } from '../../workers/model/result.ts';
 import { CONTROL_IDS } from '../../workers/controls/index.ts';
 import { MAX_RECORDED, REDACTION_KINDS } from '../../workers/redact/index.ts';
+import { EXCERPT_MAX_CHARS } from '../../workers/engine/excerpts.ts';
 import { WaiverTerms } from './waiver.ts';
 
 export const WORKLOAD_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._\/:-]{0,199}$/;
@@ -52,6 +53,26 @@ export const SnapshotUpload = z
   .openapi('SnapshotUpload');
 export type SnapshotUpload = z.infer<typeof SnapshotUpload>;
 
+export const Excerpt = z
+  .discriminatedUnion('type', [
+    z.object({
+      type: z.literal('lines'),
+      lines: z
+        .array(z.object({ n: z.number().int().openapi({ description: 'Line number (1-based)' }), text: z.string(), hit: z.boolean().openapi({ description: 'The line the finding is about' }) }))
+        .openapi({ description: 'The line the location names and one either side' }),
+    }),
+    z.object({
+      type: z.literal('value'),
+      key: z.string().openapi({ description: 'The last key of the JSON pointer' }),
+      value: z.string().openapi({ description: 'The value as JSON; empty when the field is absent' }),
+    }),
+  ])
+  .openapi('Excerpt', {
+    description:
+      `The source behind a failing or unknown finding, quoted when the finding was made from the redacted artifact: the lines around a Dockerfile line or a YAML path's line, or the value a JSON pointer names; each line or value at most ${EXCERPT_MAX_CHARS} characters. ` +
+      'It outlives the artifact\'s text (RETAIN_ARTIFACTS_DAYS). Absent on passing findings, on findings stored before excerpts were kept, and where the place cannot be shown.',
+  });
+
 export const Finding = z
   .object({
     artifact: z.string(),
@@ -65,6 +86,7 @@ export const Finding = z
       .object({ message: z.string(), remediation: z.string().optional() })
       .optional()
       .openapi({ description: 'The observation and remediation in German (absent on findings stored before German was added); `?lang=de` puts them in `message`/`remediation`' }),
+    excerpt: Excerpt.optional(),
   })
   .openapi('Finding');
 
@@ -145,6 +167,34 @@ export const SnapshotSummary = Snapshot.pick({
   levels: true,
 }).openapi('SnapshotSummary');
 export type SnapshotSummary = z.infer<typeof SnapshotSummary>;
+
+export const GATE_NOT_MET = 'urn:csvs:problem:gate-not-met';
+
+export const Gate = z
+  .object({
+    level: Level,
+    met: z.boolean(),
+    failing: z.array(z.enum(CONTROL_IDS)).openapi({ description: 'Controls of the level that fail (waived failures count toward it and are not listed)' }),
+    unknown: z.array(z.enum(CONTROL_IDS)).openapi({ description: 'Controls of the level without evidence' }),
+  })
+  .openapi('Gate');
+export type Gate = z.infer<typeof Gate>;
+
+/**
+ * The 422 of `?gate=`: what failed first, then the snapshot as a 201 would carry it (API.md: "422
+ * with the same body"). Problem-like members lead (`type`, `title`, `detail`), but `status` stays
+ * the snapshot's, so the document is `application/json`, not `application/problem+json`.
+ */
+export const GatedSnapshot = z
+  .object({
+    type: z.literal(GATE_NOT_MET),
+    title: z.string(),
+    detail: z.string().openapi({ example: 'L2 not met: 3.3, 3.8 fail; 3.12 unknown', description: 'One line: the level and the controls that keep it from being met (in the language asked for)' }),
+    gate: Gate,
+    ...Snapshot.shape,
+  })
+  .openapi('GatedSnapshot', { description: 'A snapshot whose gate level is not met: what failed, then the whole snapshot' });
+export type GatedSnapshot = z.infer<typeof GatedSnapshot>;
 
 export const SnapshotPage = z
   .object({ items: z.array(Snapshot), nextCursor: z.string().nullable() })

@@ -229,6 +229,18 @@ describe('what is kept, and what is recorded', () => {
     expect(text('Dockerfile').split('\n')).toHaveLength((CORPUS[0]?.text ?? '').split('\n').length);
   });
 
+  it('quotes only the redacted source in excerpts: a placeholder where a secret was, never the secret', () => {
+    const quoted = (controls: readonly Pick<ControlResult, 'findings'>[]) =>
+      controls.flatMap((c) => c.findings.flatMap((f) => (f.excerpt ? [JSON.stringify(f.excerpt)] : [])));
+    const stored = Object.values(uploaded).flatMap((s) => quoted(s.controls));
+    expect(stored.length).toBeGreaterThan(10);
+    for (const secret of SECRETS) expect(stored.filter((e) => e.includes(secret)), secret).toEqual([]);
+    expect(stored.some((e) => e.includes('[REDACTED]'))).toBe(true);
+    // The same findings made from the unredacted corpus would quote secrets: the check above can fail.
+    const direct = quoted(evaluate({ workload: 'shop', artifacts: unredacted() }).controls);
+    expect(direct.some((e) => SECRETS.some((s) => e.includes(s)))).toBe(true);
+  });
+
   it('gives every snapshot the verdicts of the unredacted corpus, evaluated directly', () => {
     const whole = evaluate({ workload: 'shop', artifacts: unredacted() });
     expect(verdicts(uploaded.json?.controls ?? [])).toEqual(verdicts(whole.controls));

@@ -2,8 +2,9 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTROLS } from '../../workers/controls/index.ts';
 import { evaluatePendingBatch, evaluateSnapshotsById } from '../../workers/jobs/evaluate-snapshots.ts';
-import type { Snapshot } from '../../services/schemas/snapshot.ts';
+import type { GatedSnapshot, Snapshot } from '../../services/schemas/snapshot.ts';
 import { type Harness, startHarness } from '../support/harness.ts';
+import { runCheck } from '../../cli/check.ts';
 import { DOCKERFILE } from '../fixtures/node-service/artifacts.ts';
 
 const INSPECT = [
@@ -119,9 +120,45 @@ describe('uploading a snapshot', () => {
   it('gates on a level: 422 with the same body, stored all the same', async () => {
     const res = await upload(jsonBody('gated-api'), { query: '?gate=L3' });
     expect(res.status).toBe(422);
-    const body = (await res.json()) as Snapshot;
+    const body = (await res.json()) as GatedSnapshot;
     expect(body.levels?.L3.compliant).toBe(false);
-    expect((await h.request(`/v1/snapshots/${body.id}`)).status).toBe(200);
+    const stored = await h.request(`/v1/snapshots/${body.id}`);
+    expect(stored.status).toBe(200);
+    // The snapshot follows whole: every field the stored snapshot has, with the same value.
+    const { type: _t, title: _ti, detail: _d, gate: _g, ...snapshot } = body;
+    expect(snapshot).toEqual(await stored.json());
+  });
+
+  it('a gated 422 starts with what failed: type, title, a one-line detail and the gate verdict', async () => {
+    const res = await upload(jsonBody('gated-first'), { query: '?gate=L3' });
+    expect(res.status).toBe(422);
+    expect(res.headers.get('content-type')).toContain('application/json');
+    const text = await res.text();
+    const body = JSON.parse(text) as GatedSnapshot;
+    expect(Object.keys(body).slice(0, 4)).toEqual(['type', 'title', 'detail', 'gate']);
+    expect(text.indexOf('"gate"')).toBeLessThan(text.indexOf('"controls"'));
+    expect(body.type).toBe('urn:csvs:problem:gate-not-met');
+    const ofL3 = body.controls.filter((c) => c.levels.includes('L3'));
+    const failing = ofL3.filter((c) => c.status === 'fail').map((c) => c.id);
+    const unknown = ofL3.filter((c) => c.status === 'unknown').map((c) => c.id);
+    expect(failing.length + unknown.length).toBeGreaterThan(0);
+    expect(body.gate).toEqual({ level: 'L3', met: false, failing, unknown });
+    const parts = [failing.length > 0 ? `${failing.join(', ')} fail` : null, unknown.length > 0 ? `${unknown.join(', ')} unknown` : null];
+    expect(body.detail).toBe(`L3 not met: ${parts.filter((p) => p !== null).join('; ')}`);
+    expect(body.detail).not.toContain('\n');
+
+    const de = (await (await upload(jsonBody('gated-first'), { query: '?gate=L3&lang=de' })).json()) as GatedSnapshot;
+    expect(de.detail).toMatch(/^L3 nicht erreicht: /);
+    expect(de.gate).toEqual(body.gate);
+  });
+
+  it('a gate that is met answers 201 with the plain snapshot', async () => {
+    const res = await upload(jsonBody('gated-met'), { query: '?gate=L1' });
+    const body = (await res.json()) as Record<string, unknown> & Snapshot;
+    expect(body.levels?.L1.compliant).toBe(true);
+    expect(res.status).toBe(201);
+    expect(body.gate).toBeUndefined();
+    expect(body.detail).toBeUndefined();
   });
 
   it('answers SARIF and JUnit when asked', async () => {
@@ -188,7 +225,11 @@ describe('findings in German', () => {
     expect(onFiles.length).toBeGreaterThan(3);
     for (const r of onFiles) expect(r.locations[0]?.physicalLocation.region?.startLine, r.ruleId).toBeGreaterThan(0);
     const readOnly = results.find((r) => r.ruleId === 'CSVS-3.9');
-    expect(readOnly?.locations[0]?.physicalLocation).toEqual({ artifactLocation: { uri: 'deploy/compose.yaml' }, region: { startLine: 6 } });
+    expect(readOnly?.locations[0]?.physicalLocation).toEqual({
+      artifactLocation: { uri: 'deploy/compose.yaml' },
+      region: { startLine: 6, snippet: { text: '    read_only: false' } },
+      contextRegion: { startLine: 5, endLine: 6, snippet: { text: '      - "6379:6379"\n    read_only: false' } },
+    });
   });
 
   it('refuses a language it does not speak', async () => {
@@ -213,6 +254,19 @@ describe('bad input stores nothing', () => {
     expect(problem.detail).toBeTruthy();
     const workload = (body as { workload?: string }).workload;
     if (workload) expect(await countSnapshots(workload)).toBe(0);
+  });
+
+  it('and the CLI refuses the same content with exit 2 and the same messages', async () => {
+    const content = '[\n  {"Id": "4f2e0c1d9a7b", "HostConfig": {\n';
+    const res = await upload({ workload: 'bad-cli', artifacts: [{ kind: 'docker-inspect', name: 'stdin', content }] });
+    expect(res.status).toBe(422);
+    const problem = (await res.json()) as { detail: string; errors: { path: string; message: string }[] };
+    const err: string[] = [];
+    const io = { stdout: () => {}, stderr: (s: string) => err.push(s), readStdin: async () => content, cwd: process.cwd(), env: {}, isTTY: false, columns: null };
+    expect(await runCheck(['--kind=-=docker-inspect', '-'], io)).toBe(2);
+    const lines = err.join('').trimEnd().split('\n').map((l) => l.replace(/^csvs check: /, ''));
+    expect(problem.detail.startsWith(lines[0] ?? '-')).toBe(true);
+    expect(lines.slice(1)).toEqual(problem.errors.map((e) => e.message));
   });
 
   it('refuses a body over the limit with 413', async () => {

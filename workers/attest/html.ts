@@ -4,7 +4,7 @@
  * chunk by chunk as their evidence is read.
  */
 import { codeParts, controlText, controlTitle, findingText, humanDate, humanDateTime, type Labels, labels, type Lang, resultOf, scopeText } from './labels.ts';
-import type { ControlVerdict, PlannedWorkload, ReportHeader, WorkloadReport } from './report.ts';
+import { type ControlVerdict, excerptText, type PlannedWorkload, type ReportHeader, type WorkloadReport } from './report.ts';
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
@@ -41,6 +41,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 code, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: .85em; overflow-wrap: anywhere; word-break: break-all; }
 td.num { overflow-wrap: normal; }
 ul.findings { margin: .2rem 0 0; padding-left: 1.1rem; }
+pre.excerpt { margin: .15rem 0 .3rem; padding: .2rem .4rem; background: #f3f5f8; font-size: .8em; white-space: pre-wrap; overflow-wrap: anywhere; }
 .note { color: #57606a; font-size: .9em; }
 section.workload { margin-top: 2rem; }
 @page { size: A4; margin: 14mm 12mm; }
@@ -164,7 +165,10 @@ export function htmlWorkload(header: ReportHeader, w: WorkloadReport, lang: Lang
 function findingsCell(c: ControlVerdict, l: Labels, lang: Lang): string {
   const items = (c.findings ?? []).map((f) => {
     const { location, message } = findingText(f, lang);
-    return `<li><code>${esc(f.artifact)}</code> <code>${esc(location)}</code>${f.container ? ` [${esc(f.container)}]` : ''}: ${code(message)}</li>`;
+    const excerpt = f.excerpt
+      ? `<pre class="excerpt">${excerptText(f.excerpt).map(esc).join('\n')}</pre>`
+      : '';
+    return `<li><code>${esc(f.artifact)}</code> <code>${esc(location)}</code>${f.container ? ` [${esc(f.container)}]` : ''}: ${code(message)}${excerpt}</li>`;
   });
   if (c.findingsOmitted) items.push(`<li>${esc(l.more(c.findingsOmitted))}</li>`);
   const list = items.length > 0 ? `<ul class="findings">${items.join('')}</ul>` : '';

@@ -92,6 +92,15 @@ describe('pdf', () => {
     }
   });
 
+  it.skipIf(!POPPLER)('quotes the line stored with a finding, numbered, under the finding', async () => {
+    const { plan, workloads } = sampleReport('L2');
+    const fonts = await nodeReportFonts();
+    const pdf = await text(await renderPdf(plan.header, plan.workloads, workloads, 'en', { fonts }));
+    // pdftotext gives runs of spaces as one; the finding's own line follows it (not the lines around).
+    expect(pdf).toMatch(/ADD fetches[^\n]*\n[^\n]*"remote" content[^\n]*\n +> 3 +ADD https:\/\/example\.com\/app\.tgz \/srv\/app\.tgz\n/);
+    expect(pdf).not.toContain('WORKDIR /srv');
+  });
+
   it.skipIf(!POPPLER)('reads like a report: tables, human dates, page N of M, no backticks, in both languages', async () => {
     const { plan, workloads } = sampleReport('L2');
     const fonts = await nodeReportFonts();

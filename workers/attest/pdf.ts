@@ -11,7 +11,7 @@ import { PDFDocument, type RGB } from 'pdf-lib';
 import type { ReportFonts } from './fonts.ts';
 import { codeParts, controlText, controlTitle, findingText, humanDate, humanDateTime, type Labels, labels, type Lang, resultOf, scopeText } from './labels.ts';
 import { type Cell, COLORS, plain, type Rich, writer } from './pdf-writer.ts';
-import type { ControlVerdict, PlannedWorkload, ReportHeader, WorkloadReport } from './report.ts';
+import { type ControlVerdict, excerptText, type PlannedWorkload, type ReportHeader, type WorkloadReport } from './report.ts';
 
 /** What the signature says about this report: the key and the digest of the statement it signed. */
 export interface PdfSignature {
@@ -269,6 +269,8 @@ function evidence(c: ControlVerdict, l: Labels, lang: Lang): Rich {
   for (const f of c.findings ?? []) {
     const { location, message } = findingText(f, lang);
     add([{ text: `${f.artifact} ${location}${f.container ? ` [${f.container}]` : ''}:`, font: 'mono' }, { text: ' ', font: 'regular' }, ...rich(message)]);
+    // The source as it was when the finding was made (it outlives the artifact's text).
+    if (f.excerpt) for (const line of excerptText(f.excerpt)) add(plain(line, 'mono'));
   }
   if (c.findingsOmitted) add(plain(l.more(c.findingsOmitted)));
   if (c.decidedBy) add(plain(`${l.missingEvidence}: ${c.decidedBy.join(', ')}`));

@@ -6,7 +6,8 @@
  */
 import { controlById, CONTROL_IDS } from '../controls/index.ts';
 import type { ArtifactKind } from '../model/evidence.ts';
-import type { ControlId, ControlStatus, Finding, Level } from '../model/result.ts';
+import type { ControlId, ControlStatus, Excerpt, Finding, Level } from '../model/result.ts';
+import { EXCERPT_MAX_CHARS } from '../engine/excerpts.ts';
 import { ENGINE_VERSION } from '../engine/version.ts';
 import { applyWaivers, type WaiverRule, type WaiverTerms, waiverTerms } from '../model/waivers.ts';
 
@@ -66,6 +67,8 @@ export interface DecidingFinding {
   /** The message in German, where the stored finding carries it. */
   de?: string;
   status: 'fail' | 'unknown';
+  /** The source quoted when the finding was made (absent on findings stored before excerpts were kept). */
+  excerpt?: Excerpt;
 }
 
 export interface ControlVerdict {
@@ -290,9 +293,36 @@ function decidingFindings(stored: unknown, wanted: 'fail' | 'unknown'): Deciding
     };
     const de = typeof f.de === 'object' && f.de !== null ? (f.de as { message?: unknown }).message : undefined;
     if (typeof de === 'string') d.de = clip(de);
+    const excerpt = storedExcerpt(f.excerpt);
+    if (excerpt) d.excerpt = excerpt;
     out.push(d);
   }
   return out;
+}
+
+/** A stored excerpt, read defensively: only the two shapes the engine writes, strings clipped again. */
+function storedExcerpt(raw: unknown): Excerpt | null {
+  if (typeof raw !== 'object' || raw === null) return null;
+  const e = raw as { type?: unknown; lines?: unknown; key?: unknown; value?: unknown };
+  if (e.type === 'value') return { type: 'value', key: clipExcerpt(text(e.key)), value: clipExcerpt(text(e.value)) };
+  if (e.type !== 'lines' || !Array.isArray(e.lines)) return null;
+  const lines = (e.lines as unknown[]).slice(0, 3).flatMap((l) => {
+    const x = (typeof l === 'object' && l !== null ? l : {}) as { n?: unknown; text?: unknown; hit?: unknown };
+    return typeof x.n === 'number' && Number.isInteger(x.n) ? [{ n: x.n, text: clipExcerpt(text(x.text)), hit: x.hit === true }] : [];
+  });
+  return lines.length > 0 ? { type: 'lines', lines } : null;
+}
+
+const clipExcerpt = (s: string): string => (s.length > EXCERPT_MAX_CHARS ? `${s.slice(0, EXCERPT_MAX_CHARS - 1)}…` : s);
+
+/**
+ * An excerpt as a report quotes it: the finding's own line, numbered (`> 12  ADD . /app`), or the
+ * JSON value. The lines around it stay in the API and the dashboard: a report lists up to five
+ * findings for each of fifteen controls of every workload, and must stay a page per workload.
+ */
+export function excerptText(e: Excerpt): string[] {
+  if (e.type === 'value') return [`"${e.key}": ${e.value === '' ? '–' : e.value}`];
+  return e.lines.filter((l) => l.hit).map((l) => `> ${l.n}  ${l.text}`);
 }
 
 const text = (v: unknown): string => (typeof v === 'string' ? v : '');

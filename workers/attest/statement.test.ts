@@ -20,6 +20,17 @@ describe('in-toto statement', () => {
     expect(s.predicate).toMatchObject({ level: 'L2', verdict: { compliant: 2, total: 4 }, asOf: plan.header.asOf });
   });
 
+  it('attests verdicts and findings, without the source excerpts the reports quote', async () => {
+    const { plan, workloads } = sampleReport('L2');
+    const quoted = workloads.flatMap((w) => w.controls.flatMap((c) => c.findings ?? [])).filter((f) => f.excerpt);
+    expect(quoted.length).toBeGreaterThan(0);
+    const s = await buildStatement(plan.header, workloads);
+    const findings = s.predicate.workloads.flatMap((w) => w.controls.flatMap((c) => c.findings ?? []));
+    expect(findings.length).toBe(workloads.flatMap((w) => w.controls.flatMap((c) => c.findings ?? [])).length);
+    expect(findings.some((f) => f.excerpt)).toBe(false);
+    expect(JSON.stringify(s)).not.toContain('app.tgz');
+  });
+
   it('has the scope as its one subject when no workload is counted (in-toto needs at least one)', async () => {
     const { plan } = sampleReport('L2');
     const cases: [ReportHeader['scope'], string | null, string][] = [

@@ -27,7 +27,20 @@ export async function buildStatement(header: ReportHeader, workloads: readonly W
     _type: STATEMENT_TYPE,
     subject: subject.length > 0 ? subject : [await scopeSubject(header)],
     predicateType: PREDICATE_TYPE,
-    predicate: { ...header, workloads: [...workloads] },
+    predicate: { ...header, workloads: workloads.map(withoutExcerpts) },
+  };
+}
+
+/**
+ * The statement attests verdicts; the source excerpts of findings are for people reading the HTML
+ * and PDF reports, and would make an organisation-wide statement many times larger, so the signed
+ * predicate leaves them out.
+ */
+function withoutExcerpts(w: WorkloadReport): WorkloadReport {
+  if (!w.controls.some((c) => c.findings?.some((f) => f.excerpt))) return w;
+  return {
+    ...w,
+    controls: w.controls.map((c) => (c.findings ? { ...c, findings: c.findings.map(({ excerpt: _excerpt, ...f }) => f) } : c)),
   };
 }
 

@@ -64,7 +64,7 @@ export function storedEvidence(s: StateInput): StoredEvidence {
         const violated = i === 0 && controlId === '3.11' ? null : { en: `${controlId} is violated (${i + 1})`, de: `${controlId} ist verletzt (${i + 1})` };
         findings.push(violated
           ? { ...finding('fail', violated.en, i + 3), de: { message: violated.de } }
-          : finding('fail', '=HYPERLINK("http://x") ADD fetches "remote" content, unchecked → replace with COPY ✓ 中', i + 3));
+          : { ...finding('fail', '=HYPERLINK("http://x") ADD fetches "remote" content, unchecked → replace with COPY ✓ 中', i + 3), excerpt: EXCERPT });
       }
       findings.push(finding('pass', 'another container is fine'));
     }
@@ -72,6 +72,16 @@ export function storedEvidence(s: StateInput): StoredEvidence {
   });
   return { contentHash: `sha256:${'ab'.repeat(31)}${s.workload.length.toString(16).padStart(2, '0')}`, engineVersion: '1.0.0', results };
 }
+
+/** The source the engine quotes with the first 3.11 finding (line 3). */
+export const EXCERPT = {
+  type: 'lines' as const,
+  lines: [
+    { n: 2, text: 'WORKDIR /srv', hit: false },
+    { n: 3, text: 'ADD https://example.com/app.tgz /srv/app.tgz', hit: true },
+    { n: 4, text: 'USER app', hit: false },
+  ],
+};
 
 function finding(status: Stored, message: string, line = 1) {
   return { artifact: 'Dockerfile', kind: 'dockerfile', container: status === 'fail' ? 'app' : null, location: `line ${line}`, message, status };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compose, deployment, dockerInfo, dockerInspect, expectFailFixes, kubernetes, nginxContainer, only } from './fixtures.ts';
+import { compose, deployment, dockerInfo, dockerInspect, expectFailFixes, kubernetes, nginxContainer, OMIT, only } from './fixtures.ts';
 import { check, dedent, type TestArtifact } from './testing.ts';
 
 /** A stock Docker 27 daemon, with `SecurityOptions` as given. */
@@ -33,6 +33,19 @@ describe('3.2 user namespaces', () => {
 
     it('fails an empty SecurityOptions list', () => {
       expect(check('3.2', info([])).status).toBe('fail');
+    });
+
+    it('says nothing when the output does not carry SecurityOptions: a missing field is no "none listed"', () => {
+      const r = check('3.2', dockerInfo({ SecurityOptions: OMIT }));
+      expect(r.status).toBe('unknown');
+      expect(r.findings).toEqual([
+        expect.objectContaining({ status: 'unknown', artifact: 'info.json', location: '/SecurityOptions', message: expect.stringMatching(/no SecurityOptions list/) }),
+      ]);
+      // And it does not stand in for the daemon a container opts out of: host mode still fails.
+      expect(check('3.2', [dockerInfo({ SecurityOptions: OMIT }), nginx('host')]).status).toBe('fail');
+      // Nor does it hide a container's failure elsewhere, or make one up: 3.4 and 3.5 read it as no daemon default.
+      expect(check('3.4', dockerInfo({ SecurityOptions: OMIT })).status).toBe('unknown');
+      expect(check('3.5', [dockerInfo({ SecurityOptions: OMIT }), nginx('')]).status).toBe('fail');
     });
   });
 

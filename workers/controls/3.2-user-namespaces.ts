@@ -18,6 +18,10 @@ const T = defineTexts('3.2', {
     de: 'der Daemon bildet die Benutzer in einem Benutzer-Namespace ab (name=userns)',
   },
   none: { en: 'none', de: 'keine' },
+  notCarried: {
+    en: 'this docker info output has no SecurityOptions list, so it does not show whether user namespaces (name=userns) or rootless mode are on; upload the full `docker info --format \'{{json .}}\'`',
+    de: 'diese docker-info-Ausgabe hat keine Liste SecurityOptions und zeigt daher nicht, ob Benutzer-Namespaces (name=userns) oder der Rootless-Modus eingeschaltet sind; laden Sie die vollständige Ausgabe von `docker info --format \'{{json .}}\'` hoch',
+  },
   neither: {
     en: 'SecurityOptions ({options}) show neither name=userns nor name=rootless: container root is host root',
     de: 'SecurityOptions ({options}) zeigen weder name=userns noch name=rootless: root im Container ist root auf dem Host',
@@ -71,6 +75,8 @@ function hasOption(options: readonly string[], name: string): boolean {
 function checkDaemon(d: DaemonInfo, dockerContainers: readonly Container[]): Finding {
   const opts = d.securityOptions.value;
   const at = d.securityOptions.path;
+  // An output without SecurityOptions does not say that the daemon lists none: no verdict from it.
+  if (opts === null) return finding(d.source, 'unknown', at, T.notCarried);
   const covers = dockerContainers.filter((c) => c.usernsMode?.value !== 'host');
   if (d.rootless || hasOption(opts, 'rootless')) return finding(d.source, 'pass', at, T.rootless, { covers });
   if (d.userns || hasOption(opts, 'userns')) return finding(d.source, 'pass', at, T.userns, { covers });
@@ -125,7 +131,8 @@ export const control: Control = {
   remediation: T.remediation,
   rules: [
     '- **docker-info**: `SecurityOptions` containing `name=userns` (userns-remap) or `name=rootless` passes: container root ' +
-      'is then an unprivileged host user. Anything else fails, because Docker\'s default maps container root to host root.',
+      'is then an unprivileged host user. Any other list (empty, or `null` as Go writes one) fails, because Docker\'s default ' +
+      'maps container root to host root. An output without `SecurityOptions` (a trimmed or foreign shape) says nothing.',
     '- **docker-inspect**: `HostConfig.UsernsMode` `host` fails (the container opts out of remapping). Any other value says ' +
       'nothing: whether remapping is on is the daemon\'s setting, which `docker info` shows.',
     '- **compose**: `userns_mode: host` fails; anything else says nothing, as for docker-inspect.',

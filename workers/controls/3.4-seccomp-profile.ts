@@ -102,7 +102,7 @@ function describeProfile(profile: string): Text {
 /** The daemon's default profile, from `name=seccomp,profile=…` or the parsed field. */
 function daemonProfile(d: DaemonInfo): string | null {
   if (d.seccompProfile !== null) return d.seccompProfile;
-  for (const opt of d.securityOptions.value) {
+  for (const opt of d.securityOptions.value ?? []) {
     const parts = opt.split(',').map((p) => p.trim());
     if (!parts.includes('name=seccomp')) continue;
     const profile = parts.find((p) => p.startsWith('profile='));

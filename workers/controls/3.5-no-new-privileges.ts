@@ -72,7 +72,7 @@ const FIX: Record<Container['runtime'], Text> = {
 
 /** `dockerd --no-new-privileges` shows as `name=no-new-privileges` in `docker info`. */
 function daemonSetsNoNewPrivileges(d: DaemonInfo): boolean {
-  return d.securityOptions.value.some((o) => o.split(',').some((p) => p.trim() === 'name=no-new-privileges'));
+  return (d.securityOptions.value ?? []).some((o) => o.split(',').some((p) => p.trim() === 'name=no-new-privileges'));
 }
 
 /**

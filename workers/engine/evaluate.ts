@@ -5,6 +5,7 @@ import type { Evidence } from '../model/evidence.ts';
 import { summarizeLevels } from '../model/levels.ts';
 import type { ArtifactInput } from '../model/artifacts.ts';
 import { coverage } from './coverage.ts';
+import { attachExcerpts } from './excerpts.ts';
 import { buildEvidence } from './parse.ts';
 import type { ControlResult, EvaluationResult, Finding, FindingStatus } from '../model/result.ts';
 import { defineTexts, tx } from '../model/text.ts';
@@ -39,6 +40,8 @@ export function evaluate(input: SnapshotInput): EvaluationResult {
 
 export function evaluateEvidence(evidence: Evidence, context: EvaluationContext): EvaluationResult {
   const controls = CONTROLS.map((control) => evaluateControl(control, evidence, context));
+  // The sources of what fails or is unknown, quoted now, so they outlive the artifacts' texts.
+  attachExcerpts(controls, evidence.artifacts);
   return { engineVersion: ENGINE_VERSION, controls, levels: summarizeLevels(controls) };
 }
 

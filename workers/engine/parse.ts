@@ -1,4 +1,4 @@
-import { ArtifactError } from '../parsers/util.ts';
+import { ArtifactError, takeParsedJson } from '../parsers/util.ts';
 import type { ArtifactInput } from '../model/artifacts.ts';
 import { artifactNames, kindSpec } from './kinds.ts';
 import { type Evidence, type EvidencePart, emptyEvidence } from '../model/evidence.ts';
@@ -20,12 +20,29 @@ export function buildEvidence(inputs: readonly ArtifactInput[]): Evidence {
     try {
       const part = parser(input.content, source);
       merge(evidence, part);
-      evidence.artifacts.push({ source, error: null, notes: part.notes ?? [] });
+      // The JSON the parser read, kept so that excerpts of JSON pointers need not read it again.
+      const json = takeParsedJson(input.content);
+      evidence.artifacts.push({ source, error: null, notes: part.notes ?? [], content: input.content, ...(json === undefined ? {} : { json }) });
     } catch (e) {
+      takeParsedJson(undefined);
       evidence.artifacts.push({ source, error: describeError(e), notes: [] });
     }
   });
   return evidence;
+}
+
+/**
+ * The artifacts of an upload that could not be read, in the words the API's 422 and `csvs check`
+ * both use (one place, so a pipeline sees the same message from either): where (the artifact's
+ * index) and what (`kind "name": the reader's error`).
+ */
+export function unreadableArtifacts(evidence: Evidence): { index: number; message: string }[] {
+  return evidence.artifacts.flatMap((a, index) => (a.error === null ? [] : [{ index, message: `${a.source.kind} "${a.source.artifact}": ${a.error}` }]));
+}
+
+/** The one-line summary beside those messages. */
+export function unreadableSummary(count: number): string {
+  return `${count} artifact(s) could not be read`;
 }
 
 function describeError(e: unknown): string {

@@ -276,9 +276,11 @@ export interface ImageConfig {
 
 export interface DaemonInfo {
   source: Source;
-  securityOptions: Fact<string[]>;
-  userns: boolean;
-  rootless: boolean;
+  /** null: the output does not carry `SecurityOptions` (or not as a list), so nothing is known of them. */
+  securityOptions: Fact<string[] | null>;
+  /** null where `securityOptions` is. */
+  userns: boolean | null;
+  rootless: boolean | null;
   /** The daemon's default seccomp profile name, e.g. `builtin`. */
   seccompProfile: string | null;
 }
@@ -392,6 +394,13 @@ export interface ParsedArtifact {
   error: string | null;
   /** Things the parser skipped on purpose (unknown Kubernetes kinds, …), for the record. */
   notes: string[];
+  /**
+   * The artifact as it was read (text, or parsed JSON), kept by reference so the engine can quote
+   * the source of its findings (excerpts) without reading anything again.
+   */
+  content?: unknown;
+  /** The JSON value the parser read from a text `content` (JSON kinds), for the same purpose. */
+  json?: unknown;
 }
 
 export interface Evidence {

@@ -10,6 +10,15 @@ export type ControlStatus = FindingStatus | 'waived';
 /** A requirement of chapter V3 (`3.1`); the controls that exist are those the registry lists (`CONTROL_IDS`). */
 export type ControlId = `3.${number}`;
 
+/**
+ * The source behind a finding, as it was when the finding was made (after secret redaction):
+ * the lines around a Dockerfile line or the line a YAML path names (that line marked `hit`), or the
+ * value a JSON pointer names. Each line or value is capped (workers/engine/excerpts.ts).
+ */
+export type Excerpt =
+  | { type: 'lines'; lines: { n: number; text: string; hit: boolean }[] }
+  | { type: 'value'; key: string; value: string };
+
 /** One observation behind a control's status. */
 export interface Finding {
   artifact: string;
@@ -27,6 +36,13 @@ export interface Finding {
    * decided (workers/model/text.ts). Absent on findings stored before German was added.
    */
   de?: { message: string; remediation?: string };
+  /**
+   * The offending source, stored with the finding so that it outlives the artifact's text
+   * (RETAIN_ARTIFACTS_DAYS). Set on failing and unknown findings that name a place in a text
+   * artifact; absent on passing ones, on findings stored before excerpts were kept, and where the
+   * place cannot be shown.
+   */
+  excerpt?: Excerpt;
 }
 
 export interface ControlResult {

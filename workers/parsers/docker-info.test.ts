@@ -51,13 +51,24 @@ describe('parseDockerInfo', () => {
     expect(d.seccompProfile).toBe('/etc/docker/seccomp-strict.json');
   });
 
-  it('records no security options when the daemon lists none (so no user namespaces)', () => {
-    for (const info of [{ ServerVersion: '24.0.7', Driver: 'overlay2' }, { ServerVersion: '24.0.7', SecurityOptions: null }]) {
+  it('records an empty list when the daemon lists none (so no user namespaces): [] and Go\'s null alike', () => {
+    for (const info of [{ ServerVersion: '24.0.7', SecurityOptions: [] }, { ServerVersion: '24.0.7', SecurityOptions: null }]) {
       const d = daemon(info);
       expect(d.securityOptions).toEqual({ value: [], path: '/SecurityOptions' });
       expect(d.userns).toBe(false);
+      expect(d.rootless).toBe(false);
       expect(d.seccompProfile).toBeNull();
     }
+  });
+
+  it('knows nothing of the security options when the output does not carry SecurityOptions (no default applies)', () => {
+    const part = parseDockerInfo({ ServerVersion: '24.0.7', Driver: 'overlay2' }, source);
+    const d = part.daemons?.[0];
+    expect(d?.securityOptions).toEqual({ value: null, path: '/SecurityOptions' });
+    expect(d?.userns).toBeNull();
+    expect(d?.rootless).toBeNull();
+    expect(d?.seccompProfile).toBeNull();
+    expect(part.notes).toEqual([expect.stringMatching(/has no SecurityOptions/)]);
   });
 
   it('refuses the client-only output of an unreachable daemon', () => {
@@ -87,7 +98,9 @@ describe('parseDockerInfo', () => {
 
   it('notes a SecurityOptions value that is not a list', () => {
     const part = parseDockerInfo({ ServerVersion: '27.0.1', SecurityOptions: 'name=userns' }, source);
-    expect(part.daemons?.[0]?.userns).toBe(false);
-    expect(part.notes).toEqual(['SecurityOptions is not a list; read as empty']);
+    // Not a list is not "none listed": read as empty, a string `name=userns` would fail 3.2 wrongly.
+    expect(part.daemons?.[0]?.userns).toBeNull();
+    expect(part.daemons?.[0]?.securityOptions.value).toBeNull();
+    expect(part.notes).toEqual([expect.stringMatching(/SecurityOptions is not a list/)]);
   });
 });

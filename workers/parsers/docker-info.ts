@@ -8,7 +8,10 @@ const INFO_KEYS = ['ServerVersion', 'ID', 'Driver', 'SecurityOptions'];
  * `docker info --format '{{json .}}'` (or `docker system info`, or the API's `/info`). The daemon
  * lists its security features in `SecurityOptions` as `name=seccomp,profile=builtin`,
  * `name=userns`, `name=rootless`, …; Docker before 1.13 listed bare names (`seccomp`).
- * A daemon that lists none has no user namespaces: that is a fact, not missing evidence.
+ * A daemon that lists none (`[]`, or `null`, as Go writes an empty list) has no user namespaces:
+ * that is a fact. An answer without the field at all (a trimmed or foreign shape), or with
+ * something other than a list there, carries no such fact: everything read from the field stays
+ * unknown (null), as CONTROLS.md has it: "a default applies only where the shape carries the field".
  */
 export function parseDockerInfo(content: unknown, source: Source): EvidencePart {
   const data = jsonContent(content, 'docker info output');
@@ -26,12 +29,14 @@ export function parseDockerInfo(content: unknown, source: Source): EvidencePart 
 
   const raw = get(data, 'SecurityOptions');
   const notes: string[] = [];
-  if (raw !== undefined && raw !== null && !Array.isArray(raw)) notes.push('SecurityOptions is not a list; read as empty');
-  const options = strArr(raw);
-  let userns = false;
-  let rootless = false;
+  const carried = raw === null || Array.isArray(raw);
+  if (raw === undefined) notes.push('has no SecurityOptions: user namespaces, rootless mode and the default seccomp profile are not shown');
+  else if (!carried) notes.push('SecurityOptions is not a list: user namespaces, rootless mode and the default seccomp profile are not shown');
+  const options = carried ? strArr(raw) : null;
+  let userns: boolean | null = options === null ? null : false;
+  let rootless: boolean | null = options === null ? null : false;
   let seccompProfile: string | null = null;
-  for (const option of options) {
+  for (const option of options ?? []) {
     const fields = optionFields(option);
     const name = fields.get('name');
     if (name === 'userns') userns = true;

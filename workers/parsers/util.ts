@@ -95,11 +95,28 @@ export function jsonContent(content: unknown, what: string): unknown {
   if (typeof content !== 'string') return content;
   const text = content.replace(/^\uFEFF/, '');
   if (text.trim() === '') throw new ArtifactError(`${what} is empty`);
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (e) {
     throw new ArtifactError(`${what} is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
   }
+  lastJson = { text: content, value };
+  return value;
+}
+
+/** The last text jsonContent read and what it read, until the pipeline takes it. */
+let lastJson: { text: string; value: unknown } | null = null;
+
+/**
+ * The JSON value jsonContent read from exactly this text, if it was the last one read (then
+ * forgotten): the engine quotes JSON pointers of its findings from it instead of reading the text
+ * again. Undefined when this text was not read as JSON.
+ */
+export function takeParsedJson(content: unknown): unknown {
+  const last = lastJson;
+  lastJson = null;
+  return last !== null && last.text === content ? last.value : undefined;
 }
 
 /** Text content; parsed JSON given for a text kind is refused. */

@@ -107,6 +107,26 @@ describe('toSarif results', () => {
     expect(json?.locations?.[0]?.physicalLocation?.region).toEqual({ startLine: inspect.split('\n').findIndex((l) => l.includes('"SecurityOpt"')) + 1 });
   });
 
+  it('places results from the excerpt stored with the finding once the text is gone, quoting it as snippet and context', () => {
+    const result = sampleResult();
+    const c34 = result.controls.find((c) => c.id === '3.4');
+    const f = c34?.findings.find((x) => x.status === 'fail' && !x.location.startsWith('line'));
+    if (!c34 || !f) throw new Error('the sample has a failing 3.4 finding on a path');
+    f.excerpt = { type: 'lines', lines: [{ n: 10, text: '        - name: api', hit: false }, { n: 11, text: '          securityContext: {}', hit: true }, { n: 12, text: '', hit: false }] };
+    const placed = toSarif(result, meta).runs[0]?.results?.find((r) => r.properties?.location === f.location);
+    expect(placed?.locations?.[0]?.physicalLocation).toEqual({
+      artifactLocation: { uri: placed?.locations?.[0]?.physicalLocation?.artifactLocation?.uri },
+      region: { startLine: 11, snippet: { text: '          securityContext: {}' } },
+      contextRegion: { startLine: 10, endLine: 12, snippet: { text: '        - name: api\n          securityContext: {}\n' } },
+    });
+    // A line the excerpt had to cut is not the file's text: no snippet, the line still placed.
+    const long = `          image: ${'x'.repeat(300)}`;
+    f.excerpt = { type: 'lines', lines: [{ n: 11, text: `${long.slice(0, 239)}…`, hit: true }] };
+    const cut = toSarif(result, meta).runs[0]?.results?.find((r) => r.properties?.location === f.location);
+    expect(cut?.locations?.[0]?.physicalLocation?.region).toEqual({ startLine: 11 });
+    expect(cut?.locations?.[0]?.physicalLocation?.contextRegion).toBeUndefined();
+  });
+
   it('gives every rule a help URI', () => {
     const { run: r } = run();
     for (const rule of r.tool.driver.rules ?? []) expect(rule.helpUri).toMatch(/^https:\/\//);

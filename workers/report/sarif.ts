@@ -3,12 +3,13 @@
  * has no use for "no evidence"); waived failures are kept, marked as externally suppressed,
  * so the alert shows as dismissed with the waiver's justification instead of vanishing.
  */
-import type { Location, Log, ReportingDescriptor, Result } from 'sarif';
+import type { Location, Log, Region, ReportingDescriptor, Result } from 'sarif';
+import { EXCERPT_MAX_CHARS } from '../engine/excerpts.ts';
 import type { Control } from '../controls/control.ts';
 import type { ControlId, ControlResult, EvaluationResult, Finding } from '../model/result.ts';
 import type { Lang } from '../model/text.ts';
 import { resultIn } from './localize.ts';
-import { lineResolver } from './source-lines.ts';
+import { lineResolver } from '../engine/source-lines.ts';
 
 /** The control metadata the rules are described with (`CONTROLS` fits). */
 export type ControlInfo = Pick<Control, 'id' | 'levels' | 'title' | 'text' | 'remediation'>;
@@ -151,16 +152,32 @@ function toResult(
 
 /**
  * GitHub needs a physical location on every result: the artifact, plus the line where there is
- * one (`line N`, or the line a JSON pointer or YAML path names in the artifact's text); the path
- * itself stays as the logical location.
+ * one (`line N`, or the line a JSON pointer or YAML path names in the artifact's text, or, once the
+ * text is gone, in the excerpt stored with the finding); the path itself stays as the logical
+ * location. The excerpt's lines become the region's snippet and its context region.
  */
 function location(f: Finding, lineOf: (artifact: string, location: string) => number | null): Location {
   const loc: Location = { physicalLocation: { artifactLocation: { uri: artifactUri(f.artifact) } } };
-  const line = lineOf(f.artifact, f.location);
-  if (line !== null && loc.physicalLocation) loc.physicalLocation.region = { startLine: Math.max(1, line) };
+  const lines = f.excerpt?.type === 'lines' ? f.excerpt.lines : [];
+  const hit = lines.find((l) => l.hit);
+  const line = lineOf(f.artifact, f.location) ?? hit?.n ?? null;
+  if (line !== null && loc.physicalLocation) {
+    const region: Region = { startLine: Math.max(1, line) };
+    // A snippet must be the region's text: only where the excerpt quotes that very line, uncut.
+    if (hit && hit.n === line && !cut(hit.text)) region.snippet = { text: hit.text };
+    loc.physicalLocation.region = region;
+    const first = lines[0];
+    const last = lines[lines.length - 1];
+    if (region.snippet && first && last && !lines.some((l) => cut(l.text))) {
+      loc.physicalLocation.contextRegion = { startLine: first.n, endLine: last.n, snippet: { text: lines.map((l) => l.text).join('\n') } };
+    }
+  }
   if (f.location !== '' && !/^line \d+$/.test(f.location)) loc.logicalLocations = [{ fullyQualifiedName: f.location }];
   return loc;
 }
+
+/** An excerpt line shortened to EXCERPT_MAX_CHARS (it ends in an ellipsis): not the file's text. */
+const cut = (text: string): boolean => text.length >= EXCERPT_MAX_CHARS && text.endsWith('…');
 
 /** A relative URI reference: `#` in `Dockerfile#2` or spaces must not be read as URI syntax. */
 export function artifactUri(name: string): string {

@@ -3,7 +3,8 @@ import { dateTime, text } from '../../../services/schemas/fields.ts';
 import { access, authorizeTeam } from '../../auth.ts';
 import type { AppEnv, Deps } from '../../env.ts';
 import { DomainError } from '../../../services/errors.ts';
-import { Environment, Level, Snapshot, SnapshotSummary, SnapshotUpload, Workload } from '../../../services/schemas/snapshot.ts';
+import { Environment, GATE_NOT_MET, GatedSnapshot, Level, Snapshot, SnapshotSummary, SnapshotUpload, Workload } from '../../../services/schemas/snapshot.ts';
+import { Problem } from '../../problem.ts';
 import type { TeamRef } from '../../../services/deps.ts';
 import { listWaivers, toWaiverRule } from '../../../db/queries/waivers.ts';
 import { ingestSnapshot, type IngestResult } from '../../../services/ingest.ts';
@@ -71,7 +72,7 @@ export function register(app: OpenAPIHono<AppEnv>): void {
         prefer: text()
           .max(500)
           .optional()
-          .openapi({ description: '`return=minimal`: answer with the snapshot\'s id, status and levels only (SnapshotSummary), no findings' }),
+          .openapi({ description: '`return=minimal`: answer with the snapshot\'s id, status and levels only (SnapshotSummary), no findings; a gated 422 still leads with its gate' }),
       }),
       body: {
         required: true,
@@ -97,8 +98,16 @@ export function register(app: OpenAPIHono<AppEnv>): void {
       202: { description: 'Stored; evaluation pending (async=true)', content: { 'application/json': { schema: Snapshot } } },
       ...problems(400, 401, 403, 404, 413, 415),
       422: {
-        description: 'An artifact could not be read (problem), or the gate level is not met (the evaluated snapshot)',
-        content: { 'application/json': { schema: Snapshot } },
+        description:
+          'An artifact could not be read (`application/problem+json`, type `urn:csvs:problem:invalid-artifact`), or the gate level is not met: ' +
+          'the `gate` verdict and a one-line `detail` first, then the whole evaluated snapshot (`application/json`, type `' + GATE_NOT_MET + '`; ' +
+          'SARIF and JUnit when asked for, as for 201)',
+        content: {
+          'application/json': { schema: GatedSnapshot },
+          'application/problem+json': { schema: Problem },
+          [SARIF_TYPE]: { schema: z.object({}).passthrough() },
+          'application/xml': { schema: z.string() },
+        },
       },
     },
   });
@@ -129,7 +138,7 @@ export function register(app: OpenAPIHono<AppEnv>): void {
       if (!created) c.header('Idempotent-Replayed', 'true');
       if (view.status === 'pending') return await respondWithSnapshot(c, view, 202);
       const gate = query.data.gate;
-      if (gate && view.levels && !view.levels[gate].compliant) return await respondWithSnapshot(c, view, 422);
+      if (gate && view.levels && !view.levels[gate].compliant) return await respondWithSnapshot(c, view, 422, gate);
       return await respondWithSnapshot(c, view, created ? 201 : 200);
     },
   );

@@ -7,7 +7,9 @@ import { toJUnit } from '../../../workers/report/junit.ts';
 import { controlIn } from '../../../workers/report/localize.ts';
 import { toSarif } from '../../../workers/report/sarif.ts';
 import type { AppEnv } from '../../env.ts';
-import type { Snapshot, SnapshotSummary } from '../../../services/schemas/snapshot.ts';
+import { GATE_NOT_MET, type GatedSnapshot, type Snapshot, type SnapshotSummary } from '../../../services/schemas/snapshot.ts';
+import { gateTexts, gateVerdict } from '../../../workers/model/levels.ts';
+import type { Level } from '../../../workers/model/result.ts';
 import { artifactTexts } from '../../../services/excerpts.ts';
 
 export const SARIF_TYPE = 'application/sarif+json';
@@ -23,6 +25,13 @@ export function requestLang(c: Context<AppEnv>): Lang {
   return isLang(asked) ? asked : langFromAcceptLanguage(c.req.header('accept-language'));
 }
 
+/** What a gated 422 leads with: the gate's verdict and one line saying what failed. */
+function gateHead(stored: Snapshot, gate: Level, lang: Lang): Pick<GatedSnapshot, 'type' | 'title' | 'detail' | 'gate'> {
+  const verdict = gateVerdict(stored.controls, gate);
+  const texts = gateTexts(verdict);
+  return { type: GATE_NOT_MET, title: texts.title[lang], detail: texts.detail[lang], gate: verdict };
+}
+
 /** `Prefer: return=minimal` (RFC 7240 §4.2), among other preferences or alone. */
 export function prefersMinimal(header: string | undefined): boolean {
   if (!header) return false;
@@ -33,7 +42,7 @@ export function prefersMinimal(header: string | undefined): boolean {
  * Answers with an evaluated snapshot in the format the client asked for: JSON by default,
  * SARIF 2.1.0 for code scanning, JUnit XML for CI test reports. The status is the caller's.
  */
-export async function respondWithSnapshot(c: Context<AppEnv>, stored: Snapshot, status: 200 | 201 | 202 | 422): Promise<Response> {
+export async function respondWithSnapshot(c: Context<AppEnv>, stored: Snapshot, status: 200 | 201 | 202 | 422, gate?: Level): Promise<Response> {
   const accept = (c.req.header('accept') ?? '').toLowerCase();
   const lang = requestLang(c);
   c.header('content-language', lang);
@@ -43,7 +52,7 @@ export async function respondWithSnapshot(c: Context<AppEnv>, stored: Snapshot, 
     c.header('preference-applied', 'return=minimal');
     const { id, team, workload, environment, observedAt, receivedAt, status: state, engineVersion, contentHash, levels } = stored;
     const summary: SnapshotSummary = { id, team, workload, environment, observedAt, receivedAt, status: state, engineVersion, contentHash, levels };
-    return c.json(summary, status);
+    return c.json(gate && stored.status === 'evaluated' ? { ...gateHead(stored, gate, lang), ...summary } : summary, status);
   }
   const view: Snapshot = lang === 'en' ? stored : { ...stored, controls: stored.controls.map((ctl) => controlIn(ctl, lang)) };
   if (view.status === 'evaluated' && view.levels) {
@@ -62,6 +71,11 @@ export async function respondWithSnapshot(c: Context<AppEnv>, stored: Snapshot, 
     if (accept.includes('application/xml') || accept.includes('text/xml')) {
       return c.body(toJUnit(result, { workload: view.workload, waivers, lang }), status, { 'content-type': 'application/xml; charset=utf-8' });
     }
+  }
+  if (gate && view.status === 'evaluated') {
+    // What failed leads, so `curl --fail-with-body` shows it first; the snapshot follows whole.
+    const body: GatedSnapshot = { ...gateHead(stored, gate, lang), ...view };
+    return c.json(body, status);
   }
   return c.json(view, status);
 }

@@ -70,12 +70,14 @@ function findingsTable(v: View, c: Control, excerpts: Map<string, Excerpt>): Htm
 <colgroup><col class="c-status"><col class="c-artifact"><col class="c-location"><col></colgroup>
 <thead><tr><th scope="col">${t(lang, 'findings')}</th><th scope="col">${t(lang, 'artifact')}</th><th scope="col">${t(lang, 'location')}</th><th scope="col">${t(lang, 'message')}</th></tr></thead>
 <tbody>${c.findings.map((f) => {
-    // Shown in the page's language; the excerpt is found by the stored location.
+    // Shown in the page's language. The excerpt stored with the finding outlives the artifact's
+    // text; findings stored before excerpts were kept fall back to the text, found by their location.
     const shown = findingIn(f, lang);
+    const excerpt = f.excerpt ?? excerpts.get(excerptKey(f.artifact, f.location));
     return html`<tr data-finding-status="${f.status}">
 <td>${statusBadge(lang, f.status)}</td>
 <td><span class="mono">${f.artifact}</span><br><span class="muted small">${f.kind}${f.container ? html` · ${t(lang, 'container')} <span class="mono">${f.container}</span>` : ''}</span></td>
-<td><span class="mono">${shown.location}</span>${f.status === 'pass' ? '' : excerptHtml(excerpts.get(excerptKey(f.artifact, f.location)))}</td>
+<td><span class="mono">${shown.location}</span>${f.status === 'pass' ? '' : excerptHtml(excerpt)}</td>
 <td>${richText(shown.message)}${shown.remediation ? html`<br><span class="small"><strong>${t(lang, 'remediation')}:</strong> ${richText(shown.remediation)}</span>` : ''}</td>
 </tr>`;
   })}</tbody></table>`;

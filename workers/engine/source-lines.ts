@@ -2,14 +2,18 @@
  * Where a finding's location is in its artifact's text, as a line: `line N` says so itself; a
  * JSON pointer (`/0/HostConfig/SecurityOpt`) or a YAML path (`[1].services.web.ports[0]`,
  * `spec.template.spec.containers[1].securityContext`) is looked up in the text. Findings keep
- * paths, not lines, so that parsing stays fast; lines are computed here only for the findings a
- * report places (SARIF results, excerpts), each artifact's text read once per report.
+ * paths, not lines, so that parsing stays fast; lines are computed here only for findings: the
+ * excerpts the engine stores with failing and unknown findings (workers/engine/excerpts.ts), and
+ * the results a report places (SARIF), each artifact's text read once.
  *
- * JSON is YAML, so one reader (the `yaml` package, which keeps source ranges) serves both. A path
+ * JSON is YAML, so one reader (the `yaml` package, which keeps source ranges) serves both; block
+ * YAML, what manifests almost always are, is first read line by line (block-yaml-lines.ts), which
+ * costs a fraction of that parse and gives the same line. A path
  * that ends at a field the artifact does not have (a finding about an absent setting points where
  * it would be written) resolves to the deepest part that exists.
  */
 import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseAllDocuments } from 'yaml';
+import { type BlockYaml, blockYamlLine, readBlockYaml } from './block-yaml-lines.ts';
 
 /** Longer texts are not searched: a report must not stall on one odd artifact. */
 const MAX_CHARS = 4 * 1024 * 1024;
@@ -43,8 +47,8 @@ interface Parsed {
   counter: LineCounter;
 }
 
-function parse(content: string): Parsed | null {
-  if (content.length > MAX_CHARS) return null;
+function parse(content: string, maxChars: number): Parsed | null {
+  if (content.length > maxChars) return null;
   const counter = new LineCounter();
   try {
     const docs = parseAllDocuments(content, { lineCounter: counter, uniqueKeys: false, merge: false, prettyErrors: false });
@@ -82,18 +86,34 @@ function walk(root: unknown, segments: readonly Segment[]): number | null {
   return offset;
 }
 
-/** A resolver over a report's artifacts: each text parsed once, on the first location asked of it. */
-export function lineResolver(texts: ReadonlyMap<string, string>): (artifact: string, location: string) => number | null {
+/**
+ * A resolver over a report's artifacts: each text parsed once, on the first location asked of it.
+ * Texts longer than `maxChars` are not searched.
+ */
+export function lineResolver(
+  texts: ReadonlyMap<string, string>,
+  maxChars = MAX_CHARS,
+  /** false: always the full parse (the oracle the line-by-line reader is tested against). */
+  blockYaml = true,
+): (artifact: string, location: string) => number | null {
   const parsed = new Map<string, Parsed | null>();
+  const block = new Map<string, BlockYaml | undefined>();
   return (artifact, location) => {
     const line = /^line (\d+)$/.exec(location);
     if (line) return Math.max(1, Number(line[1]));
     const content = texts.get(artifact);
-    if (content === undefined || location === '') return null;
+    if (content === undefined || location === '' || content.length > maxChars) return null;
     const isPointer = location.startsWith('/');
     const segments = isPointer ? pointerSegments(location) : yamlSegments(location);
     if (!segments) return null;
-    if (!parsed.has(artifact)) parsed.set(artifact, parse(content));
+    if (!isPointer && blockYaml) {
+      // Block YAML, as manifests are, is read line by line; anything else takes the full parse.
+      if (!block.has(artifact)) block.set(artifact, readBlockYaml(content));
+      const y = block.get(artifact);
+      const found = y ? blockYamlLine(y, segments) : undefined;
+      if (found !== undefined) return found;
+    }
+    if (!parsed.has(artifact)) parsed.set(artifact, parse(content, maxChars));
     const p = parsed.get(artifact);
     if (!p || p.docs.length === 0) return null;
     // Several documents: a YAML path starts with the document's index (`[1].services…`).
