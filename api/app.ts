@@ -42,7 +42,7 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
       ms: Math.round((performance.now() - started) * 10) / 10,
     });
   });
-  app.use('*', limitByAddress());
+  app.use('*', limitByAddress({ dashboard: false }));
   app.use('/v1/*', authenticate());
 
   describeApi(app);
