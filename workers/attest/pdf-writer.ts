@@ -97,7 +97,12 @@ export function plain(text: string, font: FontName = 'regular'): Rich {
   return [{ text, font }];
 }
 
-export function writer(doc: PDFDocument, fonts: Fonts) {
+/**
+ * `pause` is awaited once per table row and per page finished: the renderer passes one that gives
+ * the event loop a turn every so often, so that laying out thousands of rows is not one
+ * synchronous stretch.
+ */
+export function writer(doc: PDFDocument, fonts: Fonts, pause: () => Promise<void> = async () => {}) {
   const charsets = new Map<FontName, Set<number>>(
     (Object.keys(fonts) as FontName[]).map((name) => [name, new Set(fonts[name].getCharacterSet())]),
   );
@@ -324,7 +329,7 @@ export function writer(doc: PDFDocument, fonts: Fonts) {
      * A table: header row (repeated as an artifact on continuation pages), rows that move to the
      * next page whole unless one is taller than a page, rules between rows.
      */
-    table(columns: readonly Column[], rows: readonly Cell[][], o: { size?: number; header?: boolean; rowHeaders?: boolean } = {}): void {
+    async table(columns: readonly Column[], rows: readonly Cell[][], o: { size?: number; header?: boolean; rowHeaders?: boolean } = {}): Promise<void> {
       const size = o.size ?? 8.5;
       const lh = size * 1.3;
       const pad = 3.5;
@@ -396,6 +401,7 @@ export function writer(doc: PDFDocument, fonts: Fonts) {
       this.need(headH + lh + 2 * pad);
       header(false);
       for (const cells of rows) {
+        await pause();
         const lines = layout(cells);
         const total = Math.max(1, ...lines.map((l) => l.length));
         const tr = this.begin('TR');
@@ -442,9 +448,10 @@ export function writer(doc: PDFDocument, fonts: Fonts) {
       y -= 44;
     },
     /** Writes every page, the footers ("page N of M") and the structure tree; call once, before saving. */
-    finish(footer: (n: number, total: number) => { left: string; right: string }): void {
+    async finish(footer: (n: number, total: number) => { left: string; right: string }): Promise<void> {
       const total = pages.length;
-      pages.forEach((p, i) => {
+      for (const [i, p] of pages.entries()) {
+        await pause();
         const f = footer(i + 1, total);
         const size = 7.5;
         const right = clean(f.right, 'regular');
@@ -459,7 +466,7 @@ export function writer(doc: PDFDocument, fonts: Fonts) {
         p.page.node.addContentStream(doc.context.register(doc.context.flateStream(p.ops.join(''))));
         p.page.node.set(PDFName.of('StructParents'), PDFNumber.of(i));
         p.page.node.set(PDFName.of('Tabs'), PDFName.of('S'));
-      });
+      }
       writeStructure(doc, root, pages);
     },
     pageCount: () => pages.length,
