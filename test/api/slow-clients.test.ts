@@ -84,4 +84,24 @@ describe('slow and idle clients', () => {
     const answers = await Promise.all([...idle.map((c) => c.closed), ...slow.map((c) => c.closed)]);
     expect(answers.every((a) => a.startsWith('HTTP/1.1 408 '))).toBe(true);
   });
+
+  it('a client that hangs up in the middle of its upload is logged as gone, not as the database being away', async () => {
+    const before = h.logs.length;
+    const { socket, closed } = open();
+    socket.on('connect', () => {
+      socket.write(
+        `POST /v1/teams/${team}/snapshots?workload=gone&kind=dockerfile HTTP/1.1\r\nHost: x\r\n` +
+          `Authorization: Bearer ${ADMIN_KEY}\r\nContent-Type: text/plain\r\nContent-Length: 100000\r\n\r\nFROM alpine`,
+      );
+      setTimeout(() => socket.destroy(), 200);
+    });
+    await closed;
+    // The server notices when it reads on: wait for the request's log line, however long that takes.
+    while (!h.logs.slice(before).some((l) => l.includes('"path":"/v1/teams/') && l.includes('"msg":"request"'))) await new Promise((r) => setTimeout(r, 50));
+    const lines = h.logs.slice(before).map((l) => JSON.parse(l) as { msg: string; level: string; status?: number });
+    expect(lines.filter((l) => l.msg === 'database unavailable' || l.level === 'error')).toEqual([]);
+    expect(lines.map((l) => l.msg)).toContain('client went away');
+    const listed = await h.request(`/v1/teams/${team}/snapshots?workload=gone`);
+    expect(((await listed.json()) as { items: unknown[] }).items).toEqual([]);
+  });
 });
