@@ -150,3 +150,17 @@ describe('the service\'s own deployment passes our controls at L3', () => {
     expect(container?.resources).toMatchObject({ limits: { memory: expect.any(String) }, requests: { cpu: expect.any(String) } });
   });
 });
+
+describe('the Worker deployment', () => {
+  it('gives the evaluation queue a dead-letter queue and runs the housekeeping cron (docs/deploy.md)', () => {
+    const toml = readFileSync(new URL('../wrangler.toml', import.meta.url), 'utf8');
+    const consumer = /\[\[queues\.consumers\]\]([\s\S]*?)(?=\n\[)/.exec(toml)?.[1] ?? '';
+    expect(consumer).toMatch(/^queue = "csvs-evaluations"$/m);
+    expect(consumer).toMatch(/^max_retries = \d+$/m);
+    expect(consumer).toMatch(/^dead_letter_queue = "csvs-evaluations-dlq"$/m);
+    expect(toml).toMatch(/^crons = \["\*\/5 \* \* \* \*"\]$/m);
+    const deploy = readFileSync(new URL('../docs/deploy.md', import.meta.url), 'utf8');
+    expect(deploy).toContain('npx wrangler queues create csvs-evaluations-dlq');
+  });
+});
+
