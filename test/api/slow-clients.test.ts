@@ -105,3 +105,55 @@ describe('slow and idle clients', () => {
     expect(((await listed.json()) as { items: unknown[] }).items).toEqual([]);
   });
 });
+
+describe('the idle timeout is for clients, not for answers that take long to make', () => {
+  const config = { PORT: 0, HOST: '127.0.0.1', HEADERS_TIMEOUT_MS: 1000, REQUEST_TIMEOUT_MS: 2000, KEEP_ALIVE_TIMEOUT_MS: 1000, SOCKET_IDLE_TIMEOUT_MS: 500 };
+  const listen = (fetch: (r: Request) => Promise<Response>) =>
+    new Promise<{ server: ServerType; port: number }>((resolve) => {
+      const server = serveNode(fetch, config, (p) => resolve({ server, port: p }));
+    });
+
+  it('an answer made in several idle timeouts still reaches its client', async () => {
+    // Made after four idle timeouts: the client is waiting on the server, nothing moves.
+    const { server, port: p } = await listen(async () => {
+      await new Promise((r) => setTimeout(r, 2_000));
+      return new Response('made');
+    });
+    try {
+      const res = await fetch(`http://127.0.0.1:${p}/slow-to-make`);
+      expect(await res.text()).toBe('made');
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+  });
+
+  it('a client that stops reading a streamed answer is still cut', async () => {
+    let pulls = 0;
+    const { server, port: p } = await listen(async () =>
+      new Response(
+        new ReadableStream<Uint8Array>({
+          pull: (controller) => {
+            pulls += 1;
+            controller.enqueue(new Uint8Array(256 * 1024));
+          },
+        }),
+      ),
+    );
+    try {
+      // The client below stops reading and so would not notice being cut: watch the server's side.
+      const closedByServer = new Promise<void>((resolve) => server.once('connection', (s: Socket) => s.once('close', () => resolve())));
+      const socket = connect(p, '127.0.0.1');
+      socket.on('error', () => {});
+      socket.on('connect', () => {
+        socket.write('GET /stream HTTP/1.1\r\nHost: x\r\n\r\n');
+        // Read the head, then stop reading: the server's writes back up and nothing moves.
+        socket.once('data', () => socket.pause());
+      });
+      await closedByServer;
+      socket.destroy();
+      expect(pulls).toBeGreaterThan(0);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+  });
+});
