@@ -16,6 +16,7 @@ import {
   rgb,
   type RGB,
 } from 'pdf-lib';
+import { yieldEvery } from './yield.ts';
 
 export const A4: [number, number] = [595.28, 841.89];
 export const MARGIN = 48;
@@ -467,7 +468,7 @@ export function writer(doc: PDFDocument, fonts: Fonts, pause: () => Promise<void
         p.page.node.set(PDFName.of('StructParents'), PDFNumber.of(i));
         p.page.node.set(PDFName.of('Tabs'), PDFName.of('S'));
       }
-      writeStructure(doc, root, pages);
+      await writeStructure(doc, root, pages);
     },
     pageCount: () => pages.length,
   };
@@ -484,25 +485,31 @@ function merge(pieces: readonly Seg[]): Rich {
 }
 
 /** The structure tree: StructTreeRoot > Document > …, the parent tree from MCIDs back to elements. */
-function writeStructure(doc: PDFDocument, root: Elem, pages: readonly PageState[]): void {
+/**
+ * The structure tree: one element per heading, paragraph, table, row and cell, about a million for
+ * an org-wide report, so the walk gives the event loop a turn every thousand elements.
+ */
+async function writeStructure(doc: PDFDocument, root: Elem, pages: readonly PageState[]): Promise<void> {
+  const step = yieldEvery(1000);
   const ctx = doc.context;
   const treeRef = ctx.nextRef();
   const pageRefs = pages.map((p) => p.page.ref);
-  const assign = (elem: Elem, parent: PDFRef) => {
-    const kids = elem.kids.map((k) => {
+  const assign = async (elem: Elem, parent: PDFRef): Promise<void> => {
+    await step();
+    const kids = [];
+    for (const k of elem.kids) {
       if ('type' in k) {
-        assign(k, elem.ref);
-        return k.ref;
-      }
-      return ctx.obj({ Type: 'MCR', Pg: pageRefs[k.page] ?? null, MCID: k.mcid });
-    });
+        await assign(k, elem.ref);
+        kids.push(k.ref);
+      } else kids.push(ctx.obj({ Type: 'MCR', Pg: pageRefs[k.page] ?? null, MCID: k.mcid }));
+    }
     const dict: Record<string, unknown> = { Type: 'StructElem', S: elem.type, P: parent, K: kids };
     const firstPage = elem.kids.find((k): k is MarkedRef => !('type' in k));
     if (firstPage) dict.Pg = pageRefs[firstPage.page];
     if (elem.scope) dict.A = ctx.obj({ O: 'Table', Scope: elem.scope });
     ctx.assign(elem.ref, ctx.obj(dict as Parameters<typeof ctx.obj>[0]));
   };
-  assign(root, treeRef);
+  await assign(root, treeRef);
   const nums: unknown[] = [];
   pages.forEach((p, i) => {
     nums.push(i, ctx.obj(p.mcids.map((e) => e.ref)));
