@@ -45,7 +45,7 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
       ms: Math.round((performance.now() - started) * 10) / 10,
     });
   });
-  app.use('*', limitByAddress());
+  app.use('*', limitByAddress({ dashboard: false }));
   app.use('/v1/*', authenticate());
 
   describeApi(app);
@@ -56,6 +56,12 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
     if (err instanceof HTTPException) {
       if (err.status === 413) return problem(c, 'tooLarge', `the body exceeds ${deps.config.MAX_BODY_BYTES} bytes`);
       return problem(c, 'validation', err.message || 'the request could not be read');
+    }
+    if (clientWentAway(c.req.raw, err)) {
+      // Nobody reads this answer. Node reports the hang-up as ECONNRESET, which must not read as
+      // the database being away (a warning operators would chase) nor as a fault of ours.
+      deps.logger.info('client went away', { requestId: c.get('requestId'), method: c.req.method, path: c.req.path });
+      return problem(c, 'validation', 'the client closed the connection before the request was read');
     }
     if (isDatabaseUnavailable(err)) {
       // Expected during a database restart or failover: the request may be retried as it is.
@@ -77,6 +83,21 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
     return c.body(JSON.stringify(body), body.status as 400, { 'content-type': 'application/problem+json' });
   });
   return app;
+}
+
+/**
+ * Whether the error is the client hanging up while its request was read: the request's signal
+ * is aborted (the Node adapter aborts it when the connection closes early), or the error is the
+ * one Node's request stream fails with then (`aborted`, code ECONNRESET), which may arrive first.
+ */
+export function clientWentAway(request: Request, err: unknown): boolean {
+  if (request.signal.aborted) return true;
+  let current: unknown = err;
+  for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
+    if (current.message === 'aborted' && (current as { code?: unknown }).code === 'ECONNRESET') return true;
+    current = current.cause;
+  }
+  return false;
 }
 
 /** The chain of causes under an error, as `code: message` lines (undefined when there is none). */

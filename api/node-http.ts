@@ -5,7 +5,7 @@
  * connections closed after KEEP_ALIVE_TIMEOUT_MS, and any connection on which nothing moves for
  * SOCKET_IDLE_TIMEOUT_MS closed. Node checks the first three every second.
  */
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { type ServerType, serve } from '@hono/node-server';
 import type { Config } from '../services/config.ts';
 
@@ -39,5 +39,18 @@ export function serveNode(
   // A connection with nothing moving either way (a client that stopped reading a streamed export,
   // which would otherwise hold its export permit) is closed after this long.
   http.timeout = config.SOCKET_IDLE_TIMEOUT_MS;
+  // That limit is for clients. While an answer is being made (an org-wide PDF takes minutes on a
+  // busy machine) the client waits on us and nothing moves: the timer is off from the request
+  // until the answer's head is written, and on again from there (Node writes every head, implicit
+  // ones too, through writeHead), so a client that stops reading is still cut. A request body
+  // that trickles meanwhile is REQUEST_TIMEOUT_MS's business, which this does not touch.
+  http.on('request', (_req: IncomingMessage, res: ServerResponse) => {
+    res.socket?.setTimeout(0);
+    const writeHead = res.writeHead;
+    res.writeHead = function (this: ServerResponse, ...args: Parameters<ServerResponse['writeHead']>) {
+      res.socket?.setTimeout(config.SOCKET_IDLE_TIMEOUT_MS);
+      return writeHead.apply(this, args);
+    } as ServerResponse['writeHead'];
+  });
   return server;
 }

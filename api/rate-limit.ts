@@ -115,11 +115,22 @@ export function clientAddress(c: Context<AppEnv>): string | null {
 /** The probes stay outside every limit: an orchestrator must always learn the truth. */
 const UNLIMITED = new Set(['/healthz', '/readyz']);
 
-/** Every request per client address, before anything else is done for it. */
-export function limitByAddress(): MiddlewareHandler<AppEnv> {
+/** The dashboard's pages, which count against the same budget from inside the dashboard. */
+export function isDashboardPath(path: string): boolean {
+  return path === '/ui' || path.startsWith('/ui/');
+}
+
+/**
+ * Every request per client address, before anything else is done for it. The app's own use
+ * leaves the dashboard out (`dashboard: false`) and the dashboard applies it itself
+ * (`dashboard: true`): a browser past the limit then gets the dashboard's HTML page with
+ * Retry-After, and API clients keep their problem document. Both draw on the one bucket.
+ */
+export function limitByAddress(options: { dashboard: boolean }): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const buckets = c.var.deps.limits.address;
-    const address = buckets && !UNLIMITED.has(c.req.path) ? clientAddress(c) : null;
+    const counted = !UNLIMITED.has(c.req.path) && isDashboardPath(c.req.path) === options.dashboard;
+    const address = buckets && counted ? clientAddress(c) : null;
     if (buckets && address) {
       const wait = buckets.take(address);
       if (wait > 0) throw new RateLimited(`too many requests from this address; retry in ${wait} s`, wait);

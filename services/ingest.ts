@@ -9,7 +9,7 @@ import { contextHash, countVerdict, evaluateSnapshot, storeVerdict } from './eva
 import { recordChange } from '../db/queries/changes.ts';
 import { withoutNul } from '../db/json.ts';
 import { sha256Hex } from './hashing.ts';
-import { hasNul, jsonHasNul } from './schemas/fields.ts';
+import { storableJson, storableText } from './schemas/fields.ts';
 import type { TeamRef } from './deps.ts';
 import type { EvaluationResult } from '../workers/model/result.ts';
 import type { ArtifactInput } from '../workers/model/artifacts.ts';
@@ -249,10 +249,11 @@ function artifactText(a: ArtifactInput, index: number): string {
   }
   if (typeof text !== 'string') throw new InvalidInput('artifact content is missing', [{ path: `artifacts[${index}].content`, message: 'required' }]);
   // PostgreSQL text cannot hold NUL, and no artifact kind is a binary format. Content given as
-  // parsed JSON holds it escaped (and its strings reach findings, stored as jsonb, which refuses it too).
-  if (typeof a.content === 'string' ? hasNul(text) : jsonHasNul(text)) {
-    throw new InvalidInput(`artifact ${index} contains NUL bytes; every artifact kind is text`, [
-      { path: `artifacts[${index}].content`, message: 'contains NUL bytes' },
+  // parsed JSON holds it escaped; its strings reach findings, stored as jsonb, which refuses NUL
+  // and unpaired surrogates alike (a JSON body can carry `"\ud800"`; bytes read as UTF-8 cannot).
+  if (!(typeof a.content === 'string' ? storableText(text) : storableJson(text))) {
+    throw new InvalidInput(`artifact ${index} contains NUL bytes or an unpaired surrogate; every artifact kind is text`, [
+      { path: `artifacts[${index}].content`, message: 'contains NUL bytes or an unpaired surrogate' },
     ]);
   }
   return text;

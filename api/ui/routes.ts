@@ -8,7 +8,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { AppEnv } from '../env.ts';
 import { NotFound, RateLimited } from '../../services/errors.ts';
-import { countAuthFailure, refuseAfterAuthFailures } from '../rate-limit.ts';
+import { countAuthFailure, limitByAddress, refuseAfterAuthFailures } from '../rate-limit.ts';
 import { isDatabaseUnavailable } from '../../db/errors.ts';
 import { RETRY_AFTER_UNAVAILABLE_SECONDS } from '../problem.ts';
 import { errorText, localized } from './errors.ts';
@@ -59,7 +59,7 @@ function renderError(err: Error, c: UiContext): Response {
 
 function dashboard(): Hono<UiEnv> {
   const ui = new Hono<UiEnv>();
-  ui.use('*', securityHeaders(), language());
+  ui.use('*', securityHeaders(), limitByAddress({ dashboard: true }), language());
 
   ui.get('/assets/:name', (c) => {
     const asset = Object.hasOwn(ASSETS, c.req.param('name')) ? ASSETS[c.req.param('name')] : undefined;

@@ -1,6 +1,8 @@
 /**
  * The one rule for every text and every moment a request carries: only what PostgreSQL can store.
- * Its `text` and `jsonb` refuse NUL (U+0000), and `timestamptz` has no year 0 (nor, as this
+ * Its `text` and `jsonb` refuse NUL (U+0000); `jsonb` also refuses an unpaired UTF-16 surrogate
+ * (`"\ud800"` in a JSON body: JavaScript keeps it, JSON.stringify writes it back as that escape,
+ * and PostgreSQL answers "Unicode low surrogate must follow a high surrogate"); and `timestamptz` has no year 0 (nor, as this
  * service writes moments, years past 9999: a JavaScript Date prints those as `+010000-…`). Input
  * outside that would reach the database and fail there as a 500; these schemas refuse it as a 400
  * naming the field. Every request schema builds its strings and moments from here, and
@@ -8,18 +10,25 @@
  */
 import { z } from '@hono/zod-openapi';
 
-/** Text without NUL: the pattern every free-text request field carries (the OpenAPI document shows it). */
-export const NO_NUL = /^[^\u0000]*$/;
-const NO_NUL_MESSAGE = 'must not contain NUL (U+0000)';
+/**
+ * Storable text: no NUL, and every surrogate in a pair. The pattern every free-text request field
+ * carries (the OpenAPI document shows it); it reads the same with or without the `u` flag.
+ */
+export const STORABLE_TEXT = /^(?:[^\u0000\ud800-\udfff]|[\ud800-\udbff][\udc00-\udfff])*$/;
+export const STORABLE_TEXT_MESSAGE = 'must not contain NUL (U+0000) or an unpaired surrogate (U+D800–U+DFFF)';
 
-/** Whether a string holds a NUL; for text read outside a schema (form fields, file names, JSON keys). */
-export function hasNul(value: string): boolean {
-  return value.includes('\u0000');
+/**
+ * Whether a string can be stored as text and inside jsonb; for text read outside a schema (form
+ * fields, file names, JSON keys, artifact content). Native checks, not the pattern: a 5 MB
+ * artifact takes the pattern some 60 ms and these a few.
+ */
+export function storableText(value: string): boolean {
+  return (value as string & { isWellFormed(): boolean }).isWellFormed() && !value.includes('\u0000');
 }
 
-/** Free text: a string without NUL. Chain `.min`, `.max`, `.trim` as with `z.string()`. */
+/** Free text: a string PostgreSQL can store. Chain `.min`, `.max`, `.trim` as with `z.string()`. */
 export function text() {
-  return z.string().regex(NO_NUL, NO_NUL_MESSAGE);
+  return z.string().regex(STORABLE_TEXT, STORABLE_TEXT_MESSAGE);
 }
 
 /** The first and last instants this service stores: 0001-01-01 and the end of 9999, UTC. */
@@ -43,12 +52,14 @@ export function day() {
 }
 
 /**
- * The JSON-text form of a NUL inside a string (`\u0000`, after an even number of backslashes):
- * JSON content is stored as text and its strings reach findings (`jsonb`), so it is refused too.
+ * The JSON-text form of a NUL or of a surrogate inside a string (`\u0000`, `\ud800`, after an even
+ * number of backslashes). JSON.stringify writes paired surrogates as they are and escapes only
+ * unpaired ones, so any surrogate escape in its output is an unpaired one. JSON content is stored
+ * as text and its strings reach findings (`jsonb`), so either is refused.
  */
-const ESCAPED_NUL = /(^|[^\\])(\\\\)*\\u0000/;
+const ESCAPED_UNSTORABLE = /(^|[^\\])(\\\\)*\\u(0000|d[89a-f][0-9a-f]{2})/i;
 
-/** Whether JSON text (as JSON.stringify writes it) holds a NUL in any string or key. */
-export function jsonHasNul(json: string): boolean {
-  return hasNul(json) || ESCAPED_NUL.test(json);
+/** Whether JSON text (as JSON.stringify writes it) holds, in any string or key, what `storableText` refuses. */
+export function storableJson(json: string): boolean {
+  return storableText(json) && !ESCAPED_UNSTORABLE.test(json);
 }

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { dateTime, hasNul, text } from './fields.ts';
+import { dateTime, STORABLE_TEXT_MESSAGE, storableText, text } from './fields.ts';
 import { ARTIFACT_KINDS } from '../../workers/model/evidence.ts';
 import { LEVELS } from '../../workers/model/result.ts';
 import { CONTROL_IDS } from '../../workers/controls/index.ts';
@@ -29,7 +29,7 @@ export const CiMetadata = z
     pipelineUrl: text().max(2000).optional(),
   })
   .catchall(text().max(2000))
-  .refine((ci) => !Object.keys(ci).some(hasNul), 'field names must not contain NUL (U+0000)')
+  .refine((ci) => Object.keys(ci).every(storableText), `field names ${STORABLE_TEXT_MESSAGE}`)
   .openapi('CiMetadata');
 
 export const ArtifactUpload = z

@@ -124,6 +124,28 @@ describe('over HTTP', () => {
     now += 60_000;
   });
 
+  it('per address in the dashboard: an HTML page with Retry-After for the browser; the API keeps its problem document', async () => {
+    const address = '192.0.2.77';
+    const page = () => h.request('/ui/sign-in', { key: null, address, headers: { accept: 'text/html' } });
+    const seen = await statuses(100, page);
+    expect(seen.every((s) => s === 200)).toBe(true);
+    const limited = await page();
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('content-type')).toContain('text/html');
+    expect(limited.headers.get('retry-after')).toBe('1');
+    // The dashboard's own headers: the page is served under its strict policy.
+    expect(limited.headers.get('content-security-policy')).toContain("default-src 'self'");
+    const body = await limited.text();
+    expect(body).toMatch(/^<!doctype html>/i);
+    expect(body).toContain('Too many attempts');
+    // One budget for the address: the API, asked from the same address, is limited too, in its own format.
+    const api = await h.request('/.well-known/jwks.json', { key: null, address });
+    expect(api.status).toBe(429);
+    expect(api.headers.get('content-type')).toContain('application/problem+json');
+    expect(api.headers.get('retry-after')).toBe('1');
+    now += 60_000;
+  });
+
   it('failed dashboard sign-ins count as failed authentication', async () => {
     const signIn = () =>
       h.request('/ui/sign-in', {

@@ -1,6 +1,7 @@
 /**
  * Input PostgreSQL cannot store is a 4xx on every operation, never a 500: every operation of the
- * OpenAPI document is called with a NUL (U+0000) in each of its string parameters and JSON body
+ * OpenAPI document is called with a NUL (U+0000) and, in JSON bodies, an unpaired surrogate
+ * (`"\ud800"`, which jsonb refuses) in each of its string parameters and JSON body
  * fields in turn, and with year 0 (and a moment past year 9999) in each of its date fields. The
  * operations and their fields come from the document, so a new route is walked as soon as it is
  * registered (it needs a valid base request in BASE, which a test below insists on).
@@ -9,6 +10,7 @@
  * has the NUL-free pattern of services/schemas/fields.ts (or a stricter pattern, an enum, a format).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type BaseIds, type BaseRequest, baseRequests, freshIds, snapshotBody } from '../support/base-requests.ts';
 import { type Harness, startHarness } from '../support/harness.ts';
 
 interface Schema {
@@ -37,70 +39,16 @@ interface Document {
 }
 
 const NUL = 'a\u0000b';
+/** Only a JSON body can carry these (bytes read as UTF-8, a URL or a form never do). */
+const LONE_SURROGATES = ['a\ud800b', 'a\udfff'];
 const YEAR_0 = ['0000-06-01T00:00:00Z', '0001-01-01T00:00:00+01:00'];
 const PAST_9999 = '9999-12-31T23:00:00-05:00';
 
 let h: Harness;
 let doc: Document;
 let team: string;
-const ids: Record<string, string> = {};
-
-const expiry = () => new Date(Date.now() + 7 * 86_400_000).toISOString();
-const snapshotBody = () => ({
-  workload: 'storable',
-  environment: 'prod',
-  observedAt: new Date().toISOString(),
-  ci: { commit: 'abc', ref: 'main', pipelineUrl: 'https://ci.example.com/1', extra: 'x' },
-  artifacts: [{ kind: 'dockerfile', name: 'Dockerfile', content: 'FROM alpine:3.20\nUSER 1000\n' }],
-});
-
-/** A request each operation accepts as it is; the walk changes one field of it at a time. */
-const BASE: Record<string, () => { path: string; query?: Record<string, string>; body?: Record<string, unknown> }> = {
-  'GET /healthz': () => ({ path: '/healthz' }),
-  'GET /readyz': () => ({ path: '/readyz' }),
-  'GET /.well-known/jwks.json': () => ({ path: '/.well-known/jwks.json' }),
-  'GET /oscal/{file}': () => ({ path: '/oscal/csvs-v3-catalog.json' }),
-  'POST /v1/teams': () => ({ path: '/v1/teams', body: { slug: `st-${Math.random().toString(36).slice(2, 10)}`, name: 'Storable' } }),
-  'GET /v1/teams': () => ({ path: '/v1/teams' }),
-  'POST /v1/api-keys': () => ({ path: '/v1/api-keys', body: { role: 'viewer', team, name: 'storable' } }),
-  'GET /v1/api-keys': () => ({ path: '/v1/api-keys' }),
-  'DELETE /v1/api-keys/{id}': () => ({ path: `/v1/api-keys/${ids.key}` }),
-  'POST /v1/teams/{team}/snapshots': () => ({ path: `/v1/teams/${team}/snapshots`, body: snapshotBody() }),
-  'GET /v1/teams/{team}/snapshots': () => ({
-    path: `/v1/teams/${team}/snapshots`,
-    query: { workload: 'storable', environment: 'prod', from: '2026-01-01T00:00:00Z', to: new Date().toISOString(), limit: '5' },
-  }),
-  'GET /v1/snapshots/{id}': () => ({ path: `/v1/snapshots/${ids.snapshot}` }),
-  'GET /v1/teams/{team}/workloads': () => ({ path: `/v1/teams/${team}/workloads`, query: { environment: 'prod' } }),
-  'POST /v1/teams/{team}/waivers': () => ({
-    path: `/v1/teams/${team}/waivers`,
-    body: { control: '3.4', workloads: 'storable*', environment: 'prod', justification: 'storable input: a waiver for the walk', expiresAt: expiry() },
-  }),
-  'GET /v1/teams/{team}/waivers': () => ({ path: `/v1/teams/${team}/waivers`, query: { active: 'true', control: '3.4' } }),
-  'DELETE /v1/waivers/{id}': () => ({ path: `/v1/waivers/${ids.waiver}` }),
-  'GET /v1/teams/{team}/scorecard': () => ({ path: `/v1/teams/${team}/scorecard`, query: { environment: 'prod', at: new Date().toISOString() } }),
-  'GET /v1/scorecards': () => ({ path: '/v1/scorecards', query: { environment: 'prod', at: new Date().toISOString() } }),
-  'GET /v1/teams/{team}/trend': () => ({
-    path: `/v1/teams/${team}/trend`,
-    query: { from: '2026-11-01', to: new Date().toISOString(), interval: 'week', environment: 'prod', format: 'json' },
-  }),
-  'GET /v1/teams/{team}/attestations': () => ({
-    path: `/v1/teams/${team}/attestations`,
-    query: { level: 'L1', at: new Date().toISOString(), format: 'csv', lang: 'en', environment: 'prod' },
-  }),
-  'GET /v1/attestations': () => ({ path: '/v1/attestations', query: { level: 'L1', at: new Date().toISOString(), format: 'csv', lang: 'en', environment: 'prod' } }),
-  'GET /v1/audit-log': () => ({
-    path: '/v1/audit-log',
-    query: { actor: 'admin-env', action: 'team.create', team, from: '2026-01-01T00:00:00Z', to: new Date().toISOString(), limit: '5' },
-  }),
-  'POST /v1/teams/{team}/webhooks': () => ({
-    path: `/v1/teams/${team}/webhooks`,
-    body: { url: 'https://hooks.example.com/storable', events: ['level.regressed'], reevaluations: false, description: 'storable' },
-  }),
-  'GET /v1/teams/{team}/webhooks': () => ({ path: `/v1/teams/${team}/webhooks` }),
-  'DELETE /v1/webhooks/{id}': () => ({ path: `/v1/webhooks/${ids.webhook}` }),
-  'GET /v1/webhooks/{id}/deliveries': () => ({ path: `/v1/webhooks/${ids.webhook}/deliveries`, query: { status: 'pending', limit: '5' } }),
-};
+let ids: BaseIds;
+const BASE: Record<string, () => BaseRequest> = {};
 
 function resolve(schema: Schema): Schema {
   if (!schema.$ref) return schema;
@@ -141,19 +89,15 @@ function setAt(body: Record<string, unknown>, path: (string | number)[], value: 
 beforeAll(async () => {
   h = await startHarness();
   team = await h.team('storable');
+  await refreshIds();
   doc = (await (await h.request('/openapi.json', { key: null })).json()) as Document;
 });
 afterAll(async () => h.close());
 
 /** Fresh ids for the operations that consume what they name (revoking, deleting). */
 async function refreshIds(): Promise<void> {
-  ids.key = (await h.key('viewer', team)).id;
-  const snap = await h.request(`/v1/teams/${team}/snapshots`, { method: 'POST', json: snapshotBody() });
-  ids.snapshot = ((await snap.json()) as { id: string }).id;
-  const waiver = await h.request(BASE['POST /v1/teams/{team}/waivers']?.().path ?? '', { method: 'POST', json: BASE['POST /v1/teams/{team}/waivers']?.().body });
-  ids.waiver = ((await waiver.json()) as { id: string }).id;
-  const hook = await h.request(`/v1/teams/${team}/webhooks`, { method: 'POST', json: { url: `https://hooks.example.com/${Math.random()}` } });
-  ids.webhook = ((await hook.json()) as { id: string }).id;
+  ids = await freshIds(h, team);
+  Object.assign(BASE, baseRequests(ids));
 }
 
 const operations = (): [string, string, Operation][] =>
@@ -164,7 +108,7 @@ describe('input PostgreSQL cannot hold is refused with a 4xx by every operation'
     expect(operations().map(([name]) => name).filter((name) => !BASE[name])).toEqual([]);
   });
 
-  it('no 5xx for NUL in any string or year 0 / past 9999 in any date, one field at a time', async () => {
+  it('no 5xx for NUL or an unpaired surrogate in any string or year 0 / past 9999 in any date, one field at a time', async () => {
     const failures: string[] = [];
     let tried = 0;
     await refreshIds();
@@ -194,7 +138,7 @@ describe('input PostgreSQL cannot hold is refused with a 4xx by every operation'
       const json = op.requestBody?.content['application/json'];
       if (json) {
         for (const field of fields(json.schema)) {
-          for (const value of field.date ? [...YEAR_0, PAST_9999, NUL] : [NUL]) {
+          for (const value of field.date ? [...YEAR_0, PAST_9999, NUL, ...LONE_SURROGATES] : [NUL, ...LONE_SURROGATES]) {
             variants.push({
               label: `body ${field.path.join('.')}=${JSON.stringify(value)}`,
               build: () => {
@@ -207,11 +151,17 @@ describe('input PostgreSQL cannot hold is refused with a 4xx by every operation'
         }
         // A key of a free-form object (the CI metadata's extra fields) is text too.
         if (name === 'POST /v1/teams/{team}/snapshots') {
-          variants.push({ label: 'body ci key with NUL', build: () => ({ ...base(), body: { ...snapshotBody(), ci: { [NUL]: 'x' } } }) });
-          variants.push({
-            label: 'body artifact content as JSON with NUL in a string',
-            build: () => ({ ...base(), body: { ...snapshotBody(), artifacts: [{ kind: 'docker-inspect', content: [{ Id: 'abc', Name: `/${NUL}` }] }] } }),
-          });
+          for (const bad of [NUL, ...LONE_SURROGATES]) {
+            variants.push({ label: `body ci key ${JSON.stringify(bad)}`, build: () => ({ ...base(), body: { ...snapshotBody(), ci: { [bad]: 'x' } } }) });
+            variants.push({
+              label: `body artifact content as JSON with ${JSON.stringify(bad)} in a string`,
+              build: () => ({ ...base(), body: { ...snapshotBody(), artifacts: [{ kind: 'docker-inspect', content: [{ Id: 'abc', Name: `/${bad}`, Config: { User: bad } }] }] } }),
+            });
+            variants.push({
+              label: `body artifact content as text with ${JSON.stringify(bad)}`,
+              build: () => ({ ...base(), body: { ...snapshotBody(), artifacts: [{ kind: 'dockerfile', content: `FROM alpine:3.20\nUSER ${bad}\n` }] } }),
+            });
+          }
         }
       }
       for (const variant of variants) {
@@ -280,7 +230,7 @@ describe('the OpenAPI document shows the rule', () => {
       ...(op.parameters ?? []).flatMap((p) => unconstrained(p.schema, `${name} ${p.in} ${p.name}`)),
       ...unconstrained(op.requestBody?.content['application/json']?.schema ?? {}, `${name} body`),
     ]);
-    // Artifact content is text of any kind; a NUL in it is refused as an unreadable artifact (422).
+    // Artifact content is text of any kind; a NUL or an unpaired surrogate in it is refused as an unreadable artifact (422).
     expect(loose.filter((l) => !l.endsWith('body.artifacts[].content'))).toEqual([]);
   });
 });

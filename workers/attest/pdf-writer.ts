@@ -16,6 +16,7 @@ import {
   rgb,
   type RGB,
 } from 'pdf-lib';
+import { yieldEvery } from './yield.ts';
 
 export const A4: [number, number] = [595.28, 841.89];
 export const MARGIN = 48;
@@ -97,7 +98,12 @@ export function plain(text: string, font: FontName = 'regular'): Rich {
   return [{ text, font }];
 }
 
-export function writer(doc: PDFDocument, fonts: Fonts) {
+/**
+ * `pause` is awaited once per table row and per page finished: the renderer passes one that gives
+ * the event loop a turn every so often, so that laying out thousands of rows is not one
+ * synchronous stretch.
+ */
+export function writer(doc: PDFDocument, fonts: Fonts, pause: () => Promise<void> = async () => {}) {
   const charsets = new Map<FontName, Set<number>>(
     (Object.keys(fonts) as FontName[]).map((name) => [name, new Set(fonts[name].getCharacterSet())]),
   );
@@ -346,7 +352,7 @@ export function writer(doc: PDFDocument, fonts: Fonts) {
      * A table: header row (repeated as an artifact on continuation pages), rows that move to the
      * next page whole unless one is taller than a page, rules between rows.
      */
-    table(columns: readonly Column[], rows: readonly Cell[][], o: { size?: number; header?: boolean; rowHeaders?: boolean } = {}): void {
+    async table(columns: readonly Column[], rows: readonly Cell[][], o: { size?: number; header?: boolean; rowHeaders?: boolean } = {}): Promise<void> {
       const size = o.size ?? 8.5;
       const lh = size * 1.3;
       const pad = 3.5;
@@ -418,6 +424,7 @@ export function writer(doc: PDFDocument, fonts: Fonts) {
       this.need(headH + lh + 2 * pad);
       header(false);
       for (const cells of rows) {
+        await pause();
         const lines = layout(cells);
         const total = Math.max(1, ...lines.map((l) => l.length));
         const tr = this.begin('TR');
@@ -464,9 +471,10 @@ export function writer(doc: PDFDocument, fonts: Fonts) {
       y -= 44;
     },
     /** Writes every page, the footers ("page N of M") and the structure tree; call once, before saving. */
-    finish(footer: (n: number, total: number) => { left: string; right: string }): void {
+    async finish(footer: (n: number, total: number) => { left: string; right: string }): Promise<void> {
       const total = pages.length;
-      pages.forEach((p, i) => {
+      for (const [i, p] of pages.entries()) {
+        await pause();
         const f = footer(i + 1, total);
         const size = 7.5;
         const right = clean(f.right, 'regular');
@@ -481,8 +489,8 @@ export function writer(doc: PDFDocument, fonts: Fonts) {
         p.page.node.addContentStream(doc.context.register(doc.context.flateStream(p.ops.join(''))));
         p.page.node.set(PDFName.of('StructParents'), PDFNumber.of(i));
         p.page.node.set(PDFName.of('Tabs'), PDFName.of('S'));
-      });
-      writeStructure(doc, root, pages);
+      }
+      await writeStructure(doc, root, pages);
     },
     pageCount: () => pages.length,
   };
@@ -499,25 +507,31 @@ function merge(pieces: readonly Seg[]): Rich {
 }
 
 /** The structure tree: StructTreeRoot > Document > …, the parent tree from MCIDs back to elements. */
-function writeStructure(doc: PDFDocument, root: Elem, pages: readonly PageState[]): void {
+/**
+ * The structure tree: one element per heading, paragraph, table, row and cell, about a million for
+ * an org-wide report, so the walk gives the event loop a turn every thousand elements.
+ */
+async function writeStructure(doc: PDFDocument, root: Elem, pages: readonly PageState[]): Promise<void> {
+  const step = yieldEvery(1000);
   const ctx = doc.context;
   const treeRef = ctx.nextRef();
   const pageRefs = pages.map((p) => p.page.ref);
-  const assign = (elem: Elem, parent: PDFRef) => {
-    const kids = elem.kids.map((k) => {
+  const assign = async (elem: Elem, parent: PDFRef): Promise<void> => {
+    await step();
+    const kids = [];
+    for (const k of elem.kids) {
       if ('type' in k) {
-        assign(k, elem.ref);
-        return k.ref;
-      }
-      return ctx.obj({ Type: 'MCR', Pg: pageRefs[k.page] ?? null, MCID: k.mcid });
-    });
+        await assign(k, elem.ref);
+        kids.push(k.ref);
+      } else kids.push(ctx.obj({ Type: 'MCR', Pg: pageRefs[k.page] ?? null, MCID: k.mcid }));
+    }
     const dict: Record<string, unknown> = { Type: 'StructElem', S: elem.type, P: parent, K: kids };
     const firstPage = elem.kids.find((k): k is MarkedRef => !('type' in k));
     if (firstPage) dict.Pg = pageRefs[firstPage.page];
     if (elem.scope) dict.A = ctx.obj({ O: 'Table', Scope: elem.scope });
     ctx.assign(elem.ref, ctx.obj(dict as Parameters<typeof ctx.obj>[0]));
   };
-  assign(root, treeRef);
+  await assign(root, treeRef);
   const nums: unknown[] = [];
   pages.forEach((p, i) => {
     nums.push(i, ctx.obj(p.mcids.map((e) => e.ref)));

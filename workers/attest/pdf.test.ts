@@ -10,7 +10,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PDFDict, PDFDocument, PDFName, PDFRawStream, PDFRef } from 'pdf-lib';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { nodeReportFonts } from '../../api/node-deps.ts';
 import { controlById } from '../controls/index.ts';
 import { verifyEnvelope } from './dsse.ts';
@@ -196,4 +196,46 @@ describe('pdf', () => {
     const appendix = all.split('\f').slice(2, -2);
     for (const p of appendix) expect(p).toMatch(/Control +Status +Evidence/);
   });
+});
+
+describe('a large report leaves the event loop to others', () => {
+  /**
+   * Not a timing: a stand-in for other tenants' requests takes a turn whenever the event loop is
+   * free (each turn is one `setImmediate`, as an incoming request's I/O callback would be), and
+   * the test counts the turns it got while the report was laid out, before pdf-lib's `save`
+   * (which yields on its own) began. Laid out in one synchronous stretch, that count is 0.
+   */
+  it('serves others while it lays out hundreds of workloads, not only while pdf-lib saves', async () => {
+    const { plan, workloads } = sampleReport('L2');
+    const N = 120;
+    const many = Array.from({ length: N }, (_, i) => workloads[i % workloads.length]).map((r, i) => (r ? { ...r, workload: `w${i}`, subject: `payments/w${i}` } : r));
+    const planned = Array.from({ length: N }, (_, i) => plan.workloads[i % plan.workloads.length]).map((p, i) => (p ? { ...p, workload: `w${i}` } : p));
+    const fonts = await nodeReportFonts();
+
+    let turns = 0;
+    let turnsBeforeSave: number | null = null;
+    const save = PDFDocument.prototype.save;
+    const spy = vi.spyOn(PDFDocument.prototype, 'save').mockImplementation(function (this: PDFDocument, ...args: Parameters<PDFDocument['save']>) {
+      turnsBeforeSave ??= turns;
+      return save.apply(this, args);
+    });
+    let rendering = true;
+    const others = (async () => {
+      while (rendering) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        turns += 1;
+      }
+    })();
+    try {
+      const bytes = await renderPdf(plan.header, planned as typeof plan.workloads, many as typeof workloads, 'en', { fonts });
+      // One appendix page per workload at least: the whole report was made.
+      expect((await PDFDocument.load(bytes)).getPageCount()).toBeGreaterThan(N + 2);
+    } finally {
+      rendering = false;
+      spy.mockRestore();
+    }
+    await others;
+    // At least a turn per 25 workloads of the appendix, besides those of the overview's rows.
+    expect(turnsBeforeSave).toBeGreaterThanOrEqual(N / 25);
+  }, 60_000);
 });

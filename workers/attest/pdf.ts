@@ -12,6 +12,7 @@ import type { ReportFonts } from './fonts.ts';
 import { codeParts, controlText, controlTitle, findingText, humanDate, humanDateTime, type Labels, labels, type Lang, resultOf, scopeText } from './labels.ts';
 import { type Cell, COLORS, plain, type Rich, writer } from './pdf-writer.ts';
 import { type ControlVerdict, excerptText, type PlannedWorkload, type ReportHeader, type WorkloadReport } from './report.ts';
+import { yieldEvery } from './yield.ts';
 
 /** What the signature says about this report: the key and the digest of the statement it signed. */
 export interface PdfSignature {
@@ -55,11 +56,17 @@ export async function renderPdf(
   const l = labels(lang);
   const doc = await PDFDocument.create();
   doc.registerFontkit(fontkit);
-  const w = writer(doc, {
-    regular: await doc.embedFont(o.fonts.regular, { subset: true }),
-    bold: await doc.embedFont(o.fonts.bold, { subset: true }),
-    mono: await doc.embedFont(o.fonts.mono, { subset: true }),
-  });
+  // A turn for others every 25 table rows, workloads or pages: an org-wide report is thousands.
+  const pause = yieldEvery(25);
+  const w = writer(
+    doc,
+    {
+      regular: await doc.embedFont(o.fonts.regular, { subset: true }),
+      bold: await doc.embedFont(o.fonts.bold, { subset: true }),
+      mono: await doc.embedFont(o.fonts.mono, { subset: true }),
+    },
+    pause,
+  );
   const scope = scopeText(header.scope, l);
   const result = resultOf(header.verdict);
   const verdictLine =
@@ -94,7 +101,7 @@ export async function renderPdf(
     [l.signingKey, sig ? cell(sig.keyid, { mono: true }) : cell(l.notSigned, { color: COLORS.fail })],
     ...(sig ? ([[l.statementDigest, cell(sig.statementSha256, { mono: true })]] as [string, Cell][]) : []),
   ];
-  w.table(
+  await w.table(
     [
       { header: '', width: 0.28 },
       { header: '', width: 0.72 },
@@ -110,7 +117,7 @@ export async function renderPdf(
   w.text('H2', plain(l.workloads, 'bold'), { size: 12, gapBefore: 6, gapAfter: 3 });
   if (planned.length === 0) w.text('P', plain(l.emptyScope(header.level)), { size: 9 });
   else {
-    w.table(
+    await w.table(
       [
         { header: l.workload, width: 0.3 },
         { header: l.environmentCol, width: 0.14 },
@@ -133,7 +140,7 @@ export async function renderPdf(
   }
 
   w.text('H2', plain(l.summaryByControl, 'bold'), { size: 12, gapBefore: 6, gapAfter: 3 });
-  w.table(
+  await w.table(
     [
       { header: l.control, width: 0.36 },
       { header: l.inLevel, width: 0.1 },
@@ -156,7 +163,7 @@ export async function renderPdf(
   w.text('H2', plain(l.waivers, 'bold'), { size: 12, gapBefore: 6, gapAfter: 3 });
   if (header.waivers.length === 0) w.text('P', plain(l.noWaivers), { size: 9, gapAfter: 6 });
   else {
-    w.table(
+    await w.table(
       [
         { header: l.control, width: 0.09 },
         { header: l.workloads, width: 0.2 },
@@ -180,7 +187,7 @@ export async function renderPdf(
   w.text('H2', plain(l.stale(header.stale.afterDays), 'bold'), { size: 12, gapBefore: 6, gapAfter: 3 });
   if (header.stale.workloads.length === 0) w.text('P', plain(l.noStale), { size: 9, gapAfter: 6 });
   else {
-    w.table(
+    await w.table(
       [
         { header: l.workload, width: 0.45 },
         { header: l.observed, width: 0.25 },
@@ -198,7 +205,8 @@ export async function renderPdf(
   signOff(w, l);
 
   // Appendix A: each workload from a new page.
-  workloads.forEach((r, i) => {
+  for (const [i, r] of workloads.entries()) {
+    await pause();
     w.newPage();
     if (i === 0) w.text('H1', plain(l.appendixWorkloads, 'bold'), { size: 14, gapAfter: 6 });
     w.text('H2', plain(r.subject, 'bold'), { size: 13, gapAfter: 2 });
@@ -207,7 +215,7 @@ export async function renderPdf(
       color: r.compliant ? COLORS.pass : COLORS.fail,
       gapAfter: 4,
     });
-    w.table(
+    await w.table(
       [
         { header: '', width: 0.22 },
         { header: '', width: 0.78 },
@@ -220,7 +228,7 @@ export async function renderPdf(
       ],
       { header: false, rowHeaders: true, size: 8.5 },
     );
-    w.table(
+    await w.table(
       [
         { header: l.control, width: 0.3 },
         { header: l.status_, width: 0.14 },
@@ -233,7 +241,7 @@ export async function renderPdf(
       ]),
       { rowHeaders: true, size: 8 },
     );
-  });
+  }
 
   // Appendix B: the requirements, in the chosen language (the German is the standard's own text).
   w.newPage();
@@ -244,7 +252,7 @@ export async function renderPdf(
   }
 
   const footerLeft = `${l.title} · ${scope} · ${header.level} · ${l.asOf} ${humanDate(header.asOf, lang)}`;
-  w.finish((n, total) => ({ left: footerLeft, right: l.pageOf(n, total) }));
+  await w.finish((n, total) => ({ left: footerLeft, right: l.pageOf(n, total) }));
   if (sig) {
     await doc.attach(sig.envelope, sig.filename, {
       mimeType: 'application/json',

@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import { hasNul, storableMoment } from '../../../services/schemas/fields.ts';
+import { STORABLE_TEXT_MESSAGE, storableMoment, storableText } from '../../../services/schemas/fields.ts';
 import { ARTIFACT_KINDS } from '../../../workers/model/evidence.ts';
 import { isKind, PARSED_JSON_KINDS } from '../../../workers/engine/kinds.ts';
 import type { ArtifactInput } from '../../../workers/model/artifacts.ts';
@@ -69,7 +69,7 @@ async function readRaw(c: Context<AppEnv>, query: Record<string, string>): Promi
   if (content.trim() === '') errors.push({ path: '(body)', message: 'the artifact is empty' });
   if (errors.length > 0 || !isKind(kind)) throw new BadRequest(`${errors.length} field(s) are not valid`, errors);
   const name = query.name?.slice(0, 500) || null;
-  if (name !== null && hasNul(name)) throw new BadRequest('the artifact name is not valid', [{ path: 'name', message: 'must not contain NUL (U+0000)' }]);
+  if (name !== null && !storableText(name)) throw new BadRequest('the artifact name is not valid', [{ path: 'name', message: STORABLE_TEXT_MESSAGE }]);
   return { ...meta, artifacts: [{ kind, name, content }] };
 }
 
@@ -94,8 +94,8 @@ async function readMultipart(c: Context<AppEnv>): Promise<UploadInput> {
       continue;
     }
     const isFile = typeof value !== 'string';
-    if (isFile && hasNul(value.name)) {
-      errors.push({ path: name, message: 'the file name must not contain NUL (U+0000)' });
+    if (isFile && !storableText(value.name)) {
+      errors.push({ path: name, message: `the file name ${STORABLE_TEXT_MESSAGE}` });
       continue;
     }
     const content = isFile ? decode(new Uint8Array(await value.arrayBuffer())) : value;
