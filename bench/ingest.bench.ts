@@ -27,7 +27,7 @@ import { recordObservation } from '../db/queries/observations.ts';
 import { teams } from '../db/schema.ts';
 import { evaluateEvidence } from '../workers/engine/evaluate.ts';
 import { buildEvidence } from '../workers/engine/parse.ts';
-import { BENCH_ADMIN_KEY, startServer } from './server.ts';
+import { BENCH_ADMIN_KEY, percentiles, startServer } from './server.ts';
 import { DOCKER_INSPECT, DOCKERFILE } from './fixtures/corpus.ts';
 
 const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/csvs_bench';
@@ -110,6 +110,44 @@ async function load(base: string, key: string, team: string, bodies: Bodies, opt
     errors: result.errors,
     total: result.requests.total,
   };
+}
+
+/**
+ * An offered rate, open loop: upload k leaves at start + k/rate whatever the answers before it did
+ * (a slow answer does not slow the offer down, so queueing shows in the latencies). autocannon's
+ * rate option is a per-second quota instead — every connection sends back to back at the top of
+ * each second, then waits — which offers bursts, not a rate.
+ */
+async function paced(base: string, key: string, team: string, bodies: Bodies, o: { rate: number; seconds: number; minimal?: boolean }) {
+  const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...(o.minimal ? { prefer: 'return=minimal' } : {}) };
+  const url = `${base}/v1/teams/${team}/snapshots`;
+  const total = Math.round(o.rate * o.seconds);
+  const latencies: number[] = [];
+  let failed = 0;
+  const inFlight: Promise<void>[] = [];
+  const start = performance.now();
+  for (let k = 0; k < total; k++) {
+    const due = start + (k * 1000) / o.rate;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    const body = bodies(k);
+    const sent = performance.now();
+    inFlight.push(
+      fetch(url, { method: 'POST', headers, body })
+        .then(async (res) => {
+          await res.arrayBuffer();
+          if (res.status >= 300) failed += 1;
+          // From when it was due, so a sender that fell behind counts against the server, not for it.
+          latencies.push(performance.now() - Math.min(sent, due));
+        })
+        .catch(() => {
+          failed += 1;
+        }),
+    );
+  }
+  await Promise.all(inFlight);
+  const seconds = (performance.now() - start) / 1000;
+  return { offeredPerSecond: o.rate, uploadsPerSecond: Math.round(latencies.length / seconds), ...percentiles(latencies), failed };
 }
 
 /** Uploads `count` bodies (a round to prime workloads), 16 at a time, checking each is stored. */
@@ -256,7 +294,7 @@ async function throughput(base: string, key: string, team: string, results: Reco
   await prime(base, agent.key, agent.team, FLEET, fleet);
   results.agentMix = await load(base, agent.key, agent.team, fleet, { connections: 64, minimal: true });
   console.log('agent mix (90 % unchanged), saturation:', results.agentMix);
-  results.agentMixAt300 = await load(base, agent.key, agent.team, fleet, { connections: 64, overallRate: 300, minimal: true });
+  results.agentMixAt300 = await paced(base, agent.key, agent.team, fleet, { rate: 300, seconds: SECONDS, minimal: true });
   console.log('agent mix, 300 uploads/s offered:', results.agentMixAt300);
 }
 
