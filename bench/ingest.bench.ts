@@ -28,7 +28,7 @@ import { teams } from '../db/schema.ts';
 import { evaluateEvidence } from '../workers/engine/evaluate.ts';
 import { buildEvidence } from '../workers/engine/parse.ts';
 import { BENCH_ADMIN_KEY, percentiles, startServer } from './server.ts';
-import { DOCKER_INSPECT, DOCKERFILE } from './fixtures/corpus.ts';
+import { DOCKER_INSPECT, DOCKERFILE, uploadBody } from './fixtures/corpus.ts';
 
 const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/csvs_bench';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
@@ -57,25 +57,14 @@ async function setup(base: string): Promise<{ team: string; key: string }> {
   return { team, key };
 }
 
-/** An upload of workload `w` whose Dockerfile is at revision `rev` (a new revision is a change). */
-function upload(w: number, rev: number): string {
-  return JSON.stringify({
-    workload: `svc-${w}`,
-    environment: 'prod',
-    artifacts: [
-      { kind: 'dockerfile', name: 'Dockerfile', content: `${DOCKERFILE}LABEL org.opencontainers.image.revision="r${rev}"\n` },
-      { kind: 'docker-inspect', name: 'inspect.json', content: DOCKER_INSPECT },
-    ],
-  });
-}
 
 /** Request bodies, one after the other: `next(k)` is the k-th upload of the run. */
 type Bodies = (k: number) => string;
 
 /** Every upload different: a new revision each time. */
-const changed = (offset: number): Bodies => (k) => upload(k % FLEET, offset + k);
+const changed = (offset: number): Bodies => (k) => uploadBody(k % FLEET, offset + k);
 /** Every upload equal to its workload's latest state (revision 0, uploaded once before). */
-const unchanged = (workloads: number): Bodies => (k) => upload(k % workloads, 0);
+const unchanged = (workloads: number): Bodies => (k) => uploadBody(k % workloads, 0);
 /**
  * The agent's rounds: workload w in round r is at revision floor((r + w·7 mod 10) / 10), so one
  * upload in ten brings a new revision and the rest repeat the latest state. One fleet, so its
@@ -87,7 +76,7 @@ function agentFleet(): Bodies {
     const k = sent++;
     const w = k % FLEET;
     const r = Math.floor(k / FLEET);
-    return upload(w, Math.floor((r + ((w * 7) % 10)) / 10));
+    return uploadBody(w, Math.floor((r + ((w * 7) % 10)) / 10));
   };
 }
 
@@ -236,7 +225,7 @@ async function schemaFloor(): Promise<{ changedPerSecond: number; unchangedPerSe
   ]);
   const result = evaluateEvidence(evidence, { workload: 'svc', history: [] });
   const sha = (t: string) => createHash('sha256').update(t).digest('hex');
-  const upload = (w: number, rev: number) => {
+  const rows = (w: number, rev: number) => {
     const dockerfile = `${DOCKERFILE}LABEL org.opencontainers.image.revision="r${rev}"\n`;
     const texts = [dockerfile, inspect].map((content) => ({ sha256: sha(content), content, size: Buffer.byteLength(content) }));
     const setHash = sha(texts.map((t) => t.sha256).join(','));
@@ -248,7 +237,7 @@ async function schemaFloor(): Promise<{ changedPerSecond: number; unchangedPerSe
     return { snapshot, texts, setHash, redactions };
   };
   const change = (w: number, rev: number) => {
-    const u = upload(w, rev);
+    const u = rows(w, rev);
     const artifacts = u.texts.map((t, i) => ({ kind: i === 0 ? 'dockerfile' : 'docker-inspect', name: i === 0 ? 'Dockerfile' : 'inspect.json', size: t.size, sha256: t.sha256 }));
     const context = { workload: u.snapshot.workload, environment: 'prod', history: [] };
     return recordChange(db, {
@@ -259,7 +248,7 @@ async function schemaFloor(): Promise<{ changedPerSecond: number; unchangedPerSe
     });
   };
   const observe = (w: number) => {
-    const u = upload(w, 0);
+    const u = rows(w, 0);
     return recordObservation(db, { ...u.snapshot, setHash: u.setHash, engineVersion: result.engineVersion, redactions: u.redactions });
   };
   const run = async (one: (k: number) => Promise<unknown>): Promise<number> => {

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { BENCH_ADMIN_KEY } from './server.ts';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { DOCKER_INSPECT, DOCKERFILE } from './fixtures/corpus.ts';
+import { uploadBody } from './fixtures/corpus.ts';
 
 const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/csvs_bench';
 const SECONDS = Number(process.env.PROFILE_SECONDS ?? 8);
@@ -20,16 +20,6 @@ const MODE = process.argv[2] ?? 'unchanged';
 const FLEET = 1_000;
 const PORT = 8790;
 
-function upload(w: number, rev: number): string {
-  return JSON.stringify({
-    workload: `svc-${w}`,
-    environment: 'prod',
-    artifacts: [
-      { kind: 'dockerfile', name: 'Dockerfile', content: `${DOCKERFILE}LABEL org.opencontainers.image.revision="r${rev}"\n` },
-      { kind: 'docker-inspect', name: 'inspect.json', content: DOCKER_INSPECT },
-    ],
-  });
-}
 
 /** User + system CPU seconds of these processes so far (Linux /proc; 0 for one that is gone). */
 function cpuSeconds(pids: number[]): number {
@@ -121,7 +111,7 @@ async function run(): Promise<void> {
   const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
   if (MODE !== 'changed') {
     for (let w = 0; w < FLEET; w += 16) {
-      await Promise.all(Array.from({ length: 16 }, (_, j) => fetch(`${base}/v1/teams/${team}/snapshots`, { method: 'POST', headers, body: upload(w + j, 0) }).then((r) => r.text())));
+      await Promise.all(Array.from({ length: 16 }, (_, j) => fetch(`${base}/v1/teams/${team}/snapshots`, { method: 'POST', headers, body: uploadBody(w + j, 0) }).then((r) => r.text())));
     }
   }
   child.kill('SIGTERM');
@@ -129,7 +119,7 @@ async function run(): Promise<void> {
   child = await start(base, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
   const before = { server: cpuSeconds([child.pid ?? 0]), postgres: cpuSeconds(await postgresPids()) };
   let k = 0;
-  const bodies = (n: number) => (MODE === 'changed' ? upload(n % FLEET, 1_000_000 + n) : MODE === 'agent' ? upload(n % FLEET, Math.floor((Math.floor(n / FLEET) + ((n % FLEET) * 7) % 10) / 10)) : upload(n % FLEET, 0));
+  const bodies = (n: number) => (MODE === 'changed' ? uploadBody(n % FLEET, 1_000_000 + n) : MODE === 'agent' ? uploadBody(n % FLEET, Math.floor((Math.floor(n / FLEET) + ((n % FLEET) * 7) % 10) / 10)) : uploadBody(n % FLEET, 0));
   const result = await autocannon({
     url: `${base}/v1/teams/${team}/snapshots`,
     method: 'POST',

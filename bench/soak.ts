@@ -15,7 +15,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
-import { DOCKER_INSPECT, DOCKERFILE } from './fixtures/corpus.ts';
+import { uploadBody } from './fixtures/corpus.ts';
 import { BENCH_ADMIN_KEY, benchDatabase, percentiles, rssMiB, startServer } from './server.ts';
 
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 600);
@@ -43,17 +43,6 @@ function slope(points: readonly { x: number; y: number }[]): number {
   return den === 0 ? 0 : num / den;
 }
 
-/** An upload of workload `w` at Dockerfile revision `rev` (a new revision is a change). */
-function body(w: number, rev: number): string {
-  return JSON.stringify({
-    workload: `svc-${w}`,
-    environment: 'prod',
-    artifacts: [
-      { kind: 'dockerfile', name: 'Dockerfile', content: `${DOCKERFILE}LABEL org.opencontainers.image.revision="r${rev}"\n` },
-      { kind: 'docker-inspect', name: 'inspect.json', content: DOCKER_INSPECT },
-    ],
-  });
-}
 
 async function main(): Promise<void> {
   const ownDatabase = !process.env.SOAK_DATABASE_URL;
@@ -72,7 +61,7 @@ async function main(): Promise<void> {
     // Every workload once, so that the soak itself sees the agent's mix from its first second.
     const revisions = new Array<number>(WORKLOADS).fill(0);
     for (let w = 0; w < WORKLOADS; w += 50) {
-      await Promise.all(Array.from({ length: Math.min(50, WORKLOADS - w) }, (_, i) => fetch(url, { method: 'POST', headers, body: body(w + i, 0) }).then((r) => r.arrayBuffer())));
+      await Promise.all(Array.from({ length: Math.min(50, WORKLOADS - w) }, (_, i) => fetch(url, { method: 'POST', headers, body: uploadBody(w + i, 0) }).then((r) => r.arrayBuffer())));
     }
 
     const latencies: { at: number; ms: number }[] = [];
@@ -93,7 +82,7 @@ async function main(): Promise<void> {
       inFlight += 1;
       const t0 = performance.now();
       try {
-        const res = await fetch(url, { method: 'POST', headers, body: body(w, revisions[w] ?? 0) });
+        const res = await fetch(url, { method: 'POST', headers, body: uploadBody(w, revisions[w] ?? 0) });
         await res.arrayBuffer();
         count(String(res.status));
       } catch (e) {

@@ -13,23 +13,12 @@ import type { Db } from '../client.ts';
 import { jsonbText } from '../json.ts';
 import type { SnapshotRedactions } from '../../workers/redact/index.ts';
 import type { EvaluationContextRecord, SetArtifact } from '../schema.ts';
-import { parseWaivers, rowsOf, snapshotFromJson, waiversJson } from './rows.ts';
+import { parseWaivers, rowsOf, snapshotFromJson, type UploadFields, waiversJson } from './rows.ts';
 import { type SnapshotRow, type StoredResult, storedStatuses } from './snapshots.ts';
 import type { WaiverRow } from './waivers.ts';
 
 export interface ChangeInput {
-  snapshot: {
-    id: string;
-    teamId: string;
-    workload: string;
-    environment: string;
-    observedAt: Date;
-    receivedAt: Date;
-    ci: Record<string, string> | null;
-    contentHash: string;
-    idempotencyKey: string | null;
-    uploadedBy: string | null;
-  };
+  snapshot: UploadFields;
   texts: readonly { sha256: string; content: string; size: number }[];
   set: { id: string; hash: string; artifacts: SetArtifact[]; redactions: SnapshotRedactions };
   /** Null for an upload stored for the background (async): pending, no verdict, the state stays. */

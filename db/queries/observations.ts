@@ -12,19 +12,9 @@ import type { SnapshotRedactions } from '../../workers/redact/index.ts';
 import type { ArtifactSetRow } from './artifact-sets.ts';
 import { ACCESS_HISTORY_LIMIT, type AccessSighting, type ControlResultRow, type SnapshotRow } from './snapshots.ts';
 import type { WaiverRow } from './waivers.ts';
-import { parseWaivers, rowsOf, waiversJson } from './rows.ts';
+import { parseWaivers, rowsOf, type UploadFields, waiversJson } from './rows.ts';
 
-export interface ObservationInput {
-  id: string;
-  teamId: string;
-  workload: string;
-  environment: string;
-  observedAt: Date;
-  receivedAt: Date;
-  ci: Record<string, string> | null;
-  contentHash: string;
-  idempotencyKey: string | null;
-  uploadedBy: string | null;
+export interface ObservationInput extends UploadFields {
   setHash: string;
   engineVersion: string;
   redactions: SnapshotRedactions;

@@ -6,6 +6,20 @@ import { type SQL, sql } from 'drizzle-orm';
 import type { SnapshotRow } from './snapshots.ts';
 import type { WaiverRow } from './waivers.ts';
 
+/** What an upload statement writes of the snapshot row itself: the upload's own id, times and metadata. */
+export interface UploadFields {
+  id: string;
+  teamId: string;
+  workload: string;
+  environment: string;
+  observedAt: Date;
+  receivedAt: Date;
+  ci: Record<string, string> | null;
+  contentHash: string;
+  idempotencyKey: string | null;
+  uploadedBy: string | null;
+}
+
 /** postgres.js answers an array of rows; PGlite `{ rows }`. */
 export function rowsOf(result: unknown): Record<string, unknown>[] {
   const rows: unknown = Array.isArray(result) ? result : (result as { rows?: unknown } | null)?.rows;
