@@ -10,8 +10,7 @@ import { readFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { BENCH_ADMIN_KEY } from './server.ts';
-import { type ChildProcess, spawn } from 'node:child_process';
+import { BENCH_ADMIN_KEY, startServer } from './server.ts';
 import { uploadBody } from './fixtures/corpus.ts';
 
 const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/csvs_bench';
@@ -84,25 +83,11 @@ function summarize(profile: Profile): void {
   console.log(`\nself time by function:\n${top(fns, 40)}`);
 }
 
-async function start(base: string, flags: string[]): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [...flags, 'api/node-server.ts'], {
-    env: { ...process.env, DATABASE_URL, PORT: String(PORT), HOST: '127.0.0.1', CSVS_ADMIN_KEY: BENCH_ADMIN_KEY, LOG_LEVEL: 'warn', RATE_LIMIT_PER_KEY: '0', RATE_LIMIT_PER_ADDRESS: '0' },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  for (let i = 0; i < 300; i++) {
-    try {
-      if ((await fetch(`${base}/readyz`)).ok) return child;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('the server did not start');
-}
-
 async function run(): Promise<void> {
   const dir = process.env.PROFILE_DIR ?? (await mkdtemp(join(tmpdir(), 'csvs-prof-')));
   const base = `http://127.0.0.1:${PORT}`;
   // Set up and prime on a server that is not profiled, so the profile holds the load alone.
-  let child = await start(base, []);
+  let child = await startServer({ DATABASE_URL }, PORT);
   const admin = { authorization: `Bearer ${BENCH_ADMIN_KEY}`, 'content-type': 'application/json' };
   const team = `prof-${Date.now().toString(36)}`;
   await fetch(`${base}/v1/teams`, { method: 'POST', headers: admin, body: JSON.stringify({ slug: team, name: 'Profile' }) });
@@ -116,7 +101,7 @@ async function run(): Promise<void> {
   }
   child.kill('SIGTERM');
   await new Promise((r) => child.once('exit', r));
-  child = await start(base, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+  child = await startServer({ DATABASE_URL }, PORT, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
   const before = { server: cpuSeconds([child.pid ?? 0]), postgres: cpuSeconds(await postgresPids()) };
   let k = 0;
   const bodies = (n: number) => (MODE === 'changed' ? uploadBody(n % FLEET, 1_000_000 + n) : MODE === 'agent' ? uploadBody(n % FLEET, Math.floor((Math.floor(n / FLEET) + ((n % FLEET) * 7) % 10) / 10)) : uploadBody(n % FLEET, 0));

@@ -7,8 +7,8 @@ export const BENCH_ADMIN_KEY = 'bench-admin-key-0123456789abcdef';
 
 /** Starts the Node server with `env` and waits until /readyz answers (30 s at most). */
 /** One key and one address upload far past the default rate limits, which are switched off: this measures throughput. */
-export async function startServer(env: Record<string, string>, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['api/node-server.ts'], {
+export async function startServer(env: Record<string, string>, port: number, nodeFlags: readonly string[] = []): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [...nodeFlags, 'api/node-server.ts'], {
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', CSVS_ADMIN_KEY: BENCH_ADMIN_KEY, LOG_LEVEL: 'warn', RATE_LIMIT_PER_KEY: '0', RATE_LIMIT_PER_ADDRESS: '0' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });

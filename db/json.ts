@@ -3,14 +3,15 @@
  * here before they are stored, the NUL replaced by U+FFFD so nothing else changes.
  */
 export function withoutNul<T>(value: T): T {
-  // The common case has no NUL at all: one plain stringify to find out is far cheaper than a replacer.
   const plain = JSON.stringify(value);
   if (plain === undefined || !plain.includes('\\u0000')) return value;
-  const text = JSON.stringify(value, (_k, v: unknown) => (typeof v === 'string' ? v.replaceAll('\u0000', '\uFFFD') : v));
-  return JSON.parse(text) as T;
+  return JSON.parse(jsonbText(value)) as T;
 }
 
-/** `value` as JSON text for a jsonb parameter, NUL replaced as in withoutNul (one stringify when there is none). */
+/**
+ * `value` as JSON text for a jsonb parameter, NUL replaced as in withoutNul. The common case has no
+ * NUL at all: one plain stringify to find out is far cheaper than a replacer.
+ */
 export function jsonbText(value: unknown): string {
   const plain = JSON.stringify(value);
   if (!plain.includes('\\u0000')) return plain;

@@ -3,7 +3,8 @@
  * or made), its verdict (found when this set was judged in this context by this engine, else made
  * with its fifteen result rows), the snapshot row, and the workload's state moved to it — and back
  * the row and the team's waivers to answer with. One round trip instead of a transaction of ten,
- * prepared by the driver (its text never changes).
+ * prepared by the driver (its text never changes). PostgreSQL runs every data-modifying CTE to
+ * completion whether or not the final select reads it.
  *
  * For teams without webhooks: one with webhooks takes the transaction in services/ingest.ts, which
  * locks the workload's state to compare it and queue events.
@@ -123,8 +124,6 @@ moved as (
 select
   exists (select 1 from ready) as ready,
   (select row_to_json(snap)::text from snap) as inserted,
-  (select count(*) from moved)::int as moved,
-  (select count(*) from texts)::int + (select count(*) from result_rows)::int as written,
   case when exists (select 1 from snap) then ${waiversJson(sql`(select team_id from input)`)} end as waivers
 `);
   const [r] = rowsOf(result);

@@ -7,7 +7,7 @@
  */
 import { sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
-import { withoutNul } from '../json.ts';
+import { jsonbText } from '../json.ts';
 import type { SnapshotRedactions } from '../../workers/redact/index.ts';
 import type { ArtifactSetRow } from './artifact-sets.ts';
 import { ACCESS_HISTORY_LIMIT, type AccessSighting, type ControlResultRow, type SnapshotRow } from './snapshots.ts';
@@ -43,9 +43,9 @@ export async function recordObservation(db: Db, i: ObservationInput): Promise<Ob
 with input as (
   select ${i.id}::uuid as id, ${i.teamId}::uuid as team_id, ${i.workload}::text as workload, ${i.environment}::text as environment,
     ${i.observedAt.toISOString()}::timestamptz as observed_at, ${i.receivedAt.toISOString()}::timestamptz as received_at,
-    ${i.ci ? JSON.stringify(withoutNul(i.ci)) : null}::jsonb as ci, ${i.contentHash}::text as content_hash,
+    ${i.ci ? jsonbText(i.ci) : null}::jsonb as ci, ${i.contentHash}::text as content_hash,
     ${i.idempotencyKey}::text as idempotency_key, ${i.uploadedBy}::uuid as uploaded_by, ${i.setHash}::text as set_hash,
-    ${i.engineVersion}::text as engine_version, ${JSON.stringify(i.redactions)}::jsonb as redactions
+    ${i.engineVersion}::text as engine_version, ${jsonbText(i.redactions)}::jsonb as redactions
 ),
 latest as (
   select s.set_id, s.evaluation_id, s.engine_version, s.evaluated_at, s.accessed, a.redactions as set_redactions, a.artifacts

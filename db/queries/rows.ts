@@ -55,7 +55,7 @@ export function parseWaivers(text: unknown): WaiverRow[] {
 /** A snapshot row given back by `row_to_json` (column names as in the table). */
 export function snapshotFromJson(text: string): SnapshotRow {
   const r = JSON.parse(text) as Record<string, unknown>;
-  const uuidOrNull = (v: unknown) => (v === null || v === undefined ? null : String(v));
+  const textOrNull = (v: unknown) => (v === null || v === undefined ? null : String(v));
   return {
     id: String(r.id),
     teamId: String(r.team_id),
@@ -65,16 +65,16 @@ export function snapshotFromJson(text: string): SnapshotRow {
     receivedAt: date(r.received_at) ?? new Date(Number.NaN),
     ci: (r.ci ?? null) as SnapshotRow['ci'],
     contentHash: String(r.content_hash),
-    idempotencyKey: uuidOrNull(r.idempotency_key),
+    idempotencyKey: textOrNull(r.idempotency_key),
     status: r.status as SnapshotRow['status'],
-    engineVersion: uuidOrNull(r.engine_version),
+    engineVersion: textOrNull(r.engine_version),
     evaluatedAt: date(r.evaluated_at),
     attempts: Number(r.attempts ?? 0),
-    error: uuidOrNull(r.error),
-    uploadedBy: uuidOrNull(r.uploaded_by),
+    error: textOrNull(r.error),
+    uploadedBy: textOrNull(r.uploaded_by),
     redactions: (r.redactions ?? null) as SnapshotRow['redactions'],
     accessed: (r.accessed ?? null) as SnapshotRow['accessed'],
     setId: String(r.set_id),
-    evaluationId: uuidOrNull(r.evaluation_id),
+    evaluationId: textOrNull(r.evaluation_id),
   };
 }

@@ -109,7 +109,7 @@ export function writer(doc: PDFDocument, fonts: Fonts, pause: () => Promise<void
     (Object.keys(fonts) as FontName[]).map((name) => [name, new Set(fonts[name].getCharacterSet())]),
   );
   const advances = new Map<FontName, Map<string, number>>((Object.keys(fonts) as FontName[]).map((n) => [n, new Map()]));
-  const glyphHex = new Map<FontName, Map<string, string>>();
+  const glyphHex = new Map<FontName, Map<string, string>>((Object.keys(fonts) as FontName[]).map((n) => [n, new Map()]));
   const pages: PageState[] = [];
   let y = TOP;
 
@@ -187,14 +187,13 @@ export function writer(doc: PDFDocument, fonts: Fonts, pause: () => Promise<void
    * is shaped once per font, and what is drawn is exactly what was measured.
    */
   const encode = (text: string, font: FontName): string => {
-    const cache = glyphHex.get(font) ?? new Map<string, string>();
-    glyphHex.set(font, cache);
+    const cache = glyphHex.get(font);
     let hex = '';
     for (const ch of text) {
-      let h = cache.get(ch);
+      let h = cache?.get(ch);
       if (h === undefined) {
         h = fonts[font].encodeText(ch).toString().slice(1, -1);
-        cache.set(ch, h);
+        cache?.set(ch, h);
       }
       hex += h;
     }

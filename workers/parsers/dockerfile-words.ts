@@ -18,36 +18,20 @@ const MAX_EXPANSION_DEPTH = 8;
 export function expandWord(raw: string, escape: string, lookup: Lookup, undeclared: 'empty' | 'unknown', depth = 0): string | null {
   if (depth > MAX_EXPANSION_DEPTH) return null;
   if (isPlain(raw, escape)) return raw;
-  let out = '';
-  let quote = '';
-  for (let i = 0; i < raw.length; i++) {
-    const c = raw.charAt(i);
-    if (quote === "'") {
-      if (c === "'") quote = '';
-      else out += c;
-    } else if (c === escape && i + 1 < raw.length) {
-      const n = raw.charAt(i + 1);
-      out += quote === '"' && n !== '"' && n !== '$' && n !== escape ? c + n : n;
-      i++;
-    } else if (c === '"') {
-      quote = quote === '"' ? '' : '"';
-    } else if (c === "'" && quote === '') {
-      quote = "'";
-    } else if (c === '$') {
-      const v = variable(raw, i, escape, lookup, undeclared, depth);
-      if (v.value === null) return null;
-      out += v.value;
-      i = v.end;
-    } else {
-      out += c;
-    }
-  }
-  return out;
+  return lexWord(raw, escape, (i) => variable(raw, i, escape, lookup, undeclared, depth));
 }
 
 /** The word as written less its quotes and escapes; variables stay as they are (`$HOME`). */
 export function unquoteWord(raw: string, escape: string): string {
   if (isPlain(raw, escape)) return raw;
+  return lexWord(raw, escape, null) ?? raw;
+}
+
+/**
+ * BuildKit's quoting and escapes over one word; `dollar` reads a variable reference starting at
+ * `i` (null: `$` is an ordinary character). Null when a variable has no known value.
+ */
+function lexWord(raw: string, escape: string, dollar: ((i: number) => { value: string | null; end: number }) | null): string | null {
   let out = '';
   let quote = '';
   for (let i = 0; i < raw.length; i++) {
@@ -63,6 +47,11 @@ export function unquoteWord(raw: string, escape: string): string {
       quote = quote === '"' ? '' : '"';
     } else if (c === "'" && quote === '') {
       quote = "'";
+    } else if (c === '$' && dollar) {
+      const v = dollar(i);
+      if (v.value === null) return null;
+      out += v.value;
+      i = v.end;
     } else {
       out += c;
     }
